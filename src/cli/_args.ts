@@ -1,0 +1,172 @@
+/**
+ * Helpers shared by the subcommands: argument parsing that turns mistakes into usage errors, the
+ * corpus options every input-reading command accepts, and output to stdout/stderr.
+ *
+ * @module
+ */
+import type { CollectOptions } from "../corpus/collect_inputs.ts";
+import { defaultCacheDir, defaultMirror } from "../corpus/defaults.ts";
+
+/** A command-line mistake; the command prints it with its usage and exits with `EXIT_USAGE`. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * Run a `node:util` `parseArgs` call, turning its errors (unknown option, missing value) into a
+ * {@linkcode UsageError}.
+ *
+ * @param parse A closure calling `parseArgs`.
+ * @returns What `parse` returns.
+ * @throws {UsageError} When the arguments do not parse.
+ *
+ * @example
+ * ```ts
+ * import { parseArgs } from "node:util";
+ * import { parseOrUsage } from "./_args.ts";
+ * const { values } = parseOrUsage(() => parseArgs({ args: ["--json"], options: { json: { type: "boolean" } } }));
+ * console.assert(values.json === true);
+ * ```
+ */
+export function parseOrUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    if (code.startsWith("ERR_PARSE_ARGS")) throw new UsageError((error as Error).message);
+    throw error;
+  }
+}
+
+/** `parseArgs` options for reading catalogue files: mirror, cache, network. */
+export const CORPUS_OPTIONS = {
+  mirror: { type: "string" },
+  "cache-dir": { type: "string" },
+  offline: { type: "boolean" },
+} as const;
+
+/** Help text lines for {@linkcode CORPUS_OPTIONS}. */
+export const CORPUS_OPTIONS_HELP =
+  `  --mirror DIR      read catalogue files from DIR first (default: $CONFORM_MIRROR, else
+                    ../shared/corpus beside the checkout when present)
+  --cache-dir DIR   cache of verified downloads (default: $CONFORM_CACHE, else .cache/)
+  --offline         never download; a file missing from mirror and cache is an error`;
+
+/**
+ * Resolver options from parsed {@linkcode CORPUS_OPTIONS} values, defaults from the environment.
+ *
+ * @param values Parsed option values.
+ * @returns Options for `collectInputs`.
+ *
+ * @example
+ * ```ts
+ * import { corpusOptionsFrom } from "./_args.ts";
+ * const options = corpusOptionsFrom({ mirror: "/m", offline: true });
+ * console.assert(options.mirror === "/m" && options.allowNetwork === false);
+ * ```
+ */
+export function corpusOptionsFrom(
+  values: { mirror?: string; "cache-dir"?: string; offline?: boolean },
+): CollectOptions {
+  return {
+    mirror: values.mirror ?? defaultMirror(),
+    cacheDir: values["cache-dir"] ?? defaultCacheDir(),
+    allowNetwork: values.offline !== true,
+  };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Write text fully to stdout (handles partial writes on pipes).
+ *
+ * @param text Text to write.
+ *
+ * @example
+ * ```ts ignore
+ * await writeStdout("hello\n");
+ * ```
+ */
+export async function writeStdout(text: string): Promise<void> {
+  const bytes = encoder.encode(text);
+  let written = 0;
+  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+}
+
+/**
+ * Create a progress reporter: one overwritten line on stderr when stderr is a terminal, silent
+ * otherwise (so logs and pipes stay clean). Call `done()` to clear the line.
+ *
+ * @returns `update(message)` and `done()`.
+ *
+ * @example
+ * ```ts ignore
+ * const progress = createProgress();
+ * progress.update("[1/3] a.whl");
+ * progress.done();
+ * ```
+ */
+export function createProgress(): { update(message: string): void; done(): void } {
+  let active = false;
+  try {
+    active = Deno.stderr.isTerminal();
+  } catch {
+    active = false;
+  }
+  let last = 0;
+  return {
+    update(message: string) {
+      if (!active) return;
+      const now = Date.now();
+      if (now - last < 50) return; // a redraw per file would cost more than reading small wheels
+      last = now;
+      const columns = (() => {
+        try {
+          return Deno.consoleSize().columns;
+        } catch {
+          return 80;
+        }
+      })();
+      Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${message.slice(0, columns - 1)}`));
+    },
+    done() {
+      if (active) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+    },
+  };
+}
+
+/**
+ * Describe an error for the terminal: class, message, and the structured location fields
+ * (`file`, `member`, `offset`) the readers attach.
+ *
+ * @param error Anything thrown.
+ * @returns Class name, message and location details.
+ *
+ * @example
+ * ```ts
+ * import { describeError } from "./_args.ts";
+ * const error = Object.assign(new SyntaxError("bad"), { offset: 16, member: "a.so" });
+ * console.assert(describeError(error).offset === 16);
+ * ```
+ */
+export function describeError(error: unknown): {
+  class: string;
+  message: string;
+  file?: string;
+  member?: string;
+  offset?: number;
+} {
+  if (!(error instanceof Error)) return { class: typeof error, message: String(error) };
+  const fields = error as Error & { file?: unknown; member?: unknown; offset?: unknown };
+  const described: ReturnType<typeof describeError> = {
+    class: error.name || error.constructor.name,
+    message: error.message,
+  };
+  if (typeof fields.file === "string") described.file = fields.file;
+  if (typeof fields.member === "string") described.member = fields.member;
+  if (typeof fields.offset === "number") described.offset = fields.offset;
+  return described;
+}

@@ -1,0 +1,135 @@
+/**
+ * `conform`: the command-line entry point (`deno task conform …`). Dispatches to one module per
+ * subcommand, loaded only when used; each exports `run(args): Promise<number>` returning an exit
+ * code from `_exit_codes.ts`.
+ *
+ * @module
+ */
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE } from "./_exit_codes.ts";
+import { UsageError } from "./_args.ts";
+
+/** What every subcommand module exports. */
+export interface CommandModule {
+  run(args: string[]): Promise<number>;
+}
+
+/** Subcommand name → its module, imported on demand. Literal specifiers keep them type-checked. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  inspect: {
+    summary: "print the facts of wheels, .zip packages and their side modules",
+    load: () => import("./inspect_command.ts"),
+  },
+  link: {
+    summary: "link-check wheels against runtimes",
+    load: () => import("./link_command.ts"),
+  },
+  policy: {
+    summary: "validate policy files (policy check FILE...)",
+    load: () => import("./policy_command.ts"),
+  },
+  explain: {
+    summary: "explain one policy's prediction for a wheel and a runtime",
+    load: () => import("./explain_command.ts"),
+  },
+  oracle: {
+    summary: "load wheels into the real runtime and compare with the link check",
+    load: () => import("./oracle_command.ts"),
+  },
+  diff: {
+    summary: "compare two JSON reports",
+    load: () => import("./diff_command.ts"),
+  },
+  render: {
+    summary: "render a JSON report as text, markdown, json, junit or html",
+    load: () => import("./render_command.ts"),
+  },
+  runtimes: {
+    summary: "list, obtain and describe the catalogue runtimes",
+    load: () => import("./runtimes_command.ts"),
+  },
+};
+
+/** The default command, used when the first argument is not a subcommand name. */
+const DEFAULT_COMMAND = {
+  name: "conform",
+  load: () => import("./conform_command.ts") as Promise<CommandModule>,
+};
+
+const USAGE = `conform: which Pyodide platform-tag scheme tells wheels apart correctly
+
+Usage:
+  deno task conform [PATH...] [OPTIONS]     run the default job on PATHs (default: corpus/)
+  deno task conform COMMAND [ARGS...]       run a subcommand
+  deno task conform COMMAND --help          help for one command
+
+Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`).join("\n")}
+
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 policy error, 4 unreadable input,
+5 runtime unavailable, 6 unsafe accepts with --fail-on unsafe.`;
+
+/** Is this a failed import of a command module that does not exist (yet)? */
+function isMissingModule(error: unknown, file: string): boolean {
+  const e = error as { code?: string; message?: string };
+  return e?.code === "ERR_MODULE_NOT_FOUND" && (e.message ?? "").includes(file);
+}
+
+/**
+ * Run the CLI with the given arguments and return the exit code.
+ *
+ * @param args Command-line arguments (without the program name).
+ * @returns The exit code.
+ *
+ * @example Top-level help
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * const code = await main(["--help"]);
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === "--help" || first === "-h" || first === "help") {
+    if (first === "help" && rest[0] !== undefined && rest[0] in COMMANDS) {
+      return await main([rest[0], "--help"]);
+    }
+    console.log(USAGE);
+    return EXIT_OK;
+  }
+  const known = first !== undefined && Object.hasOwn(COMMANDS, first);
+  const name = known ? first : DEFAULT_COMMAND.name;
+  const file = `${name}_command.ts`;
+  const commandArgs = known ? rest : args;
+  let module: CommandModule;
+  try {
+    module = known ? await COMMANDS[first].load() : await DEFAULT_COMMAND.load();
+  } catch (error) {
+    if (isMissingModule(error, file)) {
+      console.error(
+        `conform: the "${name}" command is not available yet in this checkout (src/cli/${file} is missing)`,
+      );
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  try {
+    return await module.run(commandArgs);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`conform${known ? ` ${name}` : ""}: ${error.message}`);
+      console.error(`Try: deno task conform ${known ? `${name} ` : ""}--help`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    console.error("conform: internal error:", error instanceof Error ? error.stack : error);
+    code = EXIT_INTERNAL;
+  }
+  Deno.exit(code);
+}

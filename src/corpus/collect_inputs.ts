@@ -1,0 +1,156 @@
+/**
+ * Turn command-line paths (wheel files, `.zip` packages, directories, the catalogue) into a list
+ * of inputs whose bytes are read on demand.
+ *
+ * @module
+ */
+import { basename, join, resolve } from "node:path";
+import { loadCatalogue } from "./load_catalogue.ts";
+import { resolveCatalogueFile, type ResolveOptions } from "./resolve_catalogue_file.ts";
+import { defaultCacheDir, defaultMirror } from "./defaults.ts";
+import type { CatalogueEntry, CatalogueKind } from "./types.ts";
+
+/** Upper bound on inputs gathered from directories, checked as they are found. */
+export const MAX_INPUT_FILES = 100_000;
+/** Deepest directory level searched for archives. */
+export const MAX_DIRECTORY_DEPTH = 32;
+
+/** One archive to read. */
+export interface InputFile {
+  /** The catalogue path (`pyodide-0.27.7/x.whl`) or the file path as found on disk. */
+  file: string;
+  source: "catalogue" | "path";
+  /** The catalogue entry, for catalogue inputs. */
+  entry?: CatalogueEntry;
+  /** Reads the bytes (catalogue inputs: resolved and sha256-verified on every call). */
+  read(): Promise<Uint8Array>;
+}
+
+/** Options of {@linkcode collectInputs}; resolver options default to the environment. */
+export interface CollectOptions extends Partial<ResolveOptions> {
+  /** Catalogue kinds to include; default: every archive kind (lock files left out). */
+  kinds?: CatalogueKind[];
+}
+
+const ARCHIVE = /\.(whl|zip)$/i;
+const ARCHIVE_KINDS: CatalogueKind[] = ["wheel", "shared-library", "cpython-module"];
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}
+
+/** `wheels.json` inside a directory, or the path itself when it names a `wheels.json`. */
+async function cataloguePathOf(path: string, info: Deno.FileInfo): Promise<string | undefined> {
+  if (info.isFile) return basename(path) === "wheels.json" ? path : undefined;
+  const inside = join(path, "wheels.json");
+  return (await statOrUndefined(inside))?.isFile ? inside : undefined;
+}
+
+async function walk(dir: string, depth: number, out: string[]): Promise<void> {
+  if (depth > MAX_DIRECTORY_DEPTH) {
+    throw new RangeError(
+      `Directory nesting exceeds MAX_DIRECTORY_DEPTH (${MAX_DIRECTORY_DEPTH}): "${dir}"`,
+    );
+  }
+  const names: { name: string; isDirectory: boolean }[] = [];
+  for await (const item of Deno.readDir(dir)) {
+    let isDirectory = item.isDirectory;
+    if (item.isSymlink) {
+      isDirectory = (await statOrUndefined(join(dir, item.name)))?.isDirectory ?? false;
+    }
+    names.push({ name: item.name, isDirectory });
+  }
+  names.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  for (const { name, isDirectory } of names) {
+    const path = join(dir, name);
+    if (isDirectory) {
+      await walk(path, depth + 1, out);
+    } else if (ARCHIVE.test(name)) {
+      if (out.length >= MAX_INPUT_FILES) {
+        throw new RangeError(
+          `More than MAX_INPUT_FILES (${MAX_INPUT_FILES}) archives under "${dir}"`,
+        );
+      }
+      out.push(path);
+    }
+  }
+}
+
+function pathInput(file: string): InputFile {
+  return { file, source: "path", read: () => Deno.readFile(file) };
+}
+
+/**
+ * Expand paths into inputs: a wheel or `.zip` file is one input (any explicitly named file is
+ * taken as given, so a broken one is reported rather than skipped); a directory is searched
+ * recursively for `*.whl` and `*.zip`; the catalogue directory (one holding `wheels.json`) or the
+ * `wheels.json` file itself expands to its archive entries, read through the mirror, cache and
+ * network. A path that does not exist becomes an input whose `read()` fails, so it is reported
+ * with the others.
+ *
+ * @param paths Command-line paths.
+ * @param options Resolver options (defaults: `defaultMirror()`, `defaultCacheDir()`, network on).
+ * @returns Inputs in argument order, each directory's files sorted; duplicates dropped.
+ * @throws {CatalogueFormatError} When a catalogue does not validate.
+ *
+ * @example Inputs from a directory of wheels
+ * ```ts ignore
+ * import { collectInputs } from "./collect_inputs.ts";
+ * const inputs = await collectInputs(["wheels/"]);
+ * for (const input of inputs) console.log(input.file, (await input.read()).length);
+ * ```
+ */
+export async function collectInputs(
+  paths: string[],
+  options: CollectOptions = {},
+): Promise<InputFile[]> {
+  const resolveOptions: ResolveOptions = {
+    mirror: options.mirror ?? defaultMirror(),
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    allowNetwork: options.allowNetwork ?? true,
+    fetchImpl: options.fetchImpl,
+  };
+  const kinds = options.kinds ?? ARCHIVE_KINDS;
+  const inputs: InputFile[] = [];
+  const seen = new Set<string>();
+  const add = (key: string, input: InputFile) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    inputs.push(input);
+  };
+
+  for (const path of paths) {
+    const info = await statOrUndefined(path);
+    if (info === undefined) {
+      add(`path:${resolve(path)}`, pathInput(path));
+      continue;
+    }
+    const cataloguePath = await cataloguePathOf(path, info);
+    if (cataloguePath !== undefined) {
+      const catalogue = loadCatalogue(await Deno.readTextFile(cataloguePath), {
+        file: cataloguePath,
+      });
+      for (const entry of catalogue.files) {
+        if (!kinds.includes(entry.kind)) continue;
+        add(`catalogue:${entry.sha256}:${entry.path}`, {
+          file: entry.path,
+          source: "catalogue",
+          entry,
+          read: async () => (await resolveCatalogueFile(entry, resolveOptions)).bytes,
+        });
+      }
+    } else if (info.isDirectory) {
+      const found: string[] = [];
+      await walk(path, 0, found);
+      for (const file of found) add(`path:${resolve(file)}`, pathInput(file));
+    } else {
+      add(`path:${resolve(path)}`, pathInput(path));
+    }
+  }
+  return inputs;
+}

@@ -1,0 +1,505 @@
+/**
+ * One runtime's link session: the instantiated stub main module plus the symbol table the
+ * runtime's JS glue builds (`wasmImports`/`asmLibraryArg`), reused for many checks. Each check
+ * gets fresh per-check state (GOT, global-library symbols, heap and table cursors).
+ *
+ * @module
+ */
+import type { FuncType, GlobalType, Limits, TagType } from "../wasm/types.ts";
+import type { RuntimeFacts } from "../runtime/types.ts";
+import { buildModule } from "../wasm/build_module.ts";
+import { asBufferSource, createTag, type WasmTag } from "./_wasm_js.ts";
+import { EMULATED_FUNCTIONS, type EmulationHost } from "./_emulated.ts";
+import {
+  STUB_EMULATION_MODULE,
+  STUB_MEMORY_EXPORT,
+  STUB_RECORDER,
+  STUB_STACK_POINTER_EXPORT,
+  STUB_TABLE_EXPORT,
+  type StubModule,
+} from "./stub.ts";
+
+/** Emscripten's GLOBAL_BASE: a relocatable main's `__memory_base` (glue: `relocateExports(…, 1024)`). */
+export const MAIN_GLOBAL_BASE = 1024;
+/** Stack the session reserves for relocations and constructors (they rarely need much). */
+export const SESSION_STACK_BYTES = 1024 * 1024;
+/** Default cap on memory one check may allocate for side modules (dylink memory sizes). */
+export const DEFAULT_MAX_MEMORY_BYTES = 512 * 1024 * 1024;
+/** Default cap on table slots one check may add (dylink table sizes and GOT.func entries). */
+export const DEFAULT_MAX_TABLE_ENTRIES = 2_000_000;
+
+/** Glue functions that abort or unwind in the real runtime: calling them during load is a trap. */
+const THROWING_GLUE: ReadonlySet<string> = new Set([
+  "abort",
+  "__assert_fail",
+  "exit",
+  "_exit",
+  "proc_exit",
+  "__cxa_throw",
+  "__cxa_rethrow",
+  "__resumeException",
+  "_emscripten_throw_longjmp",
+  "emscripten_longjmp",
+  "_Unwind_RaiseException",
+]);
+
+/** What the static pre-check knows about a symbol of the base table. */
+export type SymbolInfo =
+  | { origin: "glue"; kind: "jsfunc" }
+  | { origin: "glue" | "main"; kind: "memory"; limits: Limits }
+  | { origin: "glue" | "main"; kind: "table" }
+  | { origin: "glue" | "main"; kind: "global"; global: GlobalType }
+  | { origin: "glue" | "main"; kind: "number" }
+  | { origin: "glue" | "main"; kind: "tag"; tag: TagType }
+  | { origin: "main"; kind: "func"; type: FuncType };
+
+/** A trap raised by the harness itself (a recorded call into something that cannot run). */
+export class StubCallError extends Error {
+  readonly symbol: string;
+  readonly origin: "main" | "glue" | "unresolved";
+  constructor(symbol: string, origin: "main" | "glue" | "unresolved", message: string) {
+    super(message);
+    this.name = "StubCallError";
+    this.symbol = symbol;
+    this.origin = origin;
+  }
+}
+
+/** A check was refused because it would exceed a memory or table cap. */
+export class CapExceededError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "CapExceededError";
+  }
+}
+
+export interface SessionCaps {
+  maxMemoryBytes: number;
+  maxTableEntries: number;
+}
+
+function sigTypes(sig: string): FuncType | undefined {
+  const map: Record<string, string> = { i: "i32", p: "i32", j: "i64", f: "f32", d: "f64", e: "externref" };
+  const results = sig[0] === "v" ? [] : [map[sig[0]]];
+  const params = [...sig.slice(1)].map((c) => map[c]);
+  if (results.includes(undefined as unknown as string) || params.includes(undefined as unknown as string)) {
+    return undefined;
+  }
+  return { params, results };
+}
+
+/** Where a loaded module's exports can be looked up by name (relocated on demand). */
+export interface ExportSource {
+  exportNames: { has(name: string): boolean };
+  exportValue(name: string): unknown;
+}
+
+/** Per-check mutable state. */
+export interface CheckState {
+  /** Libraries loaded with global scope, in load order (`mergeLibSymbols`: first wins). */
+  globalModules: ExportSource[];
+  /** Every library loaded so far, in load order (their exports fill the GOT). */
+  loadedModules: ExportSource[];
+  got: Map<string, GotEntry>;
+  heapCursor: number;
+  tableCursor: number;
+  /** Main functions called during this check, in order. */
+  calls: string[];
+  glueCalls: string[];
+}
+
+export interface GotEntry {
+  global: WebAssembly.Global;
+  /** Some module imported it without the weak flag. */
+  required: boolean;
+  filled: boolean;
+}
+
+/** The stub instance of one runtime and the glue's symbol table around it. */
+export class LinkSession {
+  readonly runtime: RuntimeFacts;
+  readonly memory: WebAssembly.Memory;
+  readonly table: WebAssembly.Table;
+  readonly stackPointer: WebAssembly.Global;
+  readonly symbols = new Map<string, unknown>();
+  readonly info = new Map<string, SymbolInfo>();
+  /** Names `resolveGlobalSymbol` also finds as `Module["_X"]` (0.21/0.22 loaders). */
+  readonly moduleSymbols: ReadonlySet<string>;
+  readonly tableBaseline: number;
+  readonly heapBase: number;
+  readonly stackTop: number;
+  readonly caps: SessionCaps;
+  /** Value added to main data-symbol addresses by `relocateExports` on the main. */
+  readonly mainMemoryBase: number;
+  #state: CheckState | undefined;
+  #jsWrappers = new Map<string, unknown>();
+  /** GOT globals reused across checks (reset per check): creating thousands per check is slow. */
+  #gotPool = new Map<string, WebAssembly.Global>();
+  /** A fixed table slot per main function, for GOT.func entries that name one. */
+  readonly #mainSlotBase: number;
+  readonly #mainSlotIndex = new Map<string, number>();
+  readonly #mainSlotSet = new Set<number>();
+  #wrapperModules = new Map<string, WebAssembly.Module>();
+  #tableDirtyHigh: number;
+
+  private constructor(
+    runtime: RuntimeFacts,
+    instance: WebAssembly.Instance,
+    layoutFunctions: string[],
+    tags: Map<string, WasmTag>,
+    caps: SessionCaps,
+    calls: { sink: string[] | undefined },
+  ) {
+    this.runtime = runtime;
+    this.caps = caps;
+    const ex = instance.exports as Record<string, unknown>;
+    this.memory = ex[STUB_MEMORY_EXPORT] as WebAssembly.Memory;
+    this.table = ex[STUB_TABLE_EXPORT] as WebAssembly.Table;
+    this.stackPointer = ex[STUB_STACK_POINTER_EXPORT] as WebAssembly.Global;
+    // Reserve one slot per main function once; per-check slots start after them.
+    this.#mainSlotBase = this.table.length;
+    runtime.functions.forEach((f, i) => this.#mainSlotIndex.set(f.name, i));
+    this.table.grow(runtime.functions.length);
+    this.tableBaseline = this.table.length;
+    this.#tableDirtyHigh = this.tableBaseline;
+    this.mainMemoryBase = runtime.relocatable ? MAIN_GLOBAL_BASE : 0;
+    this.moduleSymbols = new Set(
+      runtime.loader.resolvesModuleSymbols
+        ? ((runtime as { moduleSymbolNames?: string[] }).moduleSymbolNames ?? [])
+        : [],
+    );
+    void layoutFunctions;
+    void calls;
+
+    // Memory layout: [0, base + main data) | stack | heap for side modules. A fixed (non
+    // relocatable) main states its own stack and heap through exported globals.
+    const globalValue = (name: string) => {
+      const g = runtime.globals.find((x) => x.name === name);
+      return g?.value === undefined ? undefined : Number(g.value);
+    };
+    const align16 = (n: number) => Math.ceil(n / 16) * 16;
+    const dataEnd = align16(this.mainMemoryBase + runtime.mainMemorySize);
+    const realHeap = runtime.relocatable ? undefined : globalValue("__heap_base");
+    this.stackTop = runtime.relocatable
+      ? dataEnd + SESSION_STACK_BYTES
+      : (globalValue("__stack_pointer") ?? dataEnd + SESSION_STACK_BYTES);
+    this.heapBase = align16(Math.max(realHeap ?? 0, this.stackTop, dataEnd));
+
+    // 1. The glue's own names (JS wins on a clash, as in mergeLibSymbols).
+    const sigs = runtime.glueSignatures ?? {};
+    for (const name of runtime.glueNames) {
+      const special = this.#specialGlueValue(name, tags);
+      if (special) {
+        this.symbols.set(name, special.value);
+        this.info.set(name, special.info);
+        continue;
+      }
+      this.symbols.set(name, this.#glueFunction(name, sigs[name]));
+      this.info.set(name, { origin: "glue", kind: "jsfunc" });
+    }
+    // The loader's own objects exist whatever the glue calls them.
+    for (const name of ["memory", "__indirect_function_table", "__stack_pointer"]) {
+      if (this.symbols.has(name)) continue;
+      const special = this.#specialGlueValue(name, tags)!;
+      this.symbols.set(name, special.value);
+      this.info.set(name, special.info);
+    }
+    // 2. Main exports, where the name is still free (relocateExports on the main, then merge).
+    for (const f of runtime.functions) {
+      if (this.symbols.has(f.name)) continue;
+      this.symbols.set(f.name, ex[f.name]);
+      this.info.set(f.name, { origin: "main", kind: "func", type: f.type });
+    }
+    for (const g of runtime.globals) {
+      if (this.symbols.has(g.name)) continue;
+      const glob = ex[g.name] as WebAssembly.Global;
+      if (runtime.loader.dataSymbolsAsGlobals) {
+        this.symbols.set(g.name, glob);
+        this.info.set(g.name, { origin: "main", kind: "global", global: g.type });
+      } else {
+        // ≤0.29: relocateExports turns every exported Global into a plain number (+ base).
+        const v = glob.value;
+        this.symbols.set(g.name, typeof v === "number" ? v + this.mainMemoryBase : v);
+        this.info.set(g.name, { origin: "main", kind: "number" });
+      }
+    }
+    for (const t of runtime.tags) {
+      if (this.symbols.has(t.name)) continue;
+      const tag = t.origin === "imported" ? tags.get(t.name) : ex[t.name];
+      this.symbols.set(t.name, tag);
+      this.info.set(t.name, { origin: t.origin === "imported" ? "glue" : "main", kind: "tag", tag: t.type });
+    }
+  }
+
+  /**
+   * Instantiate a runtime's stub and build its symbol table.
+   */
+  static async create(
+    runtime: RuntimeFacts,
+    stub: StubModule | WebAssembly.Module,
+    caps: Partial<SessionCaps> = {},
+  ): Promise<LinkSession> {
+    const module = stub instanceof WebAssembly.Module ? stub : await WebAssembly.compile(asBufferSource(stub.bytes));
+    const layoutFunctions = runtime.functions.map((f) => f.name);
+    const tags = new Map<string, WasmTag>();
+    const env: Record<string, unknown> = {};
+    for (const t of runtime.tags) {
+      if (t.origin !== "imported") continue;
+      // Like the 0.28/0.29 glue: `new WebAssembly.Tag({parameters: ["i32"]})`.
+      const tag = createTag([...t.type.type.params]);
+      tags.set(t.name, tag);
+      env[t.name] = tag;
+    }
+    let session: LinkSession | undefined;
+    const record = (idx: number) => {
+      session?.recordCall(layoutFunctions[idx] ?? `#${idx}`);
+    };
+    // Emulated main functions run against this session's memory and scratch heap.
+    const host: EmulationHost = {
+      memory: () => session!.memory,
+      alloc: (size, align) => session!.allocMemory(size, align),
+    };
+    const emulated: Record<string, unknown> = {};
+    const names = stub instanceof WebAssembly.Module
+      ? WebAssembly.Module.imports(stub).filter((i) => i.module === STUB_EMULATION_MODULE).map((i) => i.name)
+      : stub.layout.emulated;
+    for (const name of names) emulated[name] = EMULATED_FUNCTIONS[name].impl(host);
+    const instance = await WebAssembly.instantiate(module, {
+      [STUB_RECORDER.module]: { [STUB_RECORDER.name]: record },
+      [STUB_EMULATION_MODULE]: emulated,
+      env,
+    } as WebAssembly.Imports);
+    session = new LinkSession(runtime, instance, layoutFunctions, tags, {
+      maxMemoryBytes: caps.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
+      maxTableEntries: caps.maxTableEntries ?? DEFAULT_MAX_TABLE_ENTRIES,
+    }, { sink: undefined });
+    return session;
+  }
+
+  #specialGlueValue(
+    name: string,
+    tags: Map<string, WasmTag>,
+  ): { value: unknown; info: SymbolInfo } | undefined {
+    switch (name) {
+      case "memory":
+        return {
+          value: this.memory,
+          info: { origin: "glue", kind: "memory", limits: this.runtime.memory },
+        };
+      case "__indirect_function_table":
+        return { value: this.table, info: { origin: "glue", kind: "table" } };
+      case "__stack_pointer":
+        return {
+          value: this.stackPointer,
+          info: { origin: "glue", kind: "global", global: { type: "i32", mutable: true } },
+        };
+      case "__memory_base":
+        return {
+          value: new WebAssembly.Global({ value: "i32", mutable: false }, this.mainMemoryBase),
+          info: { origin: "glue", kind: "global", global: { type: "i32", mutable: false } },
+        };
+      case "__table_base":
+        return {
+          value: new WebAssembly.Global({ value: "i32", mutable: false }, 1),
+          info: { origin: "glue", kind: "global", global: { type: "i32", mutable: false } },
+        };
+      case "__heap_base":
+        return { value: this.heapBase, info: { origin: "glue", kind: "number" } };
+      case "__global_base":
+        return { value: this.mainMemoryBase, info: { origin: "glue", kind: "number" } };
+      case "__stack_high":
+        return { value: this.stackTop, info: { origin: "glue", kind: "number" } };
+      case "__stack_low":
+        return { value: this.stackTop - SESSION_STACK_BYTES, info: { origin: "glue", kind: "number" } };
+    }
+    const tag = tags.get(name);
+    if (tag) {
+      const t = this.runtime.tags.find((x) => x.name === name)!;
+      return { value: tag, info: { origin: "glue", kind: "tag", tag: t.type } };
+    }
+    return undefined;
+  }
+
+  /** A stand-in for a JS glue function: records the call; the aborting ones trap. */
+  #glueFunction(name: string, sig: string | undefined): (...args: unknown[]) => unknown {
+    if (name.startsWith("invoke_")) return this.createInvoke(name);
+    const bigintResult = sig?.[0] === "j";
+    const throws = THROWING_GLUE.has(name);
+    const fn = (..._args: unknown[]) => {
+      this.#state?.glueCalls.push(name);
+      if (throws) throw new StubCallError(name, "glue", `called JS glue function ${name}`);
+      return bigintResult ? 0n : 0;
+    };
+    (fn as unknown as { sig?: string }).sig = sig;
+    return fn;
+  }
+
+  /** `invoke_<sig>` as `createInvokeFunction` builds it: call through the table, unwind on throw. */
+  createInvoke(name: string): (...args: unknown[]) => unknown {
+    return (index: unknown, ...args: unknown[]) => {
+      const sp = this.stackPointer.value;
+      const fn = this.table.get(Number(index)) as ((...a: unknown[]) => unknown) | null;
+      if (!fn) {
+        throw new StubCallError(name, "glue", `${name}: table index ${index} is not a function`);
+      }
+      try {
+        return fn(...args);
+      } catch (e) {
+        this.stackPointer.value = sp;
+        throw e;
+      }
+    };
+  }
+
+  /** Begin a check: fresh GOT and global-library symbols, cursors back at their bases. */
+  beginCheck(): CheckState {
+    // Drop table references left by the previous check so its instances can be collected.
+    for (let i = this.tableBaseline; i < this.#tableDirtyHigh; i++) this.table.set(i, null);
+    this.#tableDirtyHigh = this.tableBaseline;
+    this.stackPointer.value = this.stackTop;
+    this.#state = {
+      globalModules: [],
+      loadedModules: [],
+      got: new Map(),
+      heapCursor: this.heapBase,
+      tableCursor: this.tableBaseline,
+      calls: [],
+      glueCalls: [],
+    };
+    return this.#state;
+  }
+
+  /** A GOT global for this check (pooled across checks, value reset to 0). */
+  gotGlobal(name: string): WebAssembly.Global {
+    let g = this.#gotPool.get(name);
+    if (!g) {
+      g = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
+      this.#gotPool.set(name, g);
+    } else g.value = 0;
+    return g;
+  }
+
+  /** The fixed table slot of a main function (filled on first use). */
+  mainFunctionSlot(name: string): number | undefined {
+    const i = this.#mainSlotIndex.get(name);
+    if (i === undefined) return undefined;
+    const slot = this.#mainSlotBase + i;
+    if (!this.#mainSlotSet.has(slot)) {
+      const fn = this.symbols.get(name);
+      try {
+        this.table.set(slot, fn as never);
+      } catch {
+        return undefined;
+      }
+      this.#mainSlotSet.add(slot);
+    }
+    return slot;
+  }
+
+  /** The stub's recorder: a main function was called. */
+  recordCall(name: string): void {
+    this.#state?.calls.push(name);
+  }
+
+  get state(): CheckState {
+    if (!this.#state) throw new Error("No check in progress: call beginCheck first");
+    return this.#state;
+  }
+
+  /** `getMemory` + `alignMemory`: a zeroed block of `size` bytes aligned to `align`. */
+  allocMemory(size: number, align: number): number {
+    const s = this.state;
+    const a = Math.max(1, align);
+    const base = Math.ceil(s.heapCursor / a) * a;
+    const end = base + size;
+    if (end - this.heapBase > this.caps.maxMemoryBytes) {
+      throw new CapExceededError(
+        `memory request of ${size} bytes exceeds the cap of ${this.caps.maxMemoryBytes} bytes`,
+      );
+    }
+    const have = this.memory.buffer.byteLength;
+    if (end > have) this.memory.grow(Math.ceil((end - have) / 65536));
+    new Uint8Array(this.memory.buffer, base, size).fill(0);
+    s.heapCursor = end;
+    return base;
+  }
+
+  /** `tableBase = wasmTable.length; wasmTable.grow(tableSize)`, reusing slots across checks. */
+  allocTable(count: number): number {
+    const s = this.state;
+    const base = s.tableCursor;
+    const end = base + count;
+    if (end - this.tableBaseline > this.caps.maxTableEntries) {
+      throw new CapExceededError(
+        `table request of ${count} entries exceeds the cap of ${this.caps.maxTableEntries} entries`,
+      );
+    }
+    // Grow in chunks: one grow per slot is slow when thousands of GOT.func entries need slots.
+    if (end > this.table.length) this.table.grow(Math.max(end - this.table.length, 4096));
+    s.tableCursor = end;
+    if (end > this.#tableDirtyHigh) this.#tableDirtyHigh = end;
+    return base;
+  }
+
+  /** `addFunction`: a table slot holding `fn` (JS functions are wrapped when their sig is known). */
+  addFunction(fn: unknown, name: string): number {
+    if (this.symbols.get(name) === fn) {
+      const fixed = this.mainFunctionSlot(name);
+      if (fixed !== undefined) return fixed;
+    }
+    const slot = this.allocTable(1);
+    try {
+      this.table.set(slot, fn as never);
+    } catch {
+      // A JS function must be wrapped into a wasm function first (convertJsFunctionToWasm);
+      // one of unknown signature stays out, as a call through it would fail for real too.
+      const wrapped = this.#wrapJs(fn, name);
+      if (wrapped) {
+        try {
+          this.table.set(slot, wrapped as never);
+        } catch {
+          // left empty
+        }
+      }
+    }
+    return slot;
+  }
+
+  #wrapJs(fn: unknown, name: string): unknown {
+    const cached = this.#jsWrappers.get(name);
+    if (cached) return cached;
+    const sig = this.runtime.glueSignatures?.[name] ?? (fn as { sig?: string })?.sig;
+    const type = sig ? sigTypes(sig) : undefined;
+    if (!type || typeof fn !== "function") return null;
+    let module = this.#wrapperModules.get(sig!);
+    if (!module) {
+      // convertJsFunctionToWasm: a module importing the JS function with its type and re-exporting it.
+      module = new WebAssembly.Module(buildModule({
+        imports: [{ module: "e", name: "f", kind: "func", type }],
+        exports: [{ name: "f", kind: "func", index: 0 }],
+      }));
+      this.#wrapperModules.set(sig!, module);
+    }
+    const wrapped = new WebAssembly.Instance(module, { e: { f: fn } } as WebAssembly.Imports).exports.f;
+    this.#jsWrappers.set(name, wrapped);
+    return wrapped;
+  }
+
+  /** `isSymbolDefined` over the glue table plus global libraries loaded in this check. */
+  lookupDefined(name: string): unknown {
+    const base = this.symbols.get(name);
+    if (base !== undefined) return base;
+    const st = this.#state;
+    if (!st) return undefined;
+    for (const m of st.globalModules) if (m.exportNames.has(name)) return m.exportValue(name);
+    return undefined;
+  }
+}
+
+/** True for exported wasm functions (they carry a numeric `name` and are not plain JS). */
+export function isWasmFunction(fn: unknown): boolean {
+  if (typeof fn !== "function") return false;
+  // Exported wasm functions stringify as native code and have a numeric name (their index).
+  return /^\d+$/.test((fn as { name: string }).name) &&
+    Function.prototype.toString.call(fn).includes("[native code]");
+}

@@ -1,0 +1,1222 @@
+/**
+ * The link check: load a wheel's side modules into a runtime's stub main module the way that
+ * runtime's own Emscripten loader (`library_dylink.js` as compiled into its glue) would, then
+ * resolve every import strictly and run data relocations and constructors.
+ *
+ * What is mirrored, read from the glue's loader capabilities (never from version strings):
+ * - the symbol table: glue names first, then main exports (JS wins on a clash), data symbols as
+ *   numbers or immutable `WebAssembly.Global`s;
+ * - per module `memoryBase`/`tableBase` from `dylink.0`, `env.__memory_base`/`__table_base`,
+ *   `GOT.mem`/`GOT.func` as mutable i32 globals pre-filled from main and loaded exports;
+ * - NEEDED libraries first; siblings of one package loaded together with `allowUndefined`
+ *   (Pyodide's `loadDynlibsFromPackage`), libraries NEEDED by a sibling with global scope;
+ * - lazy stubs for unresolved `env` functions, so V8 instantiation fails exactly where the real
+ *   runtime's does (wrong types, tags, memory, globals), then a strict final resolution;
+ * - `invoke_*` and `__cxa_find_matching_catch_N` synthesised only when the loader does;
+ * - `__wasm_apply_data_relocs` only when the loader calls it, then `__wasm_call_ctors`.
+ *
+ * @module
+ */
+import type {
+  AbiFeatures,
+  FuncType,
+  GlobalType,
+  Limits,
+  TagType,
+  WasmExport,
+  WasmImport,
+  WasmModuleFacts,
+} from "../wasm/types.ts";
+import { deriveAbiFeatures, formatFuncType, readWasmModule } from "../wasm/mod.ts";
+import type { RuntimeFacts } from "../runtime/types.ts";
+import type { SideModuleFacts, WheelFacts } from "../wheel/types.ts";
+import { readCpythonSuffix } from "../wheel/mod.ts";
+import {
+  type LinkEvidence,
+  type LinkOutcome,
+  OUTCOME_CLASSES,
+  type OutcomeClass,
+} from "./types.ts";
+import { type AllowList, AllowMatcher, DEFAULT_ALLOW_LIST } from "./allow_list.ts";
+import {
+  CapExceededError,
+  type CheckState,
+  type GotEntry,
+  isWasmFunction,
+  LinkSession,
+  type SessionCaps,
+  StubCallError,
+  type SymbolInfo,
+} from "./_session.ts";
+import { type ByteStore, obtainStub } from "./stub.ts";
+import { checkPython } from "./_python.ts";
+import { ALWAYS_KEPT_EXPORTS, stripExports } from "./_strip_exports.ts";
+import { asBufferSource, isTag } from "./_wasm_js.ts";
+
+/** Harness version of the link engine: part of every outcome cache key. */
+export const LINK_ENGINE_VERSION = 1;
+/** Upper bound on side modules in one check (archive plus libraries). */
+export const MAX_MODULES_PER_CHECK = 10_000;
+/** Upper bound on compiled modules kept per process (by sha256). */
+export const MAX_COMPILED_MODULES = 4_096;
+/** Evidence entries kept per module (the rest are counted in a summary entry). */
+export const MAX_EVIDENCE_PER_MODULE = 500;
+
+/** One side module's bytes, by member path. */
+export interface LinkModuleInput {
+  member: string;
+  bytes: Uint8Array;
+}
+
+/** A shared-library package the wheel depends on: loaded first, with global scope. */
+export interface LinkLibraryInput {
+  file: string;
+  /** Package name (lock file or METADATA), for lock-file `depends` lookups. */
+  packageName?: string;
+  facts: WheelFacts;
+  modules: LinkModuleInput[];
+}
+
+export interface CheckLinkInput {
+  wheel: WheelFacts;
+  modules: LinkModuleInput[];
+  libraries?: LinkLibraryInput[];
+}
+
+export interface CheckLinkOptions {
+  /** Allow-list (default: the bundled `allow_list.json`). */
+  allowList?: AllowList;
+  /** A session to use (else one per runtime is created and cached in this process). */
+  session?: LinkSession;
+  /** Where stub bytes are cached across processes. */
+  stubStore?: ByteStore;
+  caps?: Partial<SessionCaps>;
+  /** Run `__wasm_apply_data_relocs` and `__wasm_call_ctors` (default true). */
+  runConstructors?: boolean;
+}
+
+const SPECIAL_ENV = new Set(["__memory_base", "__table_base"]);
+const PROXIED_MODULES = new Set(["env", "wasi_snapshot_preview1"]);
+const GOT_MODULES = new Set(["GOT.mem", "GOT.func"]);
+
+/** `isInternalSym` of the loaders: never entered into the GOT from exports. */
+function isInternalSym(name: string): boolean {
+  return [
+    "memory",
+    "__memory_base",
+    "__table_base",
+    "__stack_pointer",
+    "__indirect_function_table",
+    "__cpp_exception",
+    "__c_longjmp",
+    "__wasm_apply_data_relocs",
+    "__dso_handle",
+    "__tls_size",
+    "__tls_align",
+    "__set_stack_limits",
+    "_emscripten_tls_init",
+    "__wasm_init_tls",
+    "__wasm_call_ctors",
+    "__start_em_asm",
+    "__stop_em_asm",
+    "__start_em_js",
+    "__stop_em_js",
+  ].includes(name) || name.startsWith("__em_js__");
+}
+
+/** What a value handed to an import is, for the static pre-check (V8's import rules). */
+type Provided =
+  | { kind: "wasmfunc"; type?: FuncType }
+  | { kind: "jsfunc" }
+  | { kind: "number" }
+  | { kind: "global"; global?: GlobalType }
+  | { kind: "memory"; limits: Limits; pages: number }
+  | { kind: "table"; length: number }
+  | { kind: "tag"; tag?: TagType }
+  | { kind: "missing" }
+  | { kind: "other" };
+
+/** A module being checked, with everything learnt about it. */
+interface ModuleRun {
+  member: string;
+  /** Basename: what NEEDED entries name. */
+  name: string;
+  bytes: Uint8Array;
+  sha256?: string;
+  facts?: WasmModuleFacts;
+  abi?: AbiFeatures;
+  cpythonSuffix?: string;
+  /** Belongs to a dependency library, not to the archive under test. */
+  dependency: boolean;
+  evidence: LinkEvidence[];
+  classes: Set<OutcomeClass>;
+  state: "pending" | "loading" | "loaded" | "failed";
+  global: boolean;
+  /** Libraries loaded into this module's local scope (its non-global NEEDED chain). */
+  localScope: ModuleRun[] | null;
+  /** Exports by name, from the facts (what `relocateExports` would iterate). */
+  exportNames: ReadonlyMap<string, WasmExport>;
+  /** Instance exports once instantiated; relocated values are computed on demand. */
+  raw?: Record<string, unknown>;
+  memoryBase: number;
+  relocatedCache: Map<string, unknown>;
+  exportValue(name: string): unknown;
+  /** Types of objects created during this check (shared by all modules of the check). */
+  types: Map<object, Provided>;
+  weakImports: Set<string>;
+  v8Failed: boolean;
+}
+
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+const sessions = new Map<string, Promise<LinkSession>>();
+const sessionLocks = new WeakMap<LinkSession, Promise<unknown>>();
+
+/** Types the harness knows for JS-visible wasm objects (the JS API does not reflect them). */
+const objectTypes = new WeakMap<object, Provided>();
+
+function compileCached(key: string, bytes: () => Uint8Array): Promise<WebAssembly.Module> {
+  let p = compiled.get(key);
+  if (!p) {
+    if (compiled.size >= MAX_COMPILED_MODULES) {
+      // Forget the oldest entry (Map keeps insertion order).
+      compiled.delete(compiled.keys().next().value!);
+    }
+    p = WebAssembly.compile(asBufferSource(bytes()));
+    compiled.set(key, p);
+    p.catch(() => compiled.delete(key));
+  }
+  return p;
+}
+
+/** A 53-bit string hash (cyrb53) of a name list: a cache key part, not a security measure. */
+function hashNames(names: string[]): string {
+  let h1 = 0xdeadbeef, h2 = 0x41c6ce57;
+  for (const name of names) {
+    for (let i = 0; i <= name.length; i++) {
+      const ch = i < name.length ? name.charCodeAt(i) : 10;
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/**
+ * The link session of a runtime in this process (stub compiled and instantiated once).
+ *
+ * @example
+ * ```ts ignore
+ * const session = await obtainSession(runtime);
+ * ```
+ */
+export function obtainSession(
+  runtime: RuntimeFacts,
+  options: { stubStore?: ByteStore; caps?: Partial<SessionCaps> } = {},
+): Promise<LinkSession> {
+  const key = `${runtime.mainSha256}:${runtime.glueSha256 ?? ""}:${runtime.version}`;
+  let p = sessions.get(key);
+  if (!p) {
+    p = obtainStub(runtime, { store: options.stubStore }).then((stub) =>
+      LinkSession.create(runtime, stub, options.caps)
+    );
+    sessions.set(key, p);
+    p.catch(() => sessions.delete(key));
+  }
+  return p;
+}
+
+/** Forget cached sessions and compiled modules (tests, memory pressure). */
+export function clearLinkCaches(): void {
+  compiled.clear();
+  sessions.clear();
+}
+
+function sha256OfSync(facts: SideModuleFacts | undefined): string | undefined {
+  return facts?.sha256;
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", asBufferSource(bytes)));
+  let s = "";
+  for (const b of d) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+function basename(member: string): string {
+  return member.split("/").pop()!;
+}
+
+function worst(classes: Iterable<OutcomeClass>): OutcomeClass {
+  let w = 0;
+  for (const c of classes) w = Math.max(w, OUTCOME_CLASSES.indexOf(c));
+  return OUTCOME_CLASSES[w];
+}
+
+function describeType(t: FuncType | undefined): string {
+  return t ? formatFuncType(t) : "?";
+}
+
+function limitsText(l: Limits): string {
+  return `{min ${l.min}${l.max !== undefined ? `, max ${l.max}` : ""}${l.shared ? ", shared" : ""}${
+    l.is64 ? ", 64-bit" : ""
+  }}`;
+}
+
+function sameTypes(a: FuncType, b: FuncType): boolean {
+  return a.params.length === b.params.length && a.results.length === b.results.length &&
+    a.params.every((p, i) => p === b.params[i]) && a.results.every((r, i) => r === b.results[i]);
+}
+
+/**
+ * Check one archive (wheel or Pyodide `.zip` package) against one runtime.
+ *
+ * Never throws for anything the archive contains: malformed modules are `invalid`, traps and
+ * cap violations are `trap`, with evidence.
+ *
+ * @example
+ * ```ts ignore
+ * import { checkLink } from "./check_link.ts";
+ * const outcome = await checkLink({ wheel, modules }, runtime);
+ * console.log(outcome.outcome, outcome.modules.map((m) => m.evidence));
+ * ```
+ */
+export async function checkLink(
+  input: CheckLinkInput,
+  runtime: RuntimeFacts,
+  options: CheckLinkOptions = {},
+): Promise<LinkOutcome> {
+  const session = options.session ?? await obtainSession(runtime, options);
+  // One check at a time per session: the stub's memory, table and GOT are shared state.
+  const previous = sessionLocks.get(session) ?? Promise.resolve();
+  const run = previous.then(() => checkLinkLocked(input, runtime, session, options));
+  sessionLocks.set(session, run.catch(() => undefined));
+  return await run;
+}
+
+async function checkLinkLocked(
+  input: CheckLinkInput,
+  runtime: RuntimeFacts,
+  session: LinkSession,
+  options: CheckLinkOptions,
+): Promise<LinkOutcome> {
+  const t0 = performance.now();
+  const allow = new AllowMatcher(options.allowList ?? DEFAULT_ALLOW_LIST);
+  const wheel = input.wheel;
+  const wheelEvidence: LinkEvidence[] = [];
+
+  const total = input.modules.length +
+    (input.libraries ?? []).reduce((n, l) => n + l.modules.length, 0);
+  if (total > MAX_MODULES_PER_CHECK) {
+    return {
+      wheel: wheel.file,
+      wheelSha256: wheel.sha256,
+      runtime: runtime.version,
+      outcome: "invalid",
+      modules: [],
+      evidence: [{
+        kind: "invalid",
+        message: `${total} side modules exceed MAX_MODULES_PER_CHECK (${MAX_MODULES_PER_CHECK})`,
+      }],
+      ms: performance.now() - t0,
+    };
+  }
+
+  const asGlobals = runtime.loader.dataSymbolsAsGlobals;
+  // Per-check object types live in a Map dropped with the check: a process-wide WeakMap growing
+  // by thousands of entries per check makes every garbage collection slower.
+  const checkTypes = new Map<object, Provided>();
+  // Facts per module: from the wheel reader, else read here (a malformed one becomes invalid).
+  const makeRun = async (
+    m: LinkModuleInput,
+    facts: WheelFacts,
+    dependency: boolean,
+  ): Promise<ModuleRun> => {
+    const side = facts.sideModules.find((s) => s.member === m.member);
+    const r: ModuleRun = {
+      member: m.member,
+      name: basename(m.member),
+      bytes: m.bytes,
+      sha256: sha256OfSync(side),
+      facts: side?.wasm,
+      abi: side?.abi,
+      cpythonSuffix: side?.cpythonSuffix,
+      dependency,
+      evidence: [],
+      classes: new Set(),
+      state: "pending",
+      global: false,
+      localScope: null,
+      exportNames: new Map(),
+      memoryBase: 0,
+      relocatedCache: new Map(),
+      exportValue: (name: string) => relocatedExport(r, asGlobals, name),
+      types: checkTypes,
+      weakImports: new Set(),
+      v8Failed: false,
+    };
+    if (!r.facts) {
+      try {
+        r.facts = readWasmModule(m.bytes, { file: facts.file, member: m.member });
+        r.cpythonSuffix = readCpythonSuffix(m.member);
+        r.abi = deriveAbiFeatures(r.facts, r.cpythonSuffix ? { cpythonSuffix: r.cpythonSuffix } : {});
+      } catch (e) {
+        addEvidence(r, "invalid", {
+          kind: "invalid",
+          message: `not a readable wasm module: ${(e as Error).message}`,
+        });
+        r.state = "failed";
+      }
+    }
+    r.sha256 ??= await sha256Hex(m.bytes);
+    if (r.facts && !r.facts.dylink) {
+      addEvidence(r, "invalid", {
+        kind: "invalid",
+        message: "no dylink.0 section: not an Emscripten side module (getDylinkMetadata fails)",
+      });
+      r.state = "failed";
+    }
+    if (r.facts) r.exportNames = exportNamesOf(r.facts);
+    if (r.facts?.dylink) {
+      // getDylinkMetadata keeps weak imports by field name only, whatever their module.
+      for (const i of r.facts.dylink.importInfo) if ((i.flags & 3) === 1) r.weakImports.add(i.name);
+    }
+    return r;
+  };
+
+  const own: ModuleRun[] = [];
+  for (const m of input.modules) own.push(await makeRun(m, wheel, false));
+  const deps: ModuleRun[] = [];
+  for (const lib of input.libraries ?? []) {
+    for (const m of lib.modules) deps.push(await makeRun(m, lib.facts, true));
+  }
+
+  // Python version: the wheel's tags and each module's cpython suffix against the runtime.
+  const py = checkPython(wheel, runtime);
+  if (py) wheelEvidence.push(py);
+  for (const r of own) {
+    if (r.cpythonSuffix && !matchesPython(r.cpythonSuffix, runtime)) {
+      addEvidence(r, "python-mismatch", {
+        kind: "python-version",
+        member: r.member,
+        message: `module suffix cpython-${r.cpythonSuffix} is not this runtime's Python ${runtime.python}`,
+      });
+    }
+  }
+
+  // Loader capabilities against what each module needs of the loader.
+  for (const r of own) compareAbi(r, runtime);
+
+  const state = session.beginCheck();
+  currentRuns.set(session, new Map());
+  const ctx: LoadContext = {
+    session,
+    runtime,
+    state,
+    providers: new Map(),
+    runConstructors: options.runConstructors ?? true,
+    importedNames: new Set(
+      [...own, ...deps].flatMap((r) => (r.facts?.imports ?? []).map((i) => i.name)),
+    ),
+  };
+  // NEEDED lookups: the archive's own modules first, then the dependency libraries.
+  for (const r of [...own, ...deps]) if (!ctx.providers.has(r.name)) ctx.providers.set(r.name, r);
+
+  try {
+    // Dependency packages first, all global (shared-library packages).
+    for (const r of deps) await loadModule(ctx, r, true, null);
+    // Pyodide: libraries NEEDED by a sibling are global and load first; a shared-library
+    // package is global as a whole.
+    const neededBySiblings = new Set<string>();
+    for (const r of own) for (const n of r.facts?.dylink?.needed ?? []) neededBySiblings.add(basename(n));
+    const forceGlobal = wheel.kind === "shared-library";
+    const order = own.map((r) => ({ r, global: forceGlobal || neededBySiblings.has(r.name) }));
+    order.sort((a, b) => Number(b.global) - Number(a.global));
+    for (const { r, global } of order) {
+      await loadModule(ctx, r, global, global ? null : []);
+    }
+    // allowUndefined is over: resolve every import strictly.
+    finalResolution(ctx, own, allow, wheel);
+  } catch (e) {
+    // Only a harness bug gets here; report it rather than throw.
+    wheelEvidence.push({ kind: "trap", message: `link engine error: ${(e as Error).stack ?? e}` });
+  }
+
+  currentRuns.delete(session);
+  // A Python mismatch is its own class, ranked between soft and unresolved: a worse link
+  // result still wins, and linkOutcome keeps what the link check alone found.
+  const modules = own.map((r) => {
+    const linkClass = worst([...r.classes].filter((c) => c !== "python-mismatch"));
+    const pyMismatch = py !== undefined || r.classes.has("python-mismatch");
+    return {
+      member: r.member,
+      outcome: pyMismatch ? worst([linkClass, "python-mismatch"]) : linkClass,
+      linkOutcome: linkClass,
+      evidence: capEvidence(r.evidence),
+    };
+  });
+  const engineTrap = wheelEvidence.some((e) => e.kind === "trap");
+  const linkOutcome = worst([...modules.map((m) => m.linkOutcome), ...(engineTrap ? ["trap" as const] : [])]);
+  const pyMismatch = py !== undefined || modules.some((m) => m.outcome === "python-mismatch");
+  return {
+    wheel: wheel.file,
+    wheelSha256: wheel.sha256,
+    runtime: runtime.version,
+    outcome: pyMismatch ? worst([linkOutcome, "python-mismatch"]) : linkOutcome,
+    linkOutcome,
+    modules,
+    evidence: wheelEvidence,
+    ms: performance.now() - t0,
+  };
+}
+
+function capEvidence(list: LinkEvidence[]): LinkEvidence[] {
+  if (list.length <= MAX_EVIDENCE_PER_MODULE) return list;
+  return [
+    ...list.slice(0, MAX_EVIDENCE_PER_MODULE),
+    { kind: list[MAX_EVIDENCE_PER_MODULE].kind, message: `… ${list.length - MAX_EVIDENCE_PER_MODULE} more` },
+  ];
+}
+
+function matchesPython(suffix: string, runtime: RuntimeFacts): boolean {
+  const [maj, min] = runtime.python.split(".");
+  return suffix === `${maj}${min}`;
+}
+
+function addEvidence(r: ModuleRun, cls: OutcomeClass | undefined, e: LinkEvidence): void {
+  e.member ??= r.member;
+  r.evidence.push(e);
+  if (cls) r.classes.add(cls);
+}
+
+function compareAbi(r: ModuleRun, runtime: RuntimeFacts): void {
+  const abi = r.abi;
+  const loader = runtime.loader;
+  const facts = r.facts;
+  if (!facts) return;
+  const exportsRelocs = facts.exports.some((e) => e.name === "__wasm_apply_data_relocs");
+  if ((abi?.needsDataRelocs ?? exportsRelocs) && !loader.appliesDataRelocs) {
+    addEvidence(r, "loader-mismatch", {
+      kind: "loader-capability",
+      symbol: "__wasm_apply_data_relocs",
+      message:
+        "module exports __wasm_apply_data_relocs and relies on the loader to call it; this runtime's loader never does, so its static data would stay unrelocated" +
+        (loader.evidence?.appliesDataRelocs ? ` (glue: ${loader.evidence.appliesDataRelocs})` : ""),
+    });
+  }
+  if (facts.dylink?.format === "dylink.0" && !loader.readsDylink0) {
+    addEvidence(r, "loader-mismatch", {
+      kind: "loader-capability",
+      message: "module carries dylink.0; this runtime's loader reads only the legacy dylink section",
+    });
+  }
+  if (!abi) return;
+  const feature = (message: string, symbol?: string) =>
+    addEvidence(r, undefined, { kind: "abi-feature", symbol, message });
+  if (abi.exceptions !== "none" && abi.exceptions !== loader.exceptions) {
+    feature(
+      `exceptions: module uses ${abi.exceptions === "js" ? "JS exceptions (invoke_*)" : "wasm exception tags"}` +
+        ` (${abi.evidence.exceptions ?? "derived"}); this runtime's loader uses ${loader.exceptions} exceptions` +
+        (loader.synthesizesInvokes ? "" : " and synthesises no invoke_*"),
+    );
+  }
+  if (abi.setjmp === "emscripten-js" && !loader.synthesizesInvokes) {
+    feature(
+      `setjmp: module uses JS setjmp/longjmp through invoke_* (${abi.evidence.setjmp ?? "derived"}); this runtime's loader synthesises no invoke_*`,
+    );
+  }
+  if ((abi.setjmp === "wasm-tag" || abi.exceptions === "wasm") && loader.exceptions === "js") {
+    if (abi.exceptions !== "wasm") {
+      feature(`setjmp: module uses the wasm __c_longjmp tag; this runtime's loader uses JS exceptions`);
+    }
+  }
+  if (abi.threads && !runtime.memory.shared) {
+    feature(`threads: module needs shared memory (${abi.evidence.threads ?? "derived"}); this runtime's memory is not shared`);
+  }
+  if (abi.memory64 !== runtime.memory.is64) {
+    feature(`memory64: module ${abi.memory64 ? "uses" : "does not use"} 64-bit memory; this runtime's memory is ${runtime.memory.is64 ? "64" : "32"}-bit`);
+  }
+}
+
+interface LoadContext {
+  session: LinkSession;
+  runtime: RuntimeFacts;
+  state: CheckState;
+  providers: Map<string, ModuleRun>;
+  runConstructors: boolean;
+  /** Every name some module of this check imports: the only exports anyone can look up. */
+  importedNames: ReadonlySet<string>;
+}
+
+async function loadModule(
+  ctx: LoadContext,
+  r: ModuleRun,
+  global: boolean,
+  localScope: ModuleRun[] | null,
+): Promise<void> {
+  const { session, state } = ctx;
+  if (r.state === "loaded") {
+    // loadDynamicLibrary of a loaded library: widen to global, or add to the local scope.
+    if (global && !r.global) {
+      r.global = true;
+      state.globalModules.push(r);
+    } else if (!global && localScope && !localScope.includes(r)) {
+      localScope.push(r);
+    }
+    return;
+  }
+  if (r.state !== "pending") return;
+  r.state = "loading";
+  r.global = global;
+  r.localScope = global ? null : localScope;
+  const facts = r.facts!;
+  const dylink = facts.dylink!;
+
+  // NEEDED libraries first, with the same flags and local scope.
+  for (const needed of dylink.needed) {
+    const provider = ctx.providers.get(basename(needed));
+    if (!provider) {
+      addEvidence(r, "unresolved", {
+        kind: "needed-missing",
+        symbol: needed,
+        message: `NEEDED library ${needed} is in neither this archive nor its dependency libraries`,
+      });
+      continue;
+    }
+    await loadModule(ctx, provider, global, localScope);
+    if (provider.state !== "loaded") {
+      addEvidence(r, "unresolved", {
+        kind: "needed-missing",
+        symbol: needed,
+        message: `NEEDED library ${needed} failed to load (${provider.member})`,
+      });
+    }
+  }
+
+  // Caps before any allocation.
+  const memAlign = Math.max(2 ** dylink.memoryAlign, 16);
+  const caps = session.caps;
+  const ownMemory = facts.memories[0];
+  const trapCap = (message: string) => {
+    addEvidence(r, "trap", { kind: "trap", message: `refused before instantiation: ${message}` });
+    r.state = "failed";
+  };
+  if (dylink.memorySize + memAlign > caps.maxMemoryBytes) {
+    return trapCap(`dylink memory size ${dylink.memorySize} exceeds the cap of ${caps.maxMemoryBytes} bytes`);
+  }
+  if (dylink.tableSize > caps.maxTableEntries) {
+    return trapCap(`dylink table size ${dylink.tableSize} exceeds the cap of ${caps.maxTableEntries} entries`);
+  }
+  if (ownMemory && ownMemory.min * 65536 > caps.maxMemoryBytes) {
+    return trapCap(`own memory of ${ownMemory.min} pages exceeds the cap of ${caps.maxMemoryBytes} bytes`);
+  }
+  for (const t of facts.tables) {
+    if (t.limits.min > caps.maxTableEntries) {
+      return trapCap(`own table of ${t.limits.min} entries exceeds the cap of ${caps.maxTableEntries} entries`);
+    }
+  }
+
+  let module: WebAssembly.Module;
+  try {
+    // Only exports someone can look up are kept (see _strip_exports.ts): compiled per kept set.
+    const kept = facts.exports.filter((e) => ctx.importedNames.has(e.name) || ALWAYS_KEPT_EXPORTS.has(e.name));
+    const key = kept.length === facts.exports.length
+      ? r.sha256!
+      : `${r.sha256}:${hashNames(kept.map((e) => e.name))}`;
+    module = await compileCached(
+      key,
+      () => kept.length === facts.exports.length ? r.bytes : stripExports(r.bytes, facts, ctx.importedNames),
+    );
+  } catch (e) {
+    addEvidence(r, "invalid", { kind: "invalid", message: String((e as Error).message ?? e) });
+    r.state = "failed";
+    return;
+  }
+
+  let memoryBase = 0;
+  let tableBase = 0;
+  try {
+    if (dylink.memorySize) {
+      memoryBase = Math.ceil(session.allocMemory(dylink.memorySize + memAlign, 1) / memAlign) * memAlign;
+    }
+    if (dylink.tableSize) tableBase = session.allocTable(dylink.tableSize);
+  } catch (e) {
+    return trapCap((e as Error).message);
+  }
+
+  // The import object, built per import exactly as the loader's proxies answer.
+  const imports: Record<string, Record<string, unknown>> = {};
+  const provided: { imp: WasmImport; value: unknown; present: boolean }[] = [];
+  for (const imp of facts.imports) {
+    let value: unknown;
+    let present = true;
+    if (PROXIED_MODULES.has(imp.module)) {
+      if (SPECIAL_ENV.has(imp.name)) value = imp.name === "__memory_base" ? memoryBase : tableBase;
+      else {
+        const defined = session.lookupDefined(imp.name);
+        value = defined !== undefined && !(defined as { stub?: boolean }).stub
+          ? defined
+          : lazyStub(ctx, r, imp.name);
+      }
+    } else if (GOT_MODULES.has(imp.module)) {
+      value = gotEntry(ctx, r, imp.name).global;
+    } else {
+      present = false;
+    }
+    if (present) (imports[imp.module] ??= {})[imp.name] = value;
+    provided.push({ imp, value, present });
+  }
+
+  // Static pre-check: every mismatch, not only the first one V8 reports.
+  const mismatches = new Map<number, LinkEvidence>();
+  for (const p of provided) {
+    const e = precheckImport(ctx, p.imp, p.present ? describe(session, p.value, r.types) : { kind: "missing" }, p.value);
+    if (e) {
+      e.member = r.member;
+      mismatches.set(p.imp.index, e);
+    }
+  }
+
+  let instance: WebAssembly.Instance;
+  try {
+    instance = (await WebAssembly.instantiate(module, imports as WebAssembly.Imports));
+  } catch (e) {
+    r.state = "failed";
+    r.v8Failed = true;
+    const err = e as Error;
+    const isLink = err instanceof WebAssembly.LinkError || err instanceof TypeError;
+    if (isLink) {
+      const m = /Import #(\d+)/.exec(err.message);
+      const idx = m ? Number(m[1]) : undefined;
+      const imp = idx !== undefined ? facts.imports[idx] : undefined;
+      const st = idx !== undefined ? mismatches.get(idx) : undefined;
+      addEvidence(r, "link-error", {
+        kind: "v8-link-error",
+        symbol: imp ? `${imp.module}.${imp.name}` : undefined,
+        module: imp?.module,
+        importIndex: idx,
+        sideType: st?.sideType ?? imp?.func,
+        mainType: st?.mainType,
+        message: `${err.name}: ${err.message}`,
+      });
+      for (const ev of mismatches.values()) r.evidence.push(ev);
+    } else {
+      addEvidence(r, "trap", { kind: "trap", message: `instantiation failed: ${err.name}: ${err.message}` });
+    }
+    return;
+  }
+  if (mismatches.size > 0) {
+    // V8 accepted what the pre-check flagged: keep it as a note, the class follows V8.
+    for (const ev of mismatches.values()) {
+      r.evidence.push({ ...ev, message: `${ev.message} (pre-check only: V8 accepted this import)` });
+    }
+  }
+
+  // postInstantiation: exports are relocated on demand (relocateExports), the GOT is updated
+  // from them (updateGOT), and they join the global table or the local scope.
+  const exportsRaw = instance.exports as Record<string, unknown>;
+  r.raw = exportsRaw;
+  r.memoryBase = memoryBase;
+  updateGot(ctx, r);
+  r.state = "loaded";
+  state.loadedModules.push(r);
+  if (global) state.globalModules.push(r);
+  else if (localScope) localScope.push(r);
+
+  if (!ctx.runConstructors) return;
+  const relocs = exportsRaw["__wasm_apply_data_relocs"];
+  if (typeof relocs === "function" && ctx.runtime.loader.appliesDataRelocs) {
+    runInit(ctx, r, "__wasm_apply_data_relocs", relocs as () => void);
+  }
+  const ctors = exportsRaw["__wasm_call_ctors"];
+  if (typeof ctors === "function" && !r.classes.has("trap")) {
+    runInit(ctx, r, "__wasm_call_ctors", ctors as () => void);
+  }
+}
+
+function runInit(ctx: LoadContext, r: ModuleRun, what: string, fn: () => void): void {
+  const { state } = ctx;
+  const callsBefore = state.calls.length;
+  try {
+    fn();
+  } catch (e) {
+    const called = state.calls.slice(callsBefore);
+    const err = e as Error;
+    let symbol: string | undefined;
+    let message: string;
+    if (err instanceof StubCallError) {
+      symbol = err.symbol;
+      message = `${what} ${err.message}`;
+    } else if (called.length > 0 && err instanceof WebAssembly.RuntimeError) {
+      // A legitimate call into the main that only the real main can answer: inconclusive.
+      symbol = called[called.length - 1];
+      addEvidence(r, undefined, {
+        kind: "stub-call",
+        symbol,
+        message: `${what} called main function ${symbol}, which the stub does not emulate; the rest of ${what} did not run`,
+      });
+      return;
+    } else if (err instanceof CapExceededError || err instanceof RangeError) {
+      message = `${what}: ${err.name}: ${err.message}`;
+    } else {
+      message = `${what} trapped: ${err?.name ?? "Error"}: ${err?.message ?? String(e)}`;
+    }
+    addEvidence(r, "trap", { kind: "trap", symbol, message });
+  }
+}
+
+const exportIndexCache = new WeakMap<WasmModuleFacts, ReadonlyMap<string, WasmExport>>();
+/** Exports by name (a Map doubles as the name set `relocateExports` iterates). */
+function exportNamesOf(facts: WasmModuleFacts): ReadonlyMap<string, WasmExport> {
+  let map = exportIndexCache.get(facts);
+  if (!map) {
+    map = new Map(facts.exports.map((e) => [e.name, e]));
+    exportIndexCache.set(facts, map);
+  }
+  return map;
+}
+
+/** relocateExports for one name: data addresses + memoryBase, as numbers or immutable Globals. */
+function relocatedExport(r: ModuleRun, asGlobals: boolean, name: string): unknown {
+  if (!r.raw || !r.exportNames.has(name)) return undefined;
+  if (r.relocatedCache.has(name)) return r.relocatedCache.get(name);
+  const v = r.raw[name];
+  let out: unknown = v;
+  if (v instanceof WebAssembly.Global) {
+    const e = r.exportNames.get(name);
+    if (asGlobals) {
+      if (!e?.global?.mutable && e?.global?.type === "i32") {
+        const g = new WebAssembly.Global({ value: "i32", mutable: false }, (v.value as number) + r.memoryBase);
+        r.types.set(g, { kind: "global", global: { type: "i32", mutable: false } });
+        out = g;
+      }
+    } else {
+      const x = v.value;
+      out = typeof x === "number" ? x + r.memoryBase : x;
+    }
+  } else if (typeof v === "function") {
+    const e = r.exportNames.get(name);
+    if (e?.func) r.types.set(v, { kind: "wasmfunc", type: e.func });
+  } else if (isTag(v)) {
+    const e = r.exportNames.get(name);
+    if (e?.tag) r.types.set(v, { kind: "tag", tag: e.tag });
+  }
+  r.relocatedCache.set(name, out);
+  return out;
+}
+
+/** GOT entry for a symbol, pre-filled from the main's and already loaded modules' exports. */
+function gotEntry(ctx: LoadContext, r: ModuleRun, name: string): GotEntry {
+  const { state, session } = ctx;
+  let entry = state.got.get(name);
+  const weak = r.weakImports.has(name);
+  if (!entry) {
+    const g = session.gotGlobal(name);
+    if (!objectTypes.has(g)) objectTypes.set(g, { kind: "global", global: { type: "i32", mutable: true } });
+    entry = { global: g, required: false, filled: false };
+    state.got.set(name, entry);
+    if (!isInternalSym(name)) {
+      // The main's updateGOT ran at startup; each loaded module's updateGOT ran after it.
+      const info = session.info.get(name);
+      if (info?.origin === "main") fillGot(ctx, entry, name, session.symbols.get(name));
+      for (const m of state.loadedModules) {
+        if (entry.filled) break;
+        if (m.exportNames.has(name)) fillGot(ctx, entry, name, m.exportValue(name));
+      }
+    }
+  }
+  if (!weak) entry.required = true;
+  return entry;
+}
+
+function fillGot(ctx: LoadContext, entry: GotEntry, name: string, value: unknown): boolean {
+  if (typeof value === "function") {
+    entry.global.value = ctx.session.addFunction(value, name);
+  } else if (typeof value === "number") {
+    entry.global.value = value;
+  } else if (value instanceof WebAssembly.Global && typeof value.value === "number") {
+    entry.global.value = value.value;
+  } else {
+    return false;
+  }
+  entry.filled = true;
+  return true;
+}
+
+/** updateGOT: fill still-empty entries from a module's relocated exports. */
+function updateGot(ctx: LoadContext, r: ModuleRun): void {
+  const got = ctx.state.got;
+  // Iterate the smaller side: a big library has thousands of exports, a check few GOT entries.
+  if (got.size < r.exportNames.size) {
+    for (const [name, entry] of got) {
+      if (!entry.filled && r.exportNames.has(name) && !isInternalSym(name)) {
+        fillGot(ctx, entry, name, r.exportValue(name));
+      }
+    }
+  } else {
+    for (const name of r.exportNames.keys()) {
+      const entry = got.get(name);
+      if (entry && !entry.filled && !isInternalSym(name)) fillGot(ctx, entry, name, r.exportValue(name));
+    }
+  }
+}
+
+/** resolveGlobalSymbol of this loader generation. */
+function resolveGlobal(ctx: LoadContext, name: string): unknown {
+  const { session, runtime } = ctx;
+  const defined = session.lookupDefined(name);
+  if (defined !== undefined) return defined;
+  if (runtime.loader.synthesizesInvokes) {
+    if (name.startsWith("invoke_")) return session.createInvoke(name);
+    if (name.startsWith("__cxa_find_matching_catch")) return () => 0;
+  }
+  if (session.moduleSymbols.has(name)) return () => 0;
+  return undefined;
+}
+
+/** Lazy stubs per session and (module sha256, name): reused by every check of that module. */
+const lazyStubs = new WeakMap<LinkSession, Map<string, (...args: unknown[]) => unknown>>();
+/** The module run each sha256 stands for in a session's current check. */
+const currentRuns = new WeakMap<LinkSession, Map<string, { ctx: LoadContext; run: ModuleRun }>>();
+
+/** The loader's lazy stub: resolves on first call; unresolvable → the loader's error. */
+function lazyStub(ctx: LoadContext, r: ModuleRun, name: string): (...args: unknown[]) => unknown {
+  const session = ctx.session;
+  const runs = currentRuns.get(session)!;
+  runs.set(r.sha256!, { ctx, run: r });
+  let stubs = lazyStubs.get(session);
+  if (!stubs) lazyStubs.set(session, stubs = new Map());
+  const key = `${r.sha256}\u0000${name}`;
+  let fn = stubs.get(key);
+  if (fn) return fn;
+  const sha = r.sha256!;
+  fn = (...args: unknown[]) => {
+    const cur = currentRuns.get(session)?.get(sha);
+    if (!cur) throw new StubCallError(name, "unresolved", `called ${name} outside its check`);
+    const resolved = resolveForCall(cur.ctx, cur.run, name);
+    if (typeof resolved !== "function" || (resolved as { stub?: boolean }).stub) {
+      const msg = cur.ctx.runtime.loader.unresolvedStyle === "dynamic-linking-error"
+        ? `Dynamic linking error: cannot resolve symbol ${name}`
+        : `TypeError: cannot call unresolved symbol ${name}`;
+      throw new StubCallError(name, "unresolved", `called unresolved symbol ${name} (${msg})`);
+    }
+    return (resolved as (...a: unknown[]) => unknown)(...args);
+  };
+  (fn as unknown as { stub: boolean }).stub = true;
+  objectTypes.set(fn, { kind: "jsfunc" });
+  stubs.set(key, fn);
+  return fn;
+}
+
+function resolveForCall(ctx: LoadContext, r: ModuleRun, name: string): unknown {
+  const g = resolveGlobal(ctx, name);
+  if (g !== undefined && !(g as { stub?: boolean }).stub) return g;
+  for (const m of r.localScope ?? []) if (m.exportNames.has(name)) return m.exportValue(name);
+  return r.exportValue(name);
+}
+
+/** For a module V8 refused: would its own exports have defined this name? */
+function ownExportKind(r: ModuleRun, name: string): string | undefined {
+  return r.v8Failed ? r.exportNames.get(name)?.kind : undefined;
+}
+
+/** Strict end-of-package resolution of every function import and required GOT entry. */
+function finalResolution(ctx: LoadContext, own: ModuleRun[], allow: AllowMatcher, wheel: WheelFacts): void {
+  const packageName = wheel.metadata?.name ?? wheel.filename?.name;
+  // reportUndefinedSymbols: GOT entries still empty resolve through the global table only.
+  for (const [name, entry] of ctx.state.got) {
+    if (entry.filled) continue;
+    const v = resolveGlobal(ctx, name);
+    if (v !== undefined) fillGot(ctx, entry, name, v);
+  }
+  for (const r of own) {
+    if (!r.facts || r.classes.has("invalid")) continue;
+    const seen = new Set<string>();
+    for (const imp of r.facts.imports) {
+      const key = `${imp.module}\u0000${imp.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const weak = r.weakImports.has(imp.name);
+      if (PROXIED_MODULES.has(imp.module) && imp.kind === "func" && !SPECIAL_ENV.has(imp.name)) {
+        const v = resolveForCall(ctx, r, imp.name);
+        if (typeof v === "function" || ownExportKind(r, imp.name) === "func") continue;
+        unresolved(r, allow, packageName, imp, "function", weak, v);
+      } else if (GOT_MODULES.has(imp.module)) {
+        const entry = ctx.state.got.get(imp.name);
+        if (entry?.filled || ownExportKind(r, imp.name) !== undefined) continue;
+        unresolved(r, allow, packageName, imp, "got", weak, undefined);
+      }
+    }
+  }
+}
+
+function unresolved(
+  r: ModuleRun,
+  allow: AllowMatcher,
+  packageName: string | undefined,
+  imp: WasmImport,
+  kind: "function" | "got",
+  weak: boolean,
+  value: unknown,
+): void {
+  const symbol = imp.name;
+  if (weak) {
+    if (r.evidence.some((e) => e.kind === "weak" && e.symbol === symbol)) return;
+    addEvidence(r, undefined, {
+      kind: "weak",
+      symbol,
+      module: imp.module,
+      importIndex: imp.index,
+      sideType: imp.func,
+      message: `weak import ${imp.module}.${symbol} is undefined (allowed: the loader leaves it null)`,
+    });
+    return;
+  }
+  const entry = allow.match({ packageName, member: r.member, symbol, kind });
+  if (entry) {
+    addEvidence(r, "soft", {
+      kind: "allowed",
+      symbol,
+      module: imp.module,
+      importIndex: imp.index,
+      sideType: imp.func,
+      reason: entry.reason,
+      message: `${imp.module}.${symbol} is unresolved but allow-listed: ${entry.reason}`,
+    });
+    return;
+  }
+  if (kind === "function") {
+    addEvidence(r, "unresolved", {
+      kind: "unresolved-function",
+      symbol,
+      module: imp.module,
+      importIndex: imp.index,
+      sideType: imp.func,
+      message: value === undefined
+        ? `${imp.module}.${symbol} ${describeType(imp.func)} resolves nowhere (no glue, main, library or own export)`
+        : `${imp.module}.${symbol} resolves to a ${typeof value}, not a function`,
+    });
+  } else {
+    addEvidence(r, "unresolved", {
+      kind: "unresolved-got",
+      symbol,
+      module: imp.module,
+      importIndex: imp.index,
+      message: `required GOT entry ${imp.module}.${symbol} is defined nowhere (the loader reports "bad export type for '${symbol}': undefined" or "undefined symbol")`,
+    });
+  }
+}
+
+function describe(session: LinkSession, v: unknown, types: Map<object, Provided>): Provided {
+  if (v === undefined) return { kind: "missing" };
+  if (typeof v === "number" || typeof v === "bigint") return { kind: "number" };
+  if (typeof v === "object" || typeof v === "function") {
+    const known = types.get(v as object) ?? objectTypes.get(v as object);
+    if (known) return known;
+  }
+  if (typeof v === "function") {
+    if (isWasmFunction(v)) {
+      return { kind: "wasmfunc", type: functionType(session, v) };
+    }
+    return { kind: "jsfunc" };
+  }
+  if (v instanceof WebAssembly.Memory) {
+    return {
+      kind: "memory",
+      limits: v === session.memory ? session.runtime.memory : { min: 0, shared: false, is64: false },
+      pages: v.buffer.byteLength / 65536,
+    };
+  }
+  if (v instanceof WebAssembly.Table) return { kind: "table", length: v.length };
+  if (v instanceof WebAssembly.Global) {
+    if (v === session.stackPointer) return { kind: "global", global: { type: "i32", mutable: true } };
+    return { kind: "global", global: globalType(session, v) };
+  }
+  if (isTag(v)) return { kind: "tag", tag: tagType(session, v) };
+  return { kind: "other" };
+}
+
+/** Types of the stub's own exports, registered once per session. */
+const sessionIndexed = new WeakSet<LinkSession>();
+function indexSession(session: LinkSession): void {
+  if (sessionIndexed.has(session)) return;
+  sessionIndexed.add(session);
+  for (const [name, info] of session.info) {
+    const v = session.symbols.get(name);
+    if (v === undefined || v === null || (typeof v !== "object" && typeof v !== "function")) continue;
+    const p = providedFromInfo(info);
+    if (p) objectTypes.set(v as object, p);
+  }
+}
+
+function providedFromInfo(info: SymbolInfo): Provided | undefined {
+  switch (info.kind) {
+    case "func":
+      return { kind: "wasmfunc", type: info.type };
+    case "jsfunc":
+      return { kind: "jsfunc" };
+    case "global":
+      return { kind: "global", global: info.global };
+    case "tag":
+      return { kind: "tag", tag: info.tag };
+    default:
+      return undefined;
+  }
+}
+
+function functionType(session: LinkSession, v: unknown): FuncType | undefined {
+  indexSession(session);
+  const p = objectTypes.get(v as object);
+  return p?.kind === "wasmfunc" ? p.type : undefined;
+}
+function globalType(session: LinkSession, v: unknown): GlobalType | undefined {
+  indexSession(session);
+  const p = objectTypes.get(v as object);
+  return p?.kind === "global" ? p.global : undefined;
+}
+function tagType(session: LinkSession, v: unknown): TagType | undefined {
+  indexSession(session);
+  const p = objectTypes.get(v as object);
+  return p?.kind === "tag" ? p.tag : undefined;
+}
+
+/** V8's import rules, applied statically to the value the loader hands over. */
+function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided, _value: unknown): LinkEvidence | undefined {
+  indexSession(ctx.session);
+  const where = `import #${imp.index} ${imp.module}.${imp.name}`;
+  const base = { symbol: `${imp.module}.${imp.name}`, module: imp.module, importIndex: imp.index };
+  if (p.kind === "missing" && !PROXIED_MODULES.has(imp.module) && !GOT_MODULES.has(imp.module)) {
+    return { ...base, kind: "unknown-module", message: `${where}: the loader provides no import module "${imp.module}"` };
+  }
+  switch (imp.kind) {
+    case "func": {
+      if (p.kind === "jsfunc") return undefined;
+      if (p.kind === "wasmfunc") {
+        if (p.type && imp.func && !sameTypes(p.type, imp.func)) {
+          return {
+            ...base,
+            kind: "type-mismatch",
+            sideType: imp.func,
+            mainType: p.type,
+            message: `${where}: side module expects ${describeType(imp.func)}, the runtime provides ${describeType(p.type)}`,
+          };
+        }
+        return undefined;
+      }
+      return {
+        ...base,
+        kind: "type-mismatch",
+        sideType: imp.func,
+        mainType: p.kind === "number" || p.kind === "global" ? "data symbol (address)" : p.kind,
+        message: `${where}: imported as a function, but the runtime provides a ${
+          p.kind === "number" || p.kind === "global" ? "data symbol" : p.kind
+        } (function import requires a callable)`,
+      };
+    }
+    case "global": {
+      const want = imp.global!;
+      if (p.kind === "number") {
+        if (want.mutable) {
+          return {
+            ...base,
+            kind: "global-mismatch",
+            sideType: `${want.mutable ? "mut " : ""}${want.type}`,
+            mainType: "number (immutable data symbol)",
+            message: `${where}: mutable global import, but the runtime provides a plain number (imported mutable global must be a WebAssembly.Global object)`,
+          };
+        }
+        if (want.type === "i64") {
+          return { ...base, kind: "global-mismatch", sideType: want.type, mainType: "number", message: `${where}: i64 global import needs a BigInt` };
+        }
+        return undefined;
+      }
+      if (p.kind === "global") {
+        if (!p.global) return undefined;
+        if (p.global.mutable !== want.mutable || p.global.type !== want.type) {
+          return {
+            ...base,
+            kind: "global-mismatch",
+            sideType: `${want.mutable ? "mut " : ""}${want.type}`,
+            mainType: `${p.global.mutable ? "mut " : ""}${p.global.type}`,
+            message: `${where}: side module expects ${want.mutable ? "mutable" : "immutable"} ${want.type}, the runtime provides ${
+              p.global.mutable ? "mutable" : "immutable"
+            } ${p.global.type}`,
+          };
+        }
+        return undefined;
+      }
+      return {
+        ...base,
+        kind: "global-mismatch",
+        sideType: `${want.mutable ? "mut " : ""}${want.type}`,
+        mainType: p.kind,
+        message: `${where}: global import, but the runtime provides a ${p.kind === "jsfunc" ? "function (lazy stub or JS)" : p.kind}`,
+      };
+    }
+    case "memory": {
+      const want = imp.memory!;
+      if (p.kind !== "memory") {
+        return { ...base, kind: "memory-mismatch", sideType: limitsText(want), mainType: p.kind, message: `${where}: memory import, but the runtime provides a ${p.kind}` };
+      }
+      const have = p.limits;
+      const problems: string[] = [];
+      if (want.shared !== have.shared) {
+        problems.push(`shared state differs (module ${want.shared ? "shared" : "not shared"}, runtime ${have.shared ? "shared" : "not shared"})`);
+      }
+      if (want.is64 !== have.is64) problems.push("memory64 differs");
+      if (want.min > p.pages) problems.push(`module needs at least ${want.min} pages, runtime has ${p.pages}`);
+      if (want.max !== undefined) {
+        if (have.max === undefined) problems.push(`module declares maximum ${want.max}, runtime memory has no maximum`);
+        else if (have.max > want.max) problems.push(`runtime maximum ${have.max} is larger than the module's declared maximum ${want.max}`);
+      }
+      if (problems.length === 0) return undefined;
+      return {
+        ...base,
+        kind: "memory-mismatch",
+        sideType: limitsText(want),
+        mainType: limitsText(have),
+        message: `${where}: ${problems.join("; ")}`,
+      };
+    }
+    case "table": {
+      const want = imp.table!;
+      if (p.kind !== "table") {
+        return { ...base, kind: "table-mismatch", mainType: p.kind, message: `${where}: table import, but the runtime provides a ${p.kind}` };
+      }
+      if (want.element !== "funcref") {
+        return { ...base, kind: "table-mismatch", sideType: want.element, mainType: "funcref", message: `${where}: element type ${want.element}, runtime table holds funcref` };
+      }
+      if (want.limits.min > p.length) {
+        return { ...base, kind: "table-mismatch", message: `${where}: module needs ${want.limits.min} entries, runtime table has ${p.length}` };
+      }
+      if (want.limits.max !== undefined) {
+        return { ...base, kind: "table-mismatch", message: `${where}: module declares a table maximum ${want.limits.max}; the runtime table has none` };
+      }
+      return undefined;
+    }
+    case "tag": {
+      const want = imp.tag!;
+      if (p.kind !== "tag") {
+        return {
+          ...base,
+          kind: "tag-mismatch",
+          sideType: want.type,
+          mainType: p.kind === "jsfunc" ? "none (lazy stub: this runtime defines no such tag)" : p.kind,
+          message: `${where}: tag import, but the runtime provides no WebAssembly.Tag (tag import requires a WebAssembly.Tag)`,
+        };
+      }
+      if (p.tag && !sameTypes(p.tag.type, want.type)) {
+        return {
+          ...base,
+          kind: "tag-mismatch",
+          sideType: want.type,
+          mainType: p.tag.type,
+          message: `${where}: tag type ${describeType(want.type)} differs from the runtime's ${describeType(p.tag.type)}`,
+        };
+      }
+      return undefined;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,93 @@
+/**
+ * Turn an archive's bytes into what {@linkcode checkLink} needs: the wheel reader's facts plus
+ * the bytes of every side module (the wheel reader keeps facts only).
+ *
+ * @module
+ */
+import {
+  createInflateBudget,
+  inflateMember,
+  parseWheelFilename,
+  readWheelSync,
+  readZipDirectory,
+} from "../wheel/mod.ts";
+import type { WheelFacts, WheelFilename } from "../wheel/types.ts";
+import type { CheckLinkInput, LinkModuleInput } from "./check_link.ts";
+
+const SO_NAME = /\.(?:so(?:\.[0-9]+)*|wasm)$/;
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+
+function hasMagic(b: Uint8Array): boolean {
+  return b.length >= 4 && WASM_MAGIC.every((x, i) => b[i] === x);
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const d = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as unknown as BufferSource),
+  );
+  let s = "";
+  for (const b of d) s += b.toString(16).padStart(2, "0");
+  return s;
+}
+
+/**
+ * Read an archive for the link check. Malformed side modules do not make this throw: when the
+ * wheel reader rejects one, the facts are reduced to what the zip directory says and every wasm
+ * member is handed over, so the check reports the bad one as `invalid` with the reader's error.
+ *
+ * @throws {SyntaxError} only when the archive itself (zip structure, filename) is unreadable
+ * @example
+ * ```ts ignore
+ * import { readLinkInput } from "./read_link_input.ts";
+ * const input = await readLinkInput(await Deno.readFile(path), { file: path });
+ * console.log(input.modules.map((m) => m.member));
+ * ```
+ */
+export async function readLinkInput(
+  bytes: Uint8Array,
+  options: { file: string },
+): Promise<CheckLinkInput> {
+  const file = options.file;
+  let wheel: WheelFacts;
+  let wanted: Set<string> | undefined;
+  try {
+    wheel = readWheelSync(bytes, { file });
+    wanted = new Set(wheel.sideModules.map((s) => s.member));
+  } catch (e) {
+    const member = (e as { member?: string }).member;
+    if (!(e instanceof SyntaxError) || member === undefined) throw e;
+    // A side module is malformed: keep going with a reduced fact set.
+    const base = file.split(/[\\/]/).pop()!;
+    let filename: WheelFilename | undefined;
+    try {
+      filename = base.toLowerCase().endsWith(".whl") ? parseWheelFilename(base) : undefined;
+    } catch {
+      filename = undefined;
+    }
+    wheel = {
+      file: base,
+      sha256: await sha256Hex(bytes),
+      size: bytes.length,
+      kind: filename ? "wheel" : "unknown-zip",
+      filename,
+      topLevel: [],
+      memberCount: 0,
+      sideModules: [],
+      findings: [{ code: "side-module-unreadable", message: (e as Error).message, member }],
+    };
+  }
+  const directory = readZipDirectory(bytes, { file });
+  const budget = createInflateBudget();
+  const modules: LinkModuleInput[] = [];
+  for (const entry of directory.entries) {
+    if (entry.isDirectory) continue;
+    if (wanted) {
+      if (!wanted.has(entry.name)) continue;
+    } else if (!SO_NAME.test(entry.name)) continue;
+    const data = inflateMember(bytes, entry, { file, budget });
+    if (!wanted && !hasMagic(data)) continue;
+    modules.push({ member: entry.name, bytes: data });
+  }
+  if (!wanted) wheel.memberCount = directory.entries.length;
+  return { wheel, modules };
+}

@@ -1,0 +1,796 @@
+/**
+ * Child-process script of the oracle: boots the real Pyodide runtime under Deno and loads one wheel
+ * through each requested load path, each in a fresh interpreter. Runs in its own `deno run` process
+ * (spawned by `run_oracle.ts`) so that a fatal error, a crash or a hang never touches the parent.
+ *
+ * Self-contained on purpose: it imports nothing, so the child needs no import map, no npm cache and
+ * no permission beyond reading the runtime directory, the wheel, its dependencies and a temp dir.
+ *
+ * Protocol: the only argument is the path of a JSON file holding a {@linkcode PairRunnerInput}.
+ * Every protocol line on stdout starts with {@linkcode PROTOCOL_MARK} followed by one JSON object
+ * ({@linkcode PairRunnerEvent}); anything else on stdout/stderr is noise from the runtime. The parent
+ * resets its watchdog on every `start` event, so one hanging load path costs one time limit.
+ *
+ * How dependencies are handed over (documented choice): shared-library `.zip` packages are unpacked
+ * into the runtime's dynlib directory (`/usr/lib`) and loaded with `ctypes.CDLL(name, RTLD_GLOBAL)`
+ * (Emscripten `dlopen` with global scope), from that directory, so that NEEDED entries of later
+ * modules hit the loader's cache by bare name. This is the same global scope Pyodide's loader gives a
+ * lock-file shared library, it is identical for every runtime version and needs no private API.
+ * Pure-Python dependency wheels go through the same path as the wheel (loadPackage or unpacking).
+ *
+ * @module
+ */
+import type {
+  ImportAttempt,
+  LoadPath,
+  OracleStatus,
+  PairRunnerEvent,
+  PairRunnerInput,
+  PathResult,
+  SmokeCheck,
+  SmokeResult,
+} from "./types.ts";
+
+/** Prefix of every protocol line: a record separator plus a tag nobody else prints. */
+export const PROTOCOL_MARK = "\u001eORACLE\u001f";
+
+/** Named limits. */
+const MAX_CONSOLE_LINES = 40;
+const MAX_MESSAGE_CHARS = 2000;
+const MAX_CALLBACK_MESSAGES = 200;
+
+const encoder = new TextEncoder();
+
+function emit(event: PairRunnerEvent): void {
+  Deno.stdout.writeSync(encoder.encode(PROTOCOL_MARK + JSON.stringify(event) + "\n"));
+}
+
+function trim(text: string, max = MAX_MESSAGE_CHARS): string {
+  return text.length > max ? text.slice(0, max) + "…" : text;
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    // Pyodide's PythonError message already holds the traceback; `stack` adds JS frames only.
+    return String(e.message || e.stack || e);
+  }
+  return String(e);
+}
+
+/** Console output of the runtime goes here instead of the protocol stream. */
+let consoleSink: string[] = [];
+function captureConsole(): void {
+  const push = (prefix: string) => (...args: unknown[]) => {
+    const line = prefix +
+      args.map((a) => (a instanceof Error ? errorText(a) : String(a))).join(" ");
+    consoleSink.push(trim(line, 600));
+    if (consoleSink.length > MAX_CONSOLE_LINES * 4) consoleSink.splice(0, MAX_CONSOLE_LINES * 2);
+  };
+  console.log = push("");
+  console.info = push("");
+  console.debug = push("");
+  console.warn = push("warn: ");
+  console.error = push("error: ");
+}
+
+// deno-lint-ignore no-explicit-any
+type Pyodide = any;
+
+/** Classifies a failure text. Order matters: the most specific evidence wins. */
+export function classifyFailure(
+  text: string,
+): { status: OracleStatus; symbol?: string } | undefined {
+  let m = text.match(/Dynamic linking error: cannot resolve symbol ([^\s'"`]+)/);
+  if (m) return { status: "unresolved", symbol: m[1] };
+  m = text.match(/bad export type for [`']([^`']+)[`']/);
+  if (m) return { status: "got-undefined", symbol: m[1] };
+  m = text.match(/Dynamic linking error: undefined symbol '([^']+)'/);
+  if (m) return { status: "got-undefined", symbol: m[1] };
+  m = text.match(/Import #\d+ "[^"]*" "([^"]+)"/);
+  if (m && /LinkError|WebAssembly\.(instantiate|Instance)\(\)/.test(text)) {
+    return { status: "link-error", symbol: m[1] };
+  }
+  if (/LinkError/.test(text)) return { status: "link-error" };
+  // Emscripten <= 3.1.27 (0.21/0.22): calling an unresolved function hits an undefined stub.
+  if (/Cannot read propert(y|ies) of undefined \(reading 'apply'\)/.test(text)) {
+    return { status: "unresolved" };
+  }
+  if (
+    /fatal error|fatally failed|RuntimeError: (memory access out of bounds|unreachable)/.test(text)
+  ) {
+    return { status: "fatal" };
+  }
+  return undefined;
+}
+
+const PY_HELPERS = String.raw`
+import json, os, re, sys, sysconfig, zipfile, importlib, traceback
+_EXT = sysconfig.get_config_var('EXT_SUFFIX') or ''
+_m = re.match(r'\.cpython-(\d+)-', _EXT)
+_RT = _m.group(1) if _m else ''
+_SITE = sysconfig.get_paths()['purelib']
+_SO = re.compile(r'\.so(\.\d+)*$')
+_CP = re.compile(r'\.cpython-(\d+)-[^/]*\.so$')
+
+def _o_members(path):
+    with zipfile.ZipFile(path) as z:
+        return z.namelist()
+
+def _o_foreign(names):
+    out = []
+    for n in names:
+        m = _CP.search(n)
+        if m and m.group(1) != _RT:
+            out.append(n)
+    return out
+
+def _o_so(names):
+    return [n for n in names if _SO.search(n)]
+
+def _o_top_level(path, given=None):
+    names = _o_members(path)
+    present = set()
+    for n in names:
+        first = n.split('/')[0]
+        if first.endswith('.dist-info') or first.endswith('.data') or first == '__pycache__':
+            continue
+        if first.endswith('.libs'):
+            continue
+        if '/' in n:
+            rest = n[len(first) + 1:]
+            if rest.endswith('.py') or _SO.search(rest):
+                present.add(first)
+        elif first.endswith('.py'):
+            present.add(first[:-3])
+        elif _SO.search(first):
+            present.add(first.split('.')[0])
+    # Names given by the caller or by top_level.txt count only when the archive has them
+    # (cffi builds list '_openssl' etc. that are generated at build time and never shipped).
+    if given:
+        keep = [g for g in given if g.split('.')[0] in present]
+        if keep:
+            return sorted(set(keep))
+    listed = None
+    with zipfile.ZipFile(path) as z:
+        for n in names:
+            if n.endswith('.dist-info/top_level.txt') and n.count('/') == 1:
+                listed = [l.strip().replace('/', '.') for l in z.read(n).decode('utf-8', 'replace').splitlines()]
+                listed = [l for l in listed if l]
+    if listed:
+        keep = [l for l in listed if l.split('.')[0] in present]
+        if keep:
+            return sorted(set(keep))
+    return sorted(present)
+
+def _o_rename(name):
+    m = _CP.search(name)
+    if not m or m.group(1) == _RT:
+        return name
+    return name[:m.start()] + _EXT
+
+def _o_extract(path, dest, rename):
+    renamed = []
+    os.makedirs(dest, exist_ok=True)
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            if info.is_dir():
+                continue
+            target = _o_rename(info.filename) if rename else info.filename
+            if target != info.filename:
+                renamed.append({'from': info.filename, 'to': target})
+            full = os.path.join(dest, target)
+            os.makedirs(os.path.dirname(full) or dest, exist_ok=True)
+            with open(full, 'wb') as f:
+                f.write(z.read(info))
+    return renamed
+
+def _o_rewrite(path, out):
+    renamed = []
+    with zipfile.ZipFile(path) as z, zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as w:
+        for info in z.infolist():
+            target = _o_rename(info.filename)
+            if target != info.filename:
+                renamed.append({'from': info.filename, 'to': target})
+            w.writestr(target, z.read(info))
+    return renamed
+
+def _o_exc(e):
+    text = str(e)
+    cause = e.__cause__ or e.__context__
+    if cause is not None and str(cause) and str(cause) not in text:
+        text += '\n' + type(cause).__name__ + ': ' + str(cause)
+    return {'type': type(e).__name__, 'message': text[:4000]}
+
+# Extension modules that fail to load are recorded even when the package catches the ImportError
+# and falls back to pure Python (msgpack, pyyaml, markupsafe do): the fallback hides the break.
+import importlib.machinery as _im
+_O_EXT_ERRORS = []
+_o_orig_create = _im.ExtensionFileLoader.create_module
+_o_orig_exec = _im.ExtensionFileLoader.exec_module
+
+def _o_create(self, spec):
+    try:
+        return _o_orig_create(self, spec)
+    except BaseException as e:
+        r = {'module': spec.name, 'ok': False}
+        r.update(_o_exc(e))
+        _O_EXT_ERRORS.append(r)
+        raise
+
+def _o_exec(self, module):
+    try:
+        return _o_orig_exec(self, module)
+    except BaseException as e:
+        r = {'module': module.__name__, 'ok': False}
+        r.update(_o_exc(e))
+        _O_EXT_ERRORS.append(r)
+        raise
+
+_im.ExtensionFileLoader.create_module = _o_create
+_im.ExtensionFileLoader.exec_module = _o_exec
+
+def _o_ext_errors():
+    out = list(_O_EXT_ERRORS)
+    del _O_EXT_ERRORS[:]
+    return json.dumps(out)
+
+def _o_import(mods):
+    out = []
+    for name in mods:
+        try:
+            mod = importlib.import_module(name)
+            f = getattr(mod, '__file__', None) or ''
+            r = {'module': name, 'ok': True}
+            if _SO.search(f):
+                r['extension'] = f
+            out.append(r)
+        except BaseException as e:
+            r = {'module': name, 'ok': False}
+            r.update(_o_exc(e))
+            out.append(r)
+    return json.dumps(out)
+
+def _o_extensions():
+    out = []
+    for k, m in list(sys.modules.items()):
+        f = getattr(m, '__file__', None) or ''
+        if _SO.search(f) and ('site-packages' in f or f.startswith('/home/')):
+            out.append(k)
+    return json.dumps(sorted(out))
+
+def _o_ext_modules(names, rename):
+    mods = []
+    for n in names:
+        t = _o_rename(n) if rename else n
+        if not (t.endswith(_EXT) or t.endswith('.abi3.so')):
+            continue
+        first = t.split('/')[0]
+        if first.endswith('.libs') or first.endswith('.data') or first.endswith('.dist-info'):
+            continue
+        stem = t[:-len(_EXT)] if t.endswith(_EXT) else t[:-len('.abi3.so')]
+        mods.append(stem.replace('/', '.'))
+    return mods
+
+def _o_load_shared(path, libdir):
+    import ctypes
+    names = []
+    with zipfile.ZipFile(path) as z:
+        for info in z.infolist():
+            if info.is_dir():
+                continue
+            base = os.path.basename(info.filename)
+            full = os.path.join(libdir, base)
+            with open(full, 'wb') as f:
+                f.write(z.read(info))
+            if _SO.search(base):
+                names.append(base)
+    old = os.getcwd()
+    os.chdir(libdir)
+    done, errors = [], []
+    try:
+        # Load in rounds: a library whose NEEDED is not loaded yet fails and is retried later.
+        pending = sorted(names, key=lambda n: (n.count('.'), n))
+        for _round in range(len(pending) + 1):
+            failed = []
+            for n in pending:
+                try:
+                    ctypes.CDLL(n, mode=ctypes.RTLD_GLOBAL)
+                    done.append(n)
+                except OSError as e:
+                    failed.append(n)
+                    errors.append(n + ': ' + str(e))
+            if not failed or len(failed) == len(pending):
+                pending = failed
+                break
+            pending = failed
+    finally:
+        os.chdir(old)
+    return json.dumps({'loaded': done, 'failed': pending, 'errors': errors[-5:]})
+
+def _o_smoke(imports, value, expect):
+    ns = {}
+    for i in imports:
+        ns[i.split('.')[0]] = importlib.import_module(i.split('.')[0])
+        importlib.import_module(i)
+    try:
+        v = eval(value, ns)
+        x = eval(expect, ns)
+    except BaseException as e:
+        r = _o_exc(e)
+        return json.dumps({'status': 'error', 'value': r['type'] + ': ' + r['message'], 'expected': expect})
+    return json.dumps({'status': 'pass' if v == x else 'fail', 'value': repr(v)[:500], 'expected': repr(x)[:500]})
+`;
+
+interface PathState {
+  py?: Pyodide;
+  dead: boolean;
+  result: PathResult;
+}
+
+function newResult(path: LoadPath): PathResult {
+  return {
+    path,
+    status: "ok",
+    message: "",
+    loadMessages: [],
+    loadErrors: [],
+    imports: [],
+    extensionsLoaded: [],
+    extensionErrors: [],
+    foreignSo: [],
+    console: [],
+    ms: { boot: 0, load: 0, import: 0, smoke: 0, total: 0 },
+  };
+}
+
+/** Records the first failure of a path; later failures only add evidence. */
+function fail(
+  state: PathState,
+  stage: NonNullable<PathResult["stage"]>,
+  text: string,
+  fallback: OracleStatus,
+  exceptionType?: string,
+): void {
+  const r = state.result;
+  if (r.stage !== undefined) return;
+  const consoleText = consoleSink.join("\n");
+  const cls = classifyFailure(text) ?? classifyFailure(consoleText);
+  r.stage = stage;
+  r.status = cls?.status ?? fallback;
+  if (cls?.symbol) r.symbol = cls.symbol;
+  if (r.status === "python-exception" && exceptionType) r.exceptionType = exceptionType;
+  r.message = trim(text.trim());
+  if (/fatal error|fatally failed/.test(text + consoleText)) state.dead = true;
+}
+
+/** Runs Python code; a JS exception (fatal error) marks the interpreter dead. */
+function runPy(state: PathState, code: string): { ok: true; value: string } | {
+  ok: false;
+  error: string;
+} {
+  try {
+    const v = state.py.runPython(code);
+    return { ok: true, value: String(v) };
+  } catch (e) {
+    const text = errorText(e);
+    // A PythonError is an ordinary Python exception; anything else came from the JS/wasm side.
+    if (!(e instanceof Error && e.constructor?.name === "PythonError")) state.dead = true;
+    return { ok: false, error: text };
+  }
+}
+
+const pyStr = (s: string): string => JSON.stringify(s);
+
+async function boot(
+  loadPyodide: (o: unknown) => Promise<Pyodide>,
+  input: PairRunnerInput,
+  state: PathState,
+): Promise<boolean> {
+  const t0 = performance.now();
+  const dir = input.runtimeDir.endsWith("/") ? input.runtimeDir : input.runtimeDir + "/";
+  try {
+    state.py = await loadPyodide({
+      // An explicit absolute indexURL with a trailing slash: 0.21–0.24 cannot find it in Deno.
+      indexURL: dir,
+      stdout: (s: string) => consoleSink.push(trim("stdout: " + s, 600)),
+      stderr: (s: string) => consoleSink.push(trim("stderr: " + s, 600)),
+      stdin: () => null,
+      // Node-mode loadPackage creates its download cache (default: the runtime dir, which is
+      // read-only here) even for local paths: point it at the temp dir.
+      packageCacheDir: `${input.tmpDir}/package-cache/`,
+    });
+    const r = runPy(state, PY_HELPERS);
+    if (!r.ok) throw new Error(r.error);
+  } catch (e) {
+    fail(state, "boot", errorText(e), "other");
+    state.dead = true;
+    return false;
+  } finally {
+    state.result.ms.boot = Math.round(performance.now() - t0);
+  }
+  return true;
+}
+
+function pyJson<T>(state: PathState, code: string): T | { error: string } {
+  const r = runPy(state, code);
+  if (!r.ok) return { error: r.error };
+  return JSON.parse(r.value) as T;
+}
+
+function isError(v: unknown): v is { error: string } {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && "error" in v;
+}
+
+/** Copies a host file into the Pyodide FS and returns its FS path. */
+async function stage(state: PathState, hostPath: string): Promise<string> {
+  const bytes = await Deno.readFile(hostPath);
+  const name = hostPath.split("/").pop()!;
+  state.py.FS.mkdirTree("/tmp/oracle-in");
+  const fsPath = "/tmp/oracle-in/" + name;
+  state.py.FS.writeFile(fsPath, bytes);
+  return fsPath;
+}
+
+async function loadSharedDeps(state: PathState, input: PairRunnerInput): Promise<boolean> {
+  for (const dep of input.deps.filter((d) => d.endsWith(".zip"))) {
+    const fsPath = await stage(state, dep);
+    state.py.FS.mkdirTree("/usr/lib");
+    const r = pyJson<{ loaded: string[]; failed: string[]; errors: string[] }>(
+      state,
+      `_o_load_shared(${pyStr(fsPath)}, '/usr/lib')`,
+    );
+    if (isError(r)) {
+      fail(state, "dependency", `loading ${dep}: ${r.error}`, "other");
+      return false;
+    }
+    if (r.failed.length > 0) {
+      fail(state, "dependency", `loading ${dep}: ${r.errors.join("\n")}`, "other");
+      return false;
+    }
+  }
+  return true;
+}
+
+async function callLoadPackage(
+  state: PathState,
+  names: string[],
+): Promise<{ messages: string[]; errors: string[]; rejected?: string }> {
+  const messages: string[] = [];
+  const errors: string[] = [];
+  const msg = (s: unknown) => {
+    if (messages.length < MAX_CALLBACK_MESSAGES) messages.push(trim(String(s)));
+  };
+  const err = (s: unknown) => {
+    if (errors.length < MAX_CALLBACK_MESSAGES) errors.push(trim(String(s)));
+  };
+  let rejected: string | undefined;
+  try {
+    // <= 0.21 takes positional callbacks (an options object throws there); later versions take an
+    // options object (0.22/0.23 still accept positional with a warning). Detect by arity.
+    if (state.py.loadPackage.length >= 2) await state.py.loadPackage(names, msg, err);
+    else await state.py.loadPackage(names, { messageCallback: msg, errorCallback: err });
+  } catch (e) {
+    rejected = trim(errorText(e));
+  }
+  return { messages, errors, rejected };
+}
+
+function importAndSmoke(
+  state: PathState,
+  modules: string[],
+  smoke: SmokeCheck | undefined,
+): void {
+  const r = state.result;
+  const t0 = performance.now();
+  const consoleMark = consoleSink.length;
+  const imports = pyJson<ImportAttempt[]>(
+    state,
+    `_o_import(json.loads(${pyStr(JSON.stringify(modules))}))`,
+  );
+  r.ms.import = Math.round(performance.now() - t0);
+  if (isError(imports)) {
+    r.imports = modules.map((m) => ({
+      module: m,
+      ok: false,
+      type: "JS",
+      message: trim(imports.error, 500),
+    }));
+    fail(
+      state,
+      "import",
+      imports.error + "\n" + consoleSink.slice(consoleMark).join("\n"),
+      "fatal",
+    );
+    return;
+  }
+  r.imports = imports;
+  const bad = imports.find((i) => !i.ok);
+  const extErrors = pyJson<ImportAttempt[]>(state, "_o_ext_errors()");
+  r.extensionErrors = isError(extErrors) ? [] : extErrors;
+  const extBad = r.extensionErrors[0];
+  if (extBad) {
+    // The extension's own failure is the cause, also when the top-level import then failed for
+    // another reason or succeeded through a pure-Python fallback.
+    const how = bad
+      ? `import of ${bad.module} failed: ${bad.type}: ${bad.message}`
+      : "the top-level imports succeeded through a fallback";
+    fail(
+      state,
+      "import",
+      `extension ${extBad.module}: ${extBad.type}: ${extBad.message}\n(${how})`,
+      "python-exception",
+      extBad.type,
+    );
+  } else if (bad) {
+    fail(state, "import", `${bad.type}: ${bad.message}`, "python-exception", bad.type);
+  }
+  const ext = pyJson<string[]>(state, "_o_extensions()");
+  if (!isError(ext)) r.extensionsLoaded = ext;
+  if (!smoke || bad || state.dead) return;
+  const t1 = performance.now();
+  const s = pyJson<SmokeResult>(
+    state,
+    `_o_smoke(json.loads(${pyStr(JSON.stringify(smoke.imports))}), ${pyStr(smoke.value)}, ${
+      pyStr(smoke.expect)
+    })`,
+  );
+  r.ms.smoke = Math.round(performance.now() - t1);
+  if (isError(s)) {
+    const cls = classifyFailure(s.error + "\n" + consoleSink.slice(consoleMark).join("\n"));
+    r.smoke = {
+      status: "error",
+      value: trim(s.error, 500),
+      expected: smoke.expect,
+      errorClass: cls?.status ?? (state.dead ? "fatal" : "python-exception"),
+    };
+    // The runtime died in the call (unresolved symbol, LinkError of a lazily loaded module, memory
+    // fault): that is the path's outcome, found one stage later than the import.
+    fail(state, "smoke", s.error, "fatal");
+    return;
+  }
+  r.smoke = s;
+  if (s.status === "error") {
+    const cls = classifyFailure(s.value);
+    r.smoke.errorClass = cls?.status ?? "python-exception";
+  }
+}
+
+async function runLoadPackagePath(
+  state: PathState,
+  input: PairRunnerInput,
+  members: string[],
+  modules: string[],
+  renamed: boolean,
+): Promise<void> {
+  const r = state.result;
+  if (!(await loadSharedDeps(state, input))) return;
+  const t0 = performance.now();
+  const pyDeps = input.deps.filter((d) => d.endsWith(".whl"));
+  if (pyDeps.length > 0) {
+    const d = await callLoadPackage(state, pyDeps);
+    if (d.rejected || d.errors.length > 0) {
+      fail(state, "dependency", d.rejected ?? d.errors.join("\n"), "other");
+      return;
+    }
+  }
+  let wheelPath = input.wheel;
+  if (renamed) {
+    const fsIn = await stage(state, input.wheel);
+    const fsOut = "/tmp/oracle-renamed/" + input.wheel.split("/").pop();
+    state.py.FS.mkdirTree("/tmp/oracle-renamed");
+    const ren = pyJson<{ from: string; to: string }[]>(
+      state,
+      `json.dumps(_o_rewrite(${pyStr(fsIn)}, ${pyStr(fsOut)}))`,
+    );
+    if (isError(ren)) {
+      fail(state, "load", ren.error, "other");
+      return;
+    }
+    r.renamed = ren;
+    const hostDir = `${input.tmpDir}/renamed`;
+    await Deno.mkdir(hostDir, { recursive: true });
+    wheelPath = `${hostDir}/${input.wheel.split("/").pop()}`;
+    await Deno.writeFile(wheelPath, state.py.FS.readFile(fsOut));
+  }
+  const consoleMark = consoleSink.length;
+  const res = await callLoadPackage(state, [wheelPath]);
+  r.ms.load = Math.round(performance.now() - t0);
+  r.loadMessages = res.messages;
+  r.loadErrors = res.errors;
+  if (res.rejected) r.loadRejected = res.rejected;
+  if (res.rejected || res.errors.length > 0) {
+    const text = [res.rejected ?? "", ...res.errors].filter(Boolean).join("\n");
+    fail(state, "load", text + "\n" + consoleSink.slice(consoleMark).join("\n"), "other");
+  }
+  if (state.dead) return;
+  // Imports still run after a load error: they show what a user would see next.
+  importAndSmoke(state, modules, input.smoke);
+  if (!renamed) markSkipped(r, members);
+}
+
+/** Every `.so` had a foreign cpython suffix: the runtime never tried to link anything. */
+function markSkipped(r: PathResult, members: string[]): void {
+  const so = members.filter((m) => /\.so(\.\d+)*$/.test(m));
+  if (so.length === 0 || r.foreignSo.length !== so.length) return;
+  const detail = r.stage
+    ? `${r.status}: ${r.message}`
+    : r.imports.every((i) => i.ok)
+    ? "imports succeeded without the extension (pure-Python fallback)"
+    : "";
+  r.status = "skipped";
+  r.stage = "load";
+  r.message = trim(
+    `all ${so.length} .so files carry a foreign cpython suffix and were not loaded` +
+      (detail ? `; ${detail}` : ""),
+  );
+}
+
+async function runDlopenPath(
+  state: PathState,
+  input: PairRunnerInput,
+  members: string[],
+  modules: string[],
+  renamed: boolean,
+): Promise<void> {
+  const r = state.result;
+  if (!(await loadSharedDeps(state, input))) return;
+  const t0 = performance.now();
+  const sitePackages = runPy(state, "_SITE");
+  if (!sitePackages.ok) {
+    fail(state, "load", sitePackages.error, "other");
+    return;
+  }
+  for (const dep of input.deps.filter((d) => d.endsWith(".whl"))) {
+    const fsPath = await stage(state, dep);
+    const d = runPy(state, `_o_extract(${pyStr(fsPath)}, _SITE, False) and None`);
+    if (!d.ok) {
+      fail(state, "dependency", d.error, "other");
+      return;
+    }
+  }
+  const fsPath = await stage(state, input.wheel);
+  const isZip = input.wheel.endsWith(".zip");
+  if (isZip && isSharedLibraryZip(members)) {
+    // A shared-library package: "importing" it is loading every library globally, as Pyodide does.
+    const res = pyJson<{ loaded: string[]; failed: string[]; errors: string[] }>(
+      state,
+      `_o_load_shared(${pyStr(fsPath)}, '/usr/lib')`,
+    );
+    r.ms.load = Math.round(performance.now() - t0);
+    if (isError(res)) fail(state, "load", res.error, "fatal");
+    else if (res.failed.length > 0) fail(state, "load", res.errors.join("\n"), "other");
+    r.imports = isError(res) ? [] : res.loaded.map((l) => ({ module: l, ok: true }));
+    return;
+  }
+  const ren = pyJson<{ from: string; to: string }[]>(
+    state,
+    `json.dumps(_o_extract(${pyStr(fsPath)}, _SITE, ${renamed ? "True" : "False"}))`,
+  );
+  r.ms.load = Math.round(performance.now() - t0);
+  if (isError(ren)) {
+    fail(state, "load", ren.error, "other");
+    return;
+  }
+  if (renamed) r.renamed = ren;
+  importAndSmoke(state, modules, input.smoke);
+  if (!renamed) markSkipped(r, members);
+  if (state.dead) return;
+  // Extra evidence, after the verdict: every extension module by name (the link engine checks
+  // every .so, the top-level import may never touch some of them).
+  const extMods = pyJson<string[]>(
+    state,
+    `json.dumps(_o_ext_modules(json.loads(${pyStr(JSON.stringify(members))}), ${
+      renamed ? "True" : "False"
+    }))`,
+  );
+  if (isError(extMods) || extMods.length === 0) return;
+  const probe: ImportAttempt[] = [];
+  for (const m of extMods) {
+    const one = pyJson<ImportAttempt[]>(state, `_o_import([${pyStr(m)}])`);
+    if (isError(one)) {
+      probe.push({ module: m, ok: false, type: "JS", message: trim(one.error, 500) });
+      break;
+    }
+    probe.push(...one);
+    if (state.dead) break;
+  }
+  r.extensionProbe = probe;
+}
+
+function isSharedLibraryZip(members: string[]): boolean {
+  // Shared-library packages hold only libraries (and no Python module with a cpython suffix).
+  return members.some((m) => /\.so(\.\d+)*$/.test(m)) &&
+    !members.some((m) => /\.cpython-\d+-|\.abi3\.so$|\.py$/.test(m));
+}
+
+async function main(): Promise<void> {
+  const input = JSON.parse(await Deno.readTextFile(Deno.args[0])) as PairRunnerInput;
+  captureConsole();
+  const dir = input.runtimeDir.endsWith("/") ? input.runtimeDir : input.runtimeDir + "/";
+  let loadPyodide: (o: unknown) => Promise<Pyodide>;
+  try {
+    // pyodide.js is the CommonJS build (needs --unstable-detect-cjs): the ESM build of 0.21/0.22
+    // imports `ws`, which an extracted tarball does not have.
+    const mod = await import(new URL("pyodide.js", "file://" + dir).href);
+    loadPyodide = mod.loadPyodide ?? mod.default?.loadPyodide;
+    if (typeof loadPyodide !== "function") throw new Error("pyodide.js exports no loadPyodide");
+  } catch (e) {
+    emit({ type: "error", message: "cannot import the runtime: " + errorText(e) });
+    emit({ type: "done" });
+    return;
+  }
+
+  let paths = input.paths;
+  let info: { members: string[]; foreign: string[]; topLevel: string[] } | undefined;
+  for (let i = 0; paths === undefined || i < paths.length; i++) {
+    const path: LoadPath = paths?.[i] ?? "load-package";
+    emit({ type: "start", path });
+    consoleSink = [];
+    const t0 = performance.now();
+    const state: PathState = { dead: false, result: newResult(path) };
+    if (await boot(loadPyodide, input, state)) {
+      if (!info) {
+        const fsPath = await stage(state, input.wheel);
+        const got = pyJson<{ members: string[]; foreign: string[]; topLevel: string[] }>(
+          state,
+          `json.dumps({'members': _o_members(${pyStr(fsPath)}), 'foreign': _o_foreign(_o_members(${
+            pyStr(fsPath)
+          })), 'topLevel': _o_top_level(${pyStr(fsPath)}, json.loads(${
+            pyStr(JSON.stringify(input.topLevel ?? []))
+          }))})`,
+        );
+        if (isError(got)) {
+          fail(state, "load", "cannot read the wheel: " + got.error, "other");
+        } else {
+          info = got;
+          const meta = runPy(
+            state,
+            "json.dumps([sys.version.split()[0], _EXT, __import__('pyodide').__version__])",
+          );
+          const [python, extSuffix, pyodideVersion] = meta.ok
+            ? JSON.parse(meta.value)
+            : ["", "", ""];
+          if (paths === undefined) {
+            const zip = input.wheel.endsWith(".zip");
+            paths = zip ? ["dlopen"] : ["load-package", "dlopen"];
+            if (got.foreign.length > 0) {
+              paths.push(
+                ...(zip ? ["dlopen-renamed" as const] : [
+                  "load-package-renamed" as const,
+                  "dlopen-renamed" as const,
+                ]),
+              );
+            }
+            if (zip && path === "load-package") {
+              // Zips cannot be loaded by path: this interpreter serves the dlopen path instead.
+              state.result = newResult("dlopen");
+              state.result.ms.boot = Math.round(performance.now() - t0);
+            }
+          }
+          emit({ type: "info", python, extSuffix, pyodide: pyodideVersion, paths });
+        }
+      }
+      if (info && !state.result.stage) {
+        state.result.foreignSo = state.result.path.endsWith("renamed") ? [] : info.foreign;
+        const modules = info.topLevel;
+        const renamed = state.result.path.endsWith("-renamed");
+        if (state.result.path.startsWith("load-package")) {
+          await runLoadPackagePath(state, input, info.members, modules, renamed);
+        } else {
+          await runDlopenPath(state, input, info.members, modules, renamed);
+        }
+      }
+    }
+    state.result.console = consoleSink.slice(-MAX_CONSOLE_LINES);
+    state.result.ms.total = Math.round(performance.now() - t0);
+    emit({ type: "path", result: state.result });
+    if (paths === undefined) break;
+  }
+  emit({ type: "done" });
+}
+
+if (import.meta.main) {
+  await main();
+  // Pending timers of a dead interpreter must not keep the process alive.
+  Deno.exit(0);
+}

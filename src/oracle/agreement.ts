@@ -1,0 +1,453 @@
+/**
+ * How the real runtime's behaviour maps to works/breaks, how far the link engine agrees with it,
+ * and which pairs the oracle samples. Pure functions over plain data.
+ *
+ * ## works / breaks (the oracle side)
+ *
+ * A load path **works** when its status is `ok` (every `.so` it loaded linked, every top-level
+ * module imported, no extension module failed behind a pure-Python fallback) and the smoke call,
+ * when there is one, returned the expected value. It **breaks** on `link-error`, `unresolved`,
+ * `got-undefined`, `fatal`, `skipped` (the runtime never loads the extension), a
+ * `python-exception` raised by the wheel's own modules, or a smoke call that fails or raises. It is
+ * **inconclusive** (`null`) when the harness could not tell: a time-out (a hang and a slow machine
+ * look the same), a failure while booting or handing over dependencies, a `ModuleNotFoundError`
+ * for a module the wheel does not contain (a dependency outside the corpus), or `other`.
+ *
+ * ## Which path decides
+ *
+ * The package-loader family decides (`load-package`, or `load-package-renamed` when the `.so` names
+ * carry another cpython-3XY suffix, since the loader silently skips those and the link engine
+ * judges the linking as if they were loaded). Reason: it is what installers do (`loadPackage`,
+ * micropip): install, then load **every** `.so` of the wheel eagerly with shared libraries
+ * preloaded, which is exactly the set the link engine checks. The dlopen family only links what
+ * an import touches and cannot find libraries vendored in `<pkg>.libs`, so it decides only when the
+ * package-loader family did not run (`.zip` packages) or was inconclusive. When the two families
+ * reach different conclusive verdicts the result says so (`pathsDisagree`).
+ *
+ * ## works / breaks (the link side)
+ *
+ * `links` and `soft` predict works. `python-mismatch` is a link-level "works" (everything links,
+ * only the cpython suffix differs), compared with the renamed variant. Every other class predicts
+ * breaks.
+ *
+ * @module
+ */
+import type { LinkEvidence, OutcomeClass } from "../link/types.ts";
+import type { LoadPath, OracleResult, OracleStatus, PathResult } from "./types.ts";
+
+/** What the agreement needs of a link outcome. */
+export interface LinkOutcomeLike {
+  outcome: OutcomeClass | string;
+  evidence: Pick<LinkEvidence, "message" | "symbol" | "kind">[];
+  wheel?: string;
+  runtime?: string;
+}
+
+/** One pair to compare. */
+export interface AgreementPair {
+  link: LinkOutcomeLike;
+  oracle: OracleResult;
+}
+
+/** Kinds of disagreement. */
+export type DisagreementKind = "stub-stricter" | "stub-missed-break" | "other";
+
+/** One pair where the link engine and the real runtime disagree, with both sides' messages. */
+export interface Disagreement {
+  wheel: string;
+  runtime: string;
+  kind: DisagreementKind;
+  linkOutcome: string;
+  linkMessage: string;
+  oracleStatus: OracleStatus;
+  oraclePath?: LoadPath;
+  oracleMessage: string;
+  /** The break is one no link check can see (same types, different behaviour). */
+  invisibleToLinkCheck: boolean;
+  /** One-line explanation. */
+  explanation: string;
+}
+
+/** Agreement figures. */
+export interface AgreementSummary {
+  /** Pairs with a conclusive oracle verdict. */
+  pairs: number;
+  agreeing: number;
+  /** Pairs whose oracle verdict was inconclusive (not counted in `pairs`). */
+  inconclusive: { wheel: string; runtime: string; status: OracleStatus; reason: string }[];
+  /** Per link outcome class. */
+  byClass: Record<string, { pairs: number; agreeing: number; inconclusive: number }>;
+  disagreements: Disagreement[];
+  /** Counts per disagreement kind. */
+  byKind: Record<DisagreementKind, number>;
+}
+
+/** The verdict of one oracle result. */
+export interface OracleDecision {
+  decisivePath?: LoadPath;
+  status: OracleStatus;
+  message: string;
+  symbol?: string;
+  works: boolean | null;
+  reason: string;
+  pathsDisagree: boolean;
+}
+
+const LINK_WORKS: ReadonlySet<string> = new Set(["links", "soft", "python-mismatch"]);
+
+/**
+ * Does one load path work, break, or leave it open? See the module documentation.
+ *
+ * @param path The path's result.
+ * @returns `true` works, `false` breaks, `null` inconclusive, with the reason.
+ *
+ * @example
+ * ```ts
+ * import { judgePath } from "./agreement.ts";
+ * const base = { loadMessages: [], loadErrors: [], imports: [], extensionsLoaded: [], extensionErrors: [],
+ *   foreignSo: [], console: [], ms: { boot: 0, load: 0, import: 0, smoke: 0, total: 0 } };
+ * const verdict = judgePath({ ...base, path: "dlopen", status: "timeout", message: "" });
+ * console.assert(verdict.works === null);
+ * ```
+ */
+export function judgePath(path: PathResult): { works: boolean | null; reason: string } {
+  if (path.stage === "boot" || path.stage === "dependency") {
+    return {
+      works: null,
+      reason: `the harness failed while ${
+        path.stage === "boot" ? "booting" : "handing over dependencies"
+      }`,
+    };
+  }
+  switch (path.status) {
+    case "ok":
+      if (path.smoke?.status === "fail") {
+        return {
+          works: false,
+          reason: `smoke call returned ${path.smoke.value}, expected ${path.smoke.expected}`,
+        };
+      }
+      if (path.smoke?.status === "error") {
+        return { works: false, reason: `smoke call raised ${path.smoke.value}` };
+      }
+      return {
+        works: true,
+        reason: path.smoke ? "loaded, imported, smoke call passed" : "loaded and imported",
+      };
+    case "skipped":
+      return { works: false, reason: "the runtime skips the extension (foreign cpython suffix)" };
+    case "python-exception": {
+      const missing = missingForeignModule(path);
+      if (missing) {
+        return { works: null, reason: `dependency ${missing} is not available to the harness` };
+      }
+      return { works: false, reason: `${path.exceptionType ?? "exception"} on import` };
+    }
+    case "link-error":
+    case "unresolved":
+    case "got-undefined":
+    case "fatal":
+      return {
+        works: false,
+        reason: `${path.status}${path.symbol ? ` (${path.symbol})` : ""} at ${
+          path.stage ?? "load"
+        }`,
+      };
+    case "timeout":
+      return { works: null, reason: "timed out: a hang and a slow machine look the same" };
+    default:
+      return { works: null, reason: `unclassified failure at ${path.stage ?? "?"}` };
+  }
+}
+
+/** `ModuleNotFoundError` for a top-level name that none of the wheel's modules has. */
+function missingForeignModule(path: PathResult): string | undefined {
+  if (path.exceptionType !== "ModuleNotFoundError") return undefined;
+  const m = path.message.match(/No module named '([^'.]+)/);
+  if (!m) return undefined;
+  const own = new Set(path.imports.map((i) => i.module.split(".")[0]));
+  return own.has(m[1]) ? undefined : m[1];
+}
+
+function family(paths: PathResult[], base: "load-package" | "dlopen"): PathResult | undefined {
+  return paths.find((p) => p.path === `${base}-renamed`) ?? paths.find((p) => p.path === base);
+}
+
+/**
+ * Decide an oracle result from its load paths: the package-loader family decides, the dlopen
+ * family stands in when it is absent or inconclusive. See the module documentation.
+ *
+ * @param paths Results of the load paths that ran.
+ * @returns The decisive path, its status and the verdict.
+ *
+ * @example
+ * ```ts
+ * import { decideOracle } from "./agreement.ts";
+ * const base = { loadMessages: [], loadErrors: [], imports: [], extensionsLoaded: [], extensionErrors: [],
+ *   foreignSo: [], console: [], ms: { boot: 0, load: 0, import: 0, smoke: 0, total: 0 } };
+ * const d = decideOracle([
+ *   { ...base, path: "load-package", status: "ok", message: "" },
+ *   { ...base, path: "dlopen", status: "link-error", message: "LinkError" },
+ * ]);
+ * console.assert(d.decisivePath === "load-package" && d.works === true && d.pathsDisagree);
+ * ```
+ */
+export function decideOracle(paths: PathResult[]): OracleDecision {
+  const lp = family(paths, "load-package");
+  const dl = family(paths, "dlopen");
+  const lpv = lp ? judgePath(lp) : undefined;
+  const dlv = dl ? judgePath(dl) : undefined;
+  const pathsDisagree = lpv !== undefined && dlv !== undefined && lpv.works !== null &&
+    dlv.works !== null && lpv.works !== dlv.works;
+  let chosen: PathResult | undefined;
+  let verdict: { works: boolean | null; reason: string } | undefined;
+  if (lp && lpv && (lpv.works !== null || !dl || dlv?.works === null)) {
+    chosen = lp;
+    verdict = lpv;
+  } else if (dl && dlv) {
+    chosen = dl;
+    verdict = dlv;
+  }
+  if (!chosen || !verdict) {
+    return {
+      status: "other",
+      message: "no load path ran",
+      works: null,
+      reason: "no load path ran",
+      pathsDisagree,
+    };
+  }
+  return {
+    decisivePath: chosen.path,
+    status: chosen.status,
+    message: chosen.message,
+    ...(chosen.symbol ? { symbol: chosen.symbol } : {}),
+    works: verdict.works,
+    reason: `${chosen.path}: ${verdict.reason}`,
+    pathsDisagree,
+  };
+}
+
+function linkMessage(link: LinkOutcomeLike): string {
+  const first = link.evidence.slice(0, 3).map((e) => e.message);
+  return first.length > 0 ? first.join("; ") : link.outcome;
+}
+
+const LINK_LEVEL_STATUSES: ReadonlySet<OracleStatus> = new Set([
+  "link-error",
+  "unresolved",
+  "got-undefined",
+]);
+
+/**
+ * Compare link outcomes with oracle verdicts: overall and per outcome class, with every
+ * disagreement classified and both sides' messages.
+ *
+ * - `stub-stricter`: the link engine says `unresolved`, the real import works, because the missing
+ *   symbol was never called on the path the import and smoke call took.
+ * - `stub-missed-break`: the link engine says `links`/`soft`/`python-mismatch`, the real runtime
+ *   fails or the smoke call gives a wrong result. `invisibleToLinkCheck` is true unless the real
+ *   failure is itself a linking failure (then the engine has a gap).
+ * - `other`: any other mismatch (e.g. `link-error` predicted but the real runtime loads it).
+ *
+ * @param pairs Link outcome and oracle result of the same wheel × runtime.
+ * @returns The agreement figures.
+ *
+ * @example
+ * ```ts
+ * import { computeAgreement } from "./agreement.ts";
+ * const summary = computeAgreement([]);
+ * console.assert(summary.pairs === 0 && summary.disagreements.length === 0);
+ * ```
+ */
+export function computeAgreement(pairs: AgreementPair[]): AgreementSummary {
+  const summary: AgreementSummary = {
+    pairs: 0,
+    agreeing: 0,
+    inconclusive: [],
+    byClass: {},
+    disagreements: [],
+    byKind: { "stub-stricter": 0, "stub-missed-break": 0, other: 0 },
+  };
+  for (const { link, oracle } of pairs) {
+    const cls = (summary.byClass[link.outcome] ??= { pairs: 0, agreeing: 0, inconclusive: 0 });
+    const wheel = link.wheel ?? oracle.wheel;
+    const runtime = link.runtime ?? oracle.runtime;
+    if (oracle.works === null) {
+      cls.inconclusive++;
+      summary.inconclusive.push({ wheel, runtime, status: oracle.status, reason: oracle.reason });
+      continue;
+    }
+    summary.pairs++;
+    cls.pairs++;
+    const predicted = LINK_WORKS.has(link.outcome);
+    if (predicted === oracle.works) {
+      summary.agreeing++;
+      cls.agreeing++;
+      continue;
+    }
+    let kind: DisagreementKind;
+    let invisible = false;
+    let explanation: string;
+    if (!predicted && link.outcome === "unresolved") {
+      kind = "stub-stricter";
+      const symbols = link.evidence.map((e) => e.symbol).filter(Boolean).slice(0, 5).join(", ");
+      explanation =
+        `the link engine found unresolved symbols (${symbols || "see evidence"}) that the ` +
+        `import${oracle.smoke ? " and smoke call" : ""} never called`;
+    } else if (predicted) {
+      kind = "stub-missed-break";
+      invisible = !LINK_LEVEL_STATUSES.has(oracle.status);
+      explanation = invisible
+        ? `everything links, but the real runtime breaks (${oracle.reason}): a break no link check can see` +
+          (link.outcome === "python-mismatch"
+            ? "; the cpXY tag already rejects this cross-Python pair"
+            : "")
+        : `the real runtime fails to link (${oracle.status}${
+          oracle.symbol ? ` ${oracle.symbol}` : ""
+        }): a gap in the link engine`;
+    } else {
+      kind = "other";
+      explanation =
+        `the link engine says ${link.outcome} but the real runtime works (${oracle.reason})`;
+    }
+    summary.byKind[kind]++;
+    summary.disagreements.push({
+      wheel,
+      runtime,
+      kind,
+      linkOutcome: link.outcome,
+      linkMessage: linkMessage(link),
+      oracleStatus: oracle.status,
+      ...(oracle.decisivePath ? { oraclePath: oracle.decisivePath } : {}),
+      oracleMessage: oracle.smoke?.status === "fail"
+        ? `smoke: ${oracle.smoke.value} != ${oracle.smoke.expected}`
+        : oracle.message || oracle.reason,
+      invisibleToLinkCheck: invisible,
+      explanation,
+    });
+  }
+  return summary;
+}
+
+/** What the sampler needs of a pair. */
+export interface SamplePair {
+  wheel: string;
+  runtime: string;
+  /** Link outcome class. */
+  outcome: string;
+  /** Runtime the wheel was built for, when known. */
+  builtFor?: string | null;
+}
+
+/** Named limit on the sample size. */
+export const MAX_SAMPLE_SIZE = 100_000;
+
+/**
+ * mulberry32: a tiny seeded PRNG (public domain), enough for a reproducible shuffle.
+ *
+ * @param seed 32-bit seed.
+ * @returns A function returning floats in [0, 1).
+ *
+ * @example
+ * ```ts
+ * import { mulberry32 } from "./agreement.ts";
+ * const a = mulberry32(7), b = mulberry32(7);
+ * console.assert(a() === b());
+ * ```
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/**
+ * A fixed, seeded sample of pairs, stratified over link outcome classes and runtime pairs
+ * (built-for runtime → target runtime). Classes take turns (so a rare class is never crowded
+ * out), and within a class the runtime pairs take turns; each stratum is shuffled with
+ * mulberry32(seed). The input order does not matter: pairs are sorted first.
+ *
+ * @param pairs Candidate pairs.
+ * @param options `seed` and `size` (at most {@linkcode MAX_SAMPLE_SIZE}).
+ * @returns The sample, a description a report can name, and the stratum sizes.
+ *
+ * @example
+ * ```ts
+ * import { selectOracleSample } from "./agreement.ts";
+ * const pairs = [
+ *   { wheel: "a.whl", runtime: "0.27.7", outcome: "links", builtFor: "0.27.7" },
+ *   { wheel: "b.whl", runtime: "0.28.3", outcome: "link-error", builtFor: "0.27.7" },
+ *   { wheel: "c.whl", runtime: "0.27.7", outcome: "links", builtFor: "0.27.7" },
+ * ];
+ * const { sample } = selectOracleSample(pairs, { seed: 1, size: 2 });
+ * console.assert(sample.some((p) => p.outcome === "link-error"));
+ * ```
+ */
+export function selectOracleSample<T extends SamplePair>(
+  pairs: T[],
+  options: { seed: number; size: number },
+): { sample: T[]; description: string; strata: Record<string, number> } {
+  const size = Math.max(0, Math.min(options.size, MAX_SAMPLE_SIZE, pairs.length));
+  const sorted = pairs.slice().sort((a, b) =>
+    a.outcome.localeCompare(b.outcome) || a.wheel.localeCompare(b.wheel) ||
+    a.runtime.localeCompare(b.runtime)
+  );
+  const random = mulberry32(options.seed);
+  // class → runtime pair → shuffled queue
+  const byClass = new Map<string, Map<string, T[]>>();
+  const strata: Record<string, number> = {};
+  for (const p of sorted) {
+    const runtimePair = `${p.builtFor ?? "?"}→${p.runtime}`;
+    const cls = byClass.get(p.outcome) ?? new Map<string, T[]>();
+    byClass.set(p.outcome, cls);
+    const list = cls.get(runtimePair) ?? [];
+    cls.set(runtimePair, list);
+    list.push(p);
+    strata[`${p.outcome} ${runtimePair}`] = (strata[`${p.outcome} ${runtimePair}`] ?? 0) + 1;
+  }
+  const classQueues = [...byClass.keys()].sort().map((cls) => {
+    const groups = byClass.get(cls)!;
+    const keys = shuffle([...groups.keys()].sort(), random);
+    return { cls, queues: keys.map((k) => shuffle(groups.get(k)!, random)), turn: 0 };
+  });
+  const sample: T[] = [];
+  while (sample.length < size) {
+    let took = false;
+    for (const c of classQueues) {
+      if (sample.length >= size) break;
+      // Next non-empty runtime pair of this class, in turn.
+      for (let k = 0; k < c.queues.length; k++) {
+        const q = c.queues[(c.turn + k) % c.queues.length];
+        if (q.length > 0) {
+          sample.push(q.shift()!);
+          c.turn = (c.turn + k + 1) % c.queues.length;
+          took = true;
+          break;
+        }
+      }
+    }
+    if (!took) break;
+  }
+  const description =
+    `seeded stratified sample (mulberry32, seed ${options.seed}): ${sample.length} ` +
+    `of ${pairs.length} pairs; strata = link outcome class × runtime pair (built-for → target), ` +
+    `${
+      Object.keys(strata).length
+    } strata; classes take turns, runtime pairs take turns within a class`;
+  return { sample, description, strata };
+}

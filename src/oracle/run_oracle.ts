@@ -1,0 +1,608 @@
+/**
+ * Runs wheels in the real Pyodide runtime, one child Deno process per pair (see `_pair_runner.ts`),
+ * with the narrowest permissions, a time limit per load path and a V8 heap cap. A crash or a hang
+ * ends only its own load path: the parent records it and starts a fresh child for the paths left.
+ * Results are cached as JSON by (wheel sha256, runtime version, harness version) plus a digest of
+ * the inputs that change the result (dependencies, smoke check, paths, top-level modules).
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { basename, join, resolve } from "node:path";
+import { canonicalizeName, parseWheelFilename } from "../wheel/parse_wheel_filename.ts";
+import { readWheel } from "../wheel/read_wheel.ts";
+import { sha256Hex } from "../wheel/sha256_hex.ts";
+import { PROTOCOL_MARK } from "./_pair_runner.ts";
+import { classifyFailure } from "./_pair_runner.ts";
+import { decideOracle } from "./agreement.ts";
+import type {
+  LoadPath,
+  OracleResult,
+  PairRunnerEvent,
+  PairRunnerInput,
+  PathResult,
+  SmokeCheck,
+} from "./types.ts";
+
+/** Version of the oracle harness (runner, classification, decision); part of the cache key. */
+export const ORACLE_HARNESS_VERSION = "oracle-1";
+/** Default time limit per load path (boot included). */
+export const DEFAULT_TIMEOUT_MS = 90_000;
+/** Default V8 old-space cap of a child, in MiB. */
+export const DEFAULT_MEMORY_MB = 1024;
+/** A pair never spawns more children than this (one per load path plus slack). */
+export const MAX_SPAWNS_PER_PAIR = 6;
+/** Lines of child noise kept for diagnostics. */
+const MAX_TAIL_LINES = 40;
+/** Largest protocol line accepted from a child. */
+const MAX_PROTOCOL_LINE_CHARS = 4 * 1024 * 1024;
+/** Largest smoke-check catalogue. */
+export const MAX_SMOKE_CHECKS = 10_000;
+
+/** Options of {@linkcode runOraclePair}. */
+export interface OracleOptions {
+  /** Time limit per load path, boot included. */
+  timeoutMs: number;
+  /** V8 heap cap of the child (`--max-old-space-size`), MiB. Wasm memory is not part of it. */
+  memoryMb: number;
+  /** Cache root; results go to `<cacheDir>/oracle/`. */
+  cacheDir: string;
+  harnessVersion: string;
+  /** Dependencies: shared-library `.zip`s and wheels, loaded before the wheel. */
+  deps?: string[];
+  /** Load paths to run (default: all that apply). */
+  paths?: LoadPath[];
+  /** Smoke check; `undefined`: look it up in `smokeChecks`; `null`: none. */
+  smoke?: SmokeCheck | null;
+  /** Smoke checks by package name (default: `corpus/smoke_checks.json` of this checkout). */
+  smokeChecks?: SmokeChecks;
+  /** Ignore and do not write the cache. */
+  noCache?: boolean;
+  /** Called before each child process starts (tests count spawns with it). */
+  onSpawn?(info: { wheel: string; runtime: string; paths?: LoadPath[] }): void;
+}
+
+/** Smoke checks by canonical package name. */
+export type SmokeChecks = Record<string, SmokeCheck>;
+
+/** A malformed smoke-check catalogue. */
+export class SmokeChecksFormatError extends SyntaxError {
+  constructor(message: string, readonly file: string, readonly key?: string) {
+    super(`${file}${key ? ` [${key}]` : ""}: ${message}`);
+    this.name = "SmokeChecksFormatError";
+  }
+}
+
+/**
+ * Parse and validate a smoke-check catalogue (`{ "checks": { name: SmokeCheck } }`).
+ *
+ * @param json The file's text or parsed value.
+ * @param file Name used in errors.
+ * @returns Checks keyed by canonical package name.
+ * @throws {SmokeChecksFormatError} When an entry lacks `imports`, `value` or `expect`.
+ *
+ * @example
+ * ```ts
+ * import { loadSmokeChecks } from "./run_oracle.ts";
+ * const checks = loadSmokeChecks('{"checks":{"MarkupSafe":{"imports":["markupsafe"],"value":"1","expect":"1"}}}');
+ * console.assert(checks["markupsafe"].value === "1");
+ * ```
+ */
+export function loadSmokeChecks(json: string | unknown, file = "smoke_checks.json"): SmokeChecks {
+  const data = typeof json === "string" ? JSON.parse(json) : json;
+  const checks = (data as { checks?: unknown })?.checks;
+  if (typeof checks !== "object" || checks === null || Array.isArray(checks)) {
+    throw new SmokeChecksFormatError("expected an object with a `checks` object", file);
+  }
+  const entries = Object.entries(checks as Record<string, unknown>);
+  if (entries.length > MAX_SMOKE_CHECKS) {
+    throw new SmokeChecksFormatError(`more than ${MAX_SMOKE_CHECKS} checks`, file);
+  }
+  const out: SmokeChecks = {};
+  for (const [name, raw] of entries) {
+    const c = raw as Partial<SmokeCheck>;
+    if (
+      !Array.isArray(c?.imports) || !c.imports.every((i) => typeof i === "string") ||
+      typeof c.value !== "string" || typeof c.expect !== "string"
+    ) {
+      throw new SmokeChecksFormatError(
+        "needs imports (string[]), value and expect (strings)",
+        file,
+        name,
+      );
+    }
+    if (c.value.includes("\n") || c.expect.includes("\n")) {
+      throw new SmokeChecksFormatError("value and expect must be one line each", file, name);
+    }
+    out[canonicalizeName(name)] = {
+      imports: c.imports,
+      value: c.value,
+      expect: c.expect,
+      ...(typeof c.proves === "string" ? { proves: c.proves } : {}),
+    };
+  }
+  return out;
+}
+
+/**
+ * Canonical package name of an archive: from the wheel filename, or `<name>-<version>.zip`.
+ *
+ * @param file Archive file name or path.
+ * @returns The PEP 503 name, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { packageNameOf } from "./run_oracle.ts";
+ * console.assert(packageNameOf("MarkupSafe-2.1.2-cp311-cp311-emscripten_3_1_32_wasm32.whl") === "markupsafe");
+ * console.assert(packageNameOf("openssl-1.1.1w.zip") === "openssl");
+ * ```
+ */
+export function packageNameOf(file: string): string | undefined {
+  const name = basename(file);
+  if (name.endsWith(".whl")) {
+    try {
+      return parseWheelFilename(name).name;
+    } catch {
+      return canonicalizeName(name.split("-")[0]);
+    }
+  }
+  const m = name.match(/^(.+?)-\d[^-]*\.zip$/);
+  return m ? canonicalizeName(m[1]) : undefined;
+}
+
+let defaultChecks: SmokeChecks | undefined;
+async function defaultSmokeChecks(): Promise<SmokeChecks> {
+  if (defaultChecks) return defaultChecks;
+  const url = new URL("../../corpus/smoke_checks.json", import.meta.url);
+  try {
+    defaultChecks = loadSmokeChecks(await Deno.readTextFile(url), "corpus/smoke_checks.json");
+  } catch (e) {
+    if (e instanceof SmokeChecksFormatError) throw e;
+    defaultChecks = {}; // no catalogue next to the code (e.g. a published package): no smoke calls
+  }
+  return defaultChecks;
+}
+
+/** The runtime's version, from its `package.json`, else the directory name. */
+async function runtimeVersionOf(runtimeDir: string): Promise<string> {
+  try {
+    const json = JSON.parse(await Deno.readTextFile(join(runtimeDir, "package.json")));
+    if (typeof json?.version === "string") return json.version;
+  } catch {
+    // A local distribution directory without package.json.
+  }
+  return basename(runtimeDir);
+}
+
+function runnerPath(): string {
+  const url = new URL("./_pair_runner.ts", import.meta.url);
+  if (url.protocol !== "file:") {
+    throw new Error("the oracle needs a local checkout: its runner is a file");
+  }
+  return fileURLToPath(url);
+}
+
+function safeName(text: string): string {
+  return text.replace(/[^0-9A-Za-z._+-]/g, "_");
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
+  await Deno.writeTextFile(tmp, text);
+  try {
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * The Deno executable for children: this very binary when the run permission covers it, else
+ * `deno` from PATH (a task granting `--allow-run=deno` allows the name, and the name may resolve
+ * through a symlink to a path other than `Deno.execPath()`).
+ */
+function denoCommand(): string {
+  const self = Deno.execPath();
+  try {
+    if (Deno.permissions.querySync({ name: "run", command: self }).state === "granted") return self;
+    if (Deno.permissions.querySync({ name: "run", command: "deno" }).state === "granted") return "deno";
+  } catch {
+    // Permission API unavailable: try the binary itself.
+  }
+  return self;
+}
+
+interface SpawnOutcome {
+  results: PathResult[];
+  info?: Extract<PairRunnerEvent, { type: "info" }>;
+  done: boolean;
+  current?: LoadPath;
+  timedOut: boolean;
+  code?: number;
+  signal?: string | null;
+  tail: string[];
+  errors: string[];
+}
+
+function childEnv(): Record<string, string> {
+  // Deno itself needs its cache dir for the transpiled runner; the script gets no env permission.
+  const env: Record<string, string> = { NO_COLOR: "1" };
+  for (const name of ["DENO_DIR", "HOME", "XDG_CACHE_HOME"]) {
+    try {
+      const v = Deno.env.get(name);
+      if (v) env[name] = v;
+    } catch {
+      // Not granted to the parent: Deno falls back to its defaults.
+    }
+  }
+  return env;
+}
+
+async function spawnOnce(
+  input: PairRunnerInput,
+  inputPath: string,
+  options: OracleOptions,
+  readable: string[],
+): Promise<SpawnOutcome> {
+  await Deno.writeTextFile(inputPath, JSON.stringify(input));
+  const args = [
+    "run",
+    "--no-config",
+    "--no-lock",
+    "--no-prompt",
+    "--unstable-detect-cjs",
+    `--v8-flags=--max-old-space-size=${Math.max(64, Math.floor(options.memoryMb))}`,
+    `--allow-read=${readable.join(",")}`,
+    `--allow-write=${input.tmpDir}`,
+    runnerPath(),
+    inputPath,
+  ];
+  const child = new Deno.Command(denoCommand(), {
+    args,
+    cwd: input.tmpDir,
+    clearEnv: true,
+    env: childEnv(),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const out: SpawnOutcome = { results: [], done: false, timedOut: false, tail: [], errors: [] };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      out.timedOut = true;
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }, options.timeoutMs);
+  };
+  arm();
+  const keep = (line: string) => {
+    out.tail.push(line.length > 600 ? line.slice(0, 600) + "…" : line);
+    if (out.tail.length > MAX_TAIL_LINES) out.tail.shift();
+  };
+  const readStdout = async () => {
+    let buffer = "";
+    const handle = (line: string) => {
+      if (!line.startsWith(PROTOCOL_MARK)) {
+        if (line.trim()) keep(line);
+        return;
+      }
+      let event: PairRunnerEvent;
+      try {
+        event = JSON.parse(line.slice(PROTOCOL_MARK.length));
+      } catch {
+        out.errors.push("unreadable protocol line");
+        return;
+      }
+      if (event.type === "start") {
+        out.current = event.path;
+        arm();
+      } else if (event.type === "info") out.info = event;
+      else if (event.type === "path") {
+        out.results.push(event.result);
+        out.current = undefined;
+      } else if (event.type === "error") out.errors.push(event.message);
+      else if (event.type === "done") out.done = true;
+    };
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        handle(buffer.slice(0, nl));
+        buffer = buffer.slice(nl + 1);
+      }
+      if (buffer.length > MAX_PROTOCOL_LINE_CHARS) {
+        out.errors.push(`a line longer than ${MAX_PROTOCOL_LINE_CHARS} characters was dropped`);
+        buffer = "";
+      }
+    }
+    if (buffer) handle(buffer);
+  };
+  const readStderr = async () => {
+    let buffer = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      buffer += chunk;
+      const lines = buffer.split("\n");
+      buffer = lines.pop() ?? "";
+      for (const l of lines) if (l.trim()) keep("stderr: " + l);
+      if (buffer.length > MAX_PROTOCOL_LINE_CHARS) buffer = "";
+    }
+    if (buffer.trim()) keep("stderr: " + buffer);
+  };
+  const [status] = await Promise.all([child.status, readStdout(), readStderr()]);
+  clearTimeout(timer);
+  out.code = status.code;
+  out.signal = status.signal;
+  return out;
+}
+
+function syntheticResult(
+  path: LoadPath,
+  status: "timeout" | "other" | "fatal",
+  message: string,
+  tail: string[],
+  ms: number,
+): PathResult {
+  return {
+    path,
+    status,
+    message,
+    loadMessages: [],
+    loadErrors: [],
+    imports: [],
+    extensionsLoaded: [],
+    extensionErrors: [],
+    foreignSo: [],
+    console: tail.slice(-MAX_TAIL_LINES),
+    ms: { boot: 0, load: 0, import: 0, smoke: 0, total: Math.round(ms) },
+  };
+}
+
+/**
+ * Load one wheel in one real runtime through every load path that applies, each in a fresh
+ * interpreter, in a child process with the narrowest permissions (read: the runtime, the wheel,
+ * its dependencies, a temp dir; write: the temp dir; no network, no environment). A time-out or
+ * crash of one path is recorded and the remaining paths run in a fresh child.
+ *
+ * @param wheelPath The wheel or `.zip` package.
+ * @param runtimeDir Directory of the extracted npm `pyodide` package (or a distribution dir).
+ * @param options Time limit, memory cap, cache, harness version, dependencies.
+ * @returns The result, from the cache when present.
+ *
+ * @example
+ * ```ts ignore
+ * import { runOraclePair } from "./run_oracle.ts";
+ * const result = await runOraclePair("orjson-3.10.1-cp312-cp312-pyodide_2024_0_wasm32.whl",
+ *   ".cache/runtimes/0.27.7", { timeoutMs: 60_000, memoryMb: 1024, cacheDir: ".cache",
+ *   harnessVersion: "0.1.0" });
+ * console.log(result.status, result.works);
+ * ```
+ */
+export async function runOraclePair(
+  wheelPath: string,
+  runtimeDir: string,
+  options: OracleOptions,
+): Promise<OracleResult> {
+  const started = performance.now();
+  const wheelAbs = resolve(wheelPath);
+  const runtimeAbs = resolve(runtimeDir);
+  const deps = (options.deps ?? []).map((d) => resolve(d));
+  const bytes = await Deno.readFile(wheelAbs);
+  const wheelSha256 = await sha256Hex(bytes);
+  const runtime = await runtimeVersionOf(runtimeAbs);
+  const file = basename(wheelAbs);
+  let topLevel: string[] | undefined;
+  try {
+    const facts = await readWheel(bytes, { file, verifyRecord: false });
+    if (facts.topLevel.length > 0) topLevel = facts.topLevel;
+  } catch {
+    // Unreadable by the wheel reader: the runner derives the modules from the archive itself.
+  }
+  let smoke: SmokeCheck | undefined;
+  if (options.smoke === undefined) {
+    const name = packageNameOf(file);
+    const checks = options.smokeChecks ?? await defaultSmokeChecks();
+    smoke = name ? checks[name] : undefined;
+  } else if (options.smoke !== null) smoke = options.smoke;
+
+  const depShas = await Promise.all(deps.map(async (d) => await sha256Hex(await Deno.readFile(d))));
+  const digest = (await sha256Hex(new TextEncoder().encode(JSON.stringify({
+    depShas,
+    smoke: smoke ?? null,
+    paths: options.paths ?? null,
+    topLevel: topLevel ?? null,
+  })))).slice(0, 12);
+  const cacheDir = join(options.cacheDir, "oracle");
+  const cacheFile = join(
+    cacheDir,
+    `${wheelSha256}-${safeName(runtime)}-${safeName(options.harnessVersion)}-${digest}.json`,
+  );
+  if (!options.noCache) {
+    try {
+      const cached = JSON.parse(await Deno.readTextFile(cacheFile)) as OracleResult;
+      if (
+        cached.wheelSha256 === wheelSha256 && cached.runtime === runtime &&
+        cached.harnessVersion === options.harnessVersion
+      ) {
+        return { ...cached, cached: true, ms: 0 };
+      }
+    } catch {
+      // No usable cache entry.
+    }
+  }
+
+  const tmpDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "conform-oracle-" }));
+  const results: PathResult[] = [];
+  const runnerErrors: string[] = [];
+  let info: SpawnOutcome["info"];
+  try {
+    const readable = [runtimeAbs, wheelAbs, ...deps, tmpDir];
+    let remaining = options.paths;
+    for (let spawn = 0; spawn < MAX_SPAWNS_PER_PAIR; spawn++) {
+      const input: PairRunnerInput = {
+        runtimeDir: runtimeAbs,
+        wheel: wheelAbs,
+        deps,
+        tmpDir,
+        ...(remaining ? { paths: remaining } : {}),
+        ...(topLevel ? { topLevel } : {}),
+        ...(smoke ? { smoke } : {}),
+      };
+      options.onSpawn?.({ wheel: file, runtime, ...(remaining ? { paths: remaining } : {}) });
+      const t0 = performance.now();
+      const run = await spawnOnce(input, join(tmpDir, `input-${spawn}.json`), options, readable);
+      results.push(...run.results);
+      runnerErrors.push(...run.errors);
+      info ??= run.info;
+      remaining ??= run.info?.paths;
+      if (run.done && !run.timedOut) break;
+      const current = run.current ?? remaining?.find((p) => !results.some((r) => r.path === p));
+      if (current) {
+        const ms = performance.now() - t0 - run.results.reduce((s, r) => s + r.ms.total, 0);
+        if (run.timedOut) {
+          const msg = `no result within ${options.timeoutMs} ms: killed`;
+          runnerErrors.push(`${current}: ${msg}`);
+          results.push(syntheticResult(current, "timeout", msg, run.tail, ms));
+        } else {
+          const tailText = run.tail.join("\n");
+          const cls = classifyFailure(tailText);
+          const msg = `runner exited with code ${run.code}${run.signal ? ` (${run.signal})` : ""}` +
+            (/out of memory/i.test(tailText) ? ": out of memory" : "");
+          runnerErrors.push(`${current}: ${msg}`);
+          results.push(
+            syntheticResult(
+              current,
+              cls?.status === "fatal" ? "fatal" : "other",
+              msg,
+              run.tail,
+              ms,
+            ),
+          );
+        }
+      } else if (!run.done) {
+        runnerErrors.push(`runner exited with code ${run.code} before starting a path`);
+      }
+      if (!remaining) break; // never learned which paths apply
+      const left = remaining.filter((p) => !results.some((r) => r.path === p));
+      if (left.length === 0) break;
+      remaining = left;
+    }
+  } finally {
+    await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
+  }
+
+  const decision = decideOracle(results);
+  const decisive = results.find((r) => r.path === decision.decisivePath);
+  const result: OracleResult = {
+    wheel: file,
+    wheelSha256,
+    runtime,
+    harnessVersion: options.harnessVersion,
+    ...(info ? { python: info.python, extSuffix: info.extSuffix } : {}),
+    paths: results,
+    ...(decision.decisivePath ? { decisivePath: decision.decisivePath } : {}),
+    status: decision.status,
+    message: decision.message,
+    ...(decision.symbol ? { symbol: decision.symbol } : {}),
+    ...(decisive?.smoke ? { smoke: decisive.smoke } : {}),
+    works: decision.works,
+    reason: decision.reason,
+    crossPython: results.some((r) => r.path.endsWith("-renamed") || r.foreignSo.length > 0),
+    pathsDisagree: decision.pathsDisagree,
+    ...(smoke ? { smokeCheck: smoke } : {}),
+    runnerErrors,
+    ms: Math.round(performance.now() - started),
+    msPerPath: results.map((r) => r.ms.total),
+    cached: false,
+  };
+  // Time-outs and crashes may be the machine's fault: never cache them, a later run retries.
+  const transient = results.some((r) => r.status === "timeout") || runnerErrors.length > 0;
+  if (!options.noCache && !transient) {
+    await Deno.mkdir(cacheDir, { recursive: true });
+    await writeAtomically(cacheFile, JSON.stringify(result, null, 1) + "\n");
+  }
+  return result;
+}
+
+/** One pair for {@linkcode runOracle}. */
+export interface OraclePairInput {
+  wheelPath: string;
+  runtimeDir: string;
+  deps?: string[];
+  smoke?: SmokeCheck | null;
+  paths?: LoadPath[];
+}
+
+/**
+ * Run many pairs with a small pool of concurrent children. A pair that throws (unreadable wheel,
+ * missing runtime) becomes a result with status `other`; the run goes on.
+ *
+ * @param pairs The pairs.
+ * @param options Shared options, `concurrency` (default 2) and `onProgress`.
+ * @returns Results in the order of `pairs`.
+ *
+ * @example
+ * ```ts ignore
+ * import { runOracle } from "./run_oracle.ts";
+ * const results = await runOracle([{ wheelPath: "a.whl", runtimeDir: ".cache/runtimes/0.27.7" }], {
+ *   timeoutMs: 60_000, memoryMb: 1024, cacheDir: ".cache", harnessVersion: "0.1.0", concurrency: 2,
+ *   onProgress: (done, total) => console.log(`${done}/${total}`),
+ * });
+ * ```
+ */
+export async function runOracle(
+  pairs: OraclePairInput[],
+  options: Omit<OracleOptions, "deps" | "smoke" | "paths"> & {
+    concurrency?: number;
+    onProgress?(done: number, total: number, result: OracleResult): void;
+  },
+): Promise<OracleResult[]> {
+  const results: OracleResult[] = new Array(pairs.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < pairs.length) {
+      const i = next++;
+      const p = pairs[i];
+      let r: OracleResult;
+      try {
+        r = await runOraclePair(p.wheelPath, p.runtimeDir, {
+          ...options,
+          ...(p.deps ? { deps: p.deps } : {}),
+          ...(p.smoke !== undefined ? { smoke: p.smoke } : {}),
+          ...(p.paths ? { paths: p.paths } : {}),
+        });
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        r = {
+          wheel: basename(p.wheelPath),
+          wheelSha256: "",
+          runtime: basename(p.runtimeDir),
+          harnessVersion: options.harnessVersion,
+          paths: [],
+          status: "other",
+          message,
+          works: null,
+          reason: `the pair could not run: ${message}`,
+          crossPython: false,
+          pathsDisagree: false,
+          runnerErrors: [message],
+          ms: 0,
+          msPerPath: [],
+          cached: false,
+        };
+      }
+      results[i] = r;
+      done++;
+      options.onProgress?.(done, pairs.length, r);
+    }
+  };
+  const n = Math.max(1, Math.min(options.concurrency ?? 2, pairs.length));
+  await Promise.all(Array.from({ length: n }, worker));
+  return results;
+}

@@ -1,0 +1,308 @@
+/**
+ * Markdown report, ready to paste into a pull request or the PEP discussion: GitHub-flavoured
+ * tables, one collapsible `<details>` block per policy, and how to reproduce the run.
+ *
+ * @module
+ */
+import {
+  countVerdicts,
+  formatDuration,
+  percent,
+  policyVerdict,
+  sortPolicies,
+  VERDICT_LABELS,
+  worstCounterExamples,
+} from "./_common.ts";
+import type { ConformReport, ReportPolicy } from "./types.ts";
+
+/** Options of renderMarkdown. */
+export interface MarkdownOptions {
+  /** Counter-examples listed per policy (default 20; the JSON report has all of them). */
+  counterExamples?: number;
+  /** `summary` leaves out the per-policy details (e.g. for a CI job summary). Default `full`. */
+  detail?: "full" | "summary";
+  /** Command shown under "How to reproduce" (default: the plain conform task on corpus/). */
+  command?: string;
+}
+
+/** Command that reproduces a run, shown when the caller does not give its own. */
+export const DEFAULT_REPRODUCE_COMMAND = "npx -y deno@2.9.6 task conform corpus/ --format markdown";
+
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+
+/**
+ * Escape text for Markdown prose or a table cell: no markup, no raw HTML, no cell break.
+ *
+ * @example
+ * ```ts
+ * escapeMarkdown("a|b <i>"); // "a\\|b &lt;i&gt;"
+ * ```
+ */
+export function escapeMarkdown(s: string): string {
+  return s
+    .replace(CONTROL, "\ufffd")
+    .replace(/\r?\n/g, " ")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/([\\`*_[\]#|~])/g, "\\$1");
+}
+
+/**
+ * Inline code span that survives any content; `inTable` also protects the cell separator.
+ *
+ * @example
+ * ```ts
+ * codeSpan("a`b"); // "``a`b``"
+ * ```
+ */
+export function codeSpan(s: string, inTable = false): string {
+  let body = s.replace(CONTROL, "\ufffd").replace(/\r?\n/g, " ");
+  if (inTable) body = body.replace(/\|/g, "\\|");
+  const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  const padded = body.startsWith("`") || body.endsWith("`") ? ` ${body} ` : body;
+  return `${fence}${padded}${fence}`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+function link(title: string, url?: string): string {
+  if (!url || !/^https?:\/\//.test(url)) return escapeMarkdown(title);
+  return `[${escapeMarkdown(title)}](${
+    url.replace(
+      /[()\s<>]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+    )
+  })`;
+}
+
+function policyDetails(p: ReportPolicy, limit: number): string[] {
+  const out: string[] = [];
+  const counts = countVerdicts(p.predictions);
+  out.push("<details>");
+  out.push(
+    `<summary><b>${p.rank}. ${escapeMarkdown(p.id)}</b>: ${
+      policyVerdict(p)
+    }, ${p.unsafeAccepts} unsafe accepts, ${p.needlessRejects} needless rejects, ${p.tagCount} tags</summary>`,
+  );
+  out.push("");
+  out.push(`**${escapeMarkdown(p.title)}** (${codeSpan(p.file)})`);
+  out.push("");
+  if (p.source.length > 0) {
+    out.push(`Source: ${p.source.map((s) => link(s.title, s.url)).join("; ")}`);
+    out.push("");
+  }
+  out.push(
+    `Pairs: ${p.correctAccepts} correct accepts, ${p.correctRejects} correct rejects, ${p.unsafeAccepts} unsafe accepts, ${p.needlessRejects} needless rejects` +
+      (counts.defective ? `, ${counts.defective} with a defective wheel` : "") +
+      (counts["input-error"] ? `, ${counts["input-error"]} with an unreadable wheel` : "") +
+      ".",
+  );
+  out.push("");
+  const shown = worstCounterExamples(p, limit);
+  if (shown.length > 0) {
+    out.push("| | Wheel | Runtime | Wheel tag | Runtime tag | Outcome | Evidence |");
+    out.push("|---|---|---|---|---|---|---|");
+    for (const c of shown) {
+      out.push(
+        `| ${c.kind === "unsafe-accept" ? "❌ unsafe accept" : "⚠️ needless reject"} | ${
+          codeSpan(c.wheel, true)
+        } | ${codeSpan(c.runtime, true)} | ${codeSpan(c.wheelTag, true)} | ${
+          codeSpan(c.runtimeTag, true)
+        } | ${escapeMarkdown(c.outcome)} | ${escapeMarkdown(c.evidence)} |`,
+      );
+    }
+    const more = p.counterExamples.length - shown.length;
+    if (more > 0) out.push("", `… and ${more} more counter-examples (all are in the JSON report).`);
+  } else {
+    out.push("No counter-example: every prediction matched what links.");
+  }
+  out.push("");
+  out.push("</details>");
+  out.push("");
+  return out;
+}
+
+/**
+ * Render the report as GitHub-flavoured Markdown.
+ *
+ * @param report the report
+ * @param options how much detail
+ * @returns Markdown text, ending with a newline
+ * @example
+ * ```ts ignore
+ * await Deno.writeTextFile("reports/conform.md", renderMarkdown(report));
+ * ```
+ */
+export function renderMarkdown(report: ConformReport, options: MarkdownOptions = {}): string {
+  const limit = options.counterExamples ?? 20;
+  const out: string[] = [];
+  const unavailable = report.runtimes.filter((r) => r.unavailable !== undefined);
+  const inputErrors = report.wheels.filter((w) => w.inputError !== undefined);
+  const defective = report.wheels.filter((w) => w.defective);
+  const policies = sortPolicies(report);
+  const correct = policies.filter((p) => p.correct);
+
+  out.push("## Which platform-tag scheme tells Pyodide wheels apart correctly?");
+  out.push("");
+  out.push(
+    `_pyodide-abi-conform ${escapeMarkdown(report.harnessVersion)}, run ${
+      escapeMarkdown(report.generatedAt)
+    }: ${report.wheels.length} wheels × ${report.runtimes.length} runtimes` +
+      (unavailable.length ? ` (${unavailable.length} not measured)` : "") +
+      `, ${report.policies.length} policies, ${formatDuration(report.durationMs)}._`,
+  );
+  out.push("");
+  out.push(
+    correct.length > 0
+      ? `**${correct.length} of ${policies.length} schemes distinguish the corpus correctly** (no unsafe accept). Best: ${
+        codeSpan(correct[0]?.id ?? "")
+      }.`
+      : `**No scheme distinguishes the corpus correctly**: every one installs some wheel where it breaks.`,
+  );
+  out.push("");
+  out.push(
+    "| Rank | Policy | Verdict | Unsafe accepts | Needless rejects | Tags | Correct accepts | Correct rejects |",
+  );
+  out.push("|---:|---|---|---:|---:|---:|---:|---:|");
+  for (const p of policies) {
+    out.push(
+      `| ${p.rank} | ${codeSpan(p.id, true)}<br>${escapeMarkdown(p.title)} | ${
+        p.correct ? "✅ CORRECT" : "❌ UNSAFE"
+      } | ${p.unsafeAccepts} | ${p.needlessRejects} | ${p.tagCount} | ${p.correctAccepts} | ${p.correctRejects} |`,
+    );
+  }
+  out.push("");
+  out.push(
+    "A scheme is **correct** when it never installs a wheel on a runtime where it does not link (no unsafe accept). " +
+      "Correct schemes rank by needless rejects (refusing what works: fragmentation), then by the number of distinct tags." +
+      (defective.length || inputErrors.length
+        ? ` ${
+          plural(defective.length, "defective wheel")
+        } (failing even on the runtime they were built for) and ${
+          plural(inputErrors.length, "unreadable wheel")
+        } are scored apart, so no scheme is blamed for them.`
+        : ""),
+  );
+  out.push("");
+
+  if (options.detail !== "summary") {
+    out.push("### Policies");
+    out.push("");
+    for (const p of policies) out.push(...policyDetails(p, limit));
+  }
+
+  out.push("### Ideal ABI-equivalence classes");
+  out.push("");
+  out.push(
+    "Runtimes grouped so that every non-defective wheel behaves the same within a group: what a perfect scheme needs to tell apart.",
+  );
+  out.push("");
+  report.equivalenceClasses.forEach((c, i) => {
+    const sep = c.separatedFromNextBy;
+    const shown = sep.slice(0, 5).map((w) => codeSpan(w)).join(", ");
+    out.push(
+      `${i + 1}. ${c.runtimes.map((r) => codeSpan(r)).join(", ")}` +
+        (sep.length
+          ? ` (differs from class ${i + 2} on ${shown}${
+            sep.length > 5 ? ` and ${sep.length - 5} more` : ""
+          })`
+          : ""),
+    );
+  });
+  if (report.equivalenceClasses.length === 0) out.push("_No runtime was measured._");
+  out.push("");
+
+  out.push("### Oracle agreement");
+  out.push("");
+  const a = report.agreement;
+  if (a) {
+    out.push(
+      `The real runtime loaded and imported a sample of pairs (${
+        escapeMarkdown(a.sample)
+      }): **${a.agreeing} of ${a.pairs} agree** with the stub link check (${
+        percent(a.agreeing, a.pairs)
+      }). The stub's verdicts are only as good as this figure.`,
+    );
+    out.push("");
+    out.push("| Stub outcome | Pairs | Agreeing |");
+    out.push("|---|---:|---:|");
+    for (const [cls, c] of Object.entries(a.byClass).sort(([x], [y]) => (x < y ? -1 : 1))) {
+      out.push(
+        `| ${escapeMarkdown(cls)} | ${c.pairs} | ${c.agreeing} (${percent(c.agreeing, c.pairs)}) |`,
+      );
+    }
+    out.push("");
+    const disagree = report.outcomes.filter((o) => o.oracle && !o.oracle.agrees);
+    if (disagree.length > 0) {
+      out.push("Disagreements:");
+      out.push("");
+      for (const o of disagree.slice(0, limit)) {
+        out.push(
+          `- ${codeSpan(o.wheel)} on ${codeSpan(o.runtime)}: stub ${
+            escapeMarkdown(o.outcome)
+          }, real runtime ${escapeMarkdown(o.oracle?.status ?? "")} (${
+            escapeMarkdown(o.oracle?.disagreement ?? "other")
+          }): ${escapeMarkdown(o.oracle?.message ?? "")}`,
+        );
+      }
+      if (disagree.length > limit) out.push(`- … and ${disagree.length - limit} more`);
+      out.push("");
+    }
+  } else {
+    out.push("_The oracle was not run: the stub's verdicts are unchecked against a real runtime._");
+    out.push("");
+  }
+
+  out.push("### Runtimes");
+  out.push("");
+  out.push(
+    "| Runtime | Python | Emscripten | ABI version | Platform tag | Release date | Status |",
+  );
+  out.push("|---|---|---|---|---|---|---|");
+  for (const r of report.runtimes) {
+    out.push(
+      `| ${codeSpan(r.version, true)} | ${escapeMarkdown(r.python)} | ${
+        escapeMarkdown(r.emscripten)
+      } | ${escapeMarkdown(r.abiVersion ?? "")} | ${codeSpan(r.platformTag, true)} | ${
+        escapeMarkdown(r.releaseDate ?? "")
+      } | ${r.unavailable ? `not measured: ${escapeMarkdown(r.unavailable)}` : "measured"} |`,
+    );
+  }
+  out.push("");
+
+  if (defective.length > 0) {
+    out.push("### Defective wheels");
+    out.push("");
+    out.push("These fail even on the runtime they were built for; they are scored apart.");
+    out.push("");
+    for (const w of defective) {
+      out.push(`- ${codeSpan(w.file)} (built for ${codeSpan(w.builtFor ?? "unknown")})`);
+    }
+    out.push("");
+  }
+  if (report.errors.length > 0) {
+    out.push("### Input errors");
+    out.push("");
+    for (const e of report.errors) out.push(`- ${codeSpan(e.input)}: ${escapeMarkdown(e.message)}`);
+    out.push("");
+  }
+
+  out.push("### How to reproduce");
+  out.push("");
+  out.push("```sh");
+  out.push(options.command ?? DEFAULT_REPRODUCE_COMMAND);
+  out.push("```");
+  out.push("");
+  out.push(
+    `With pyodide-abi-conform ${
+      escapeMarkdown(report.harnessVersion)
+    }; every runtime is the npm \`pyodide\` package at the version shown, checked against its pinned integrity, and every wheel is checked against the sha256 in \`corpus/\`. ` +
+      `Pair verdicts: ${Object.values(VERDICT_LABELS).join(", ")}.`,
+  );
+  return `${out.join("\n").replace(/\n+$/, "")}\n`;
+}

@@ -1,0 +1,198 @@
+/**
+ * Terminal summary: the ranked policies, their worst counter-examples, the ideal equivalence
+ * classes, oracle agreement and what could not be read.
+ *
+ * @module
+ */
+import {
+  formatDuration,
+  percent,
+  policyVerdict,
+  sortPolicies,
+  VERDICT_LABELS,
+  worstCounterExamples,
+} from "./_common.ts";
+import type { ConformReport } from "./types.ts";
+
+/** Options of renderText. */
+export interface TextOptions {
+  /** ANSI colours (default false: the caller decides, e.g. from isTerminal and NO_COLOR). */
+  color?: boolean;
+  /** Maximum line width in columns; longer lines end with `…` (default 100). */
+  width?: number;
+  /** Counter-examples shown per policy (default 3). */
+  counterExamples?: number;
+  /** Wheels listed per equivalence-class boundary (default 3). */
+  separators?: number;
+}
+
+const ESC = "\u001b[";
+const STYLE = { bold: "1", red: "31", green: "32", yellow: "33", dim: "2" } as const;
+
+/** Replace control characters so that report data cannot move the cursor or recolour. */
+function clean(s: string): string {
+  // deno-lint-ignore no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\t" ? " " : "\ufffd"));
+}
+
+function fit(s: string, width: number): string {
+  const chars = [...s];
+  return chars.length <= width ? s : `${chars.slice(0, Math.max(1, width - 1)).join("")}…`;
+}
+
+function pad(s: string, n: number, right = false): string {
+  const len = [...s].length;
+  if (len >= n) return s;
+  return right ? " ".repeat(n - len) + s : s + " ".repeat(n - len);
+}
+
+/**
+ * Render the report for a terminal.
+ *
+ * @param report the report
+ * @param options colour, width and how much detail
+ * @returns the text, ending with a newline
+ * @example
+ * ```ts ignore
+ * console.log(renderText(report, { color: Deno.stdout.isTerminal(), width: 120 }));
+ * ```
+ */
+export function renderText(report: ConformReport, options: TextOptions = {}): string {
+  const width = Math.max(40, options.width ?? 100);
+  const nCounter = options.counterExamples ?? 3;
+  const nSep = options.separators ?? 3;
+  const paint = (s: string, ...styles: (keyof typeof STYLE)[]) =>
+    options.color && styles.length
+      ? `${ESC}${styles.map((x) => STYLE[x]).join(";")}m${s}${ESC}0m`
+      : s;
+  const out: string[] = [];
+  const line = (s = "") => out.push(fit(clean(s), width));
+  const heading = (s: string) => out.push(paint(fit(s, width), "bold"));
+
+  const unavailable = report.runtimes.filter((r) => r.unavailable !== undefined);
+  const inputErrors = report.wheels.filter((w) => w.inputError !== undefined);
+  const defective = report.wheels.filter((w) => w.defective);
+  line(
+    `pyodide-abi-conform ${report.harnessVersion} · ${report.generatedAt} · ${report.wheels.length} wheels × ${report.runtimes.length} runtimes` +
+      (unavailable.length ? ` (${unavailable.length} unavailable)` : "") +
+      ` · ${report.policies.length} policies · ${formatDuration(report.durationMs)}`,
+  );
+  line();
+
+  const policies = sortPolicies(report);
+  const idWidth = Math.min(
+    Math.max(6, ...policies.map((p) => [...clean(p.id)].length)),
+    Math.max(6, width - 48),
+  );
+  heading("Policies, ranked (CORRECT = no unsafe accept)");
+  out.push(
+    `${pad("rank", 4, true)}  ${pad("policy", idWidth)}  ${pad("verdict", 7)}  ${
+      pad("unsafe", 6, true)
+    }  ${pad("needless", 8, true)}  ${pad("tags", 4, true)}`,
+  );
+  for (const p of policies) {
+    const verdict = policyVerdict(p);
+    const cells = [
+      pad(String(p.rank), 4, true),
+      pad(fit(clean(p.id), idWidth), idWidth),
+      verdict === "CORRECT"
+        ? paint(pad(verdict, 7), "green")
+        : paint(pad(verdict, 7), "red", "bold"),
+      p.unsafeAccepts > 0
+        ? paint(pad(String(p.unsafeAccepts), 6, true), "red")
+        : pad(String(p.unsafeAccepts), 6, true),
+      p.needlessRejects > 0
+        ? paint(pad(String(p.needlessRejects), 8, true), "yellow")
+        : pad(String(p.needlessRejects), 8, true),
+      pad(String(p.tagCount), 4, true),
+    ];
+    out.push(cells.join("  "));
+  }
+  if (policies.length === 0) line("  (no policy was scored)");
+  line();
+
+  if (nCounter > 0 && policies.some((p) => p.counterExamples.length > 0)) {
+    heading("Worst counter-examples");
+    for (const p of policies) {
+      if (p.counterExamples.length === 0) continue;
+      line(
+        `  ${p.id} (${
+          policyVerdict(p)
+        }: ${p.unsafeAccepts} unsafe accepts, ${p.needlessRejects} needless rejects)`,
+      );
+      for (const c of worstCounterExamples(p, nCounter)) {
+        const marker = c.kind === "unsafe-accept"
+          ? paint("!", "red", "bold")
+          : paint("×", "yellow");
+        const text = fit(
+          clean(`${VERDICT_LABELS[c.kind]}: ${c.wheel} on ${c.runtime} → ${c.outcome}`),
+          width - 6,
+        );
+        out.push(`    ${marker} ${text}`);
+        line(`      tags ${c.wheelTag} vs ${c.runtimeTag}: ${c.evidence || "(no evidence)"}`);
+      }
+      const more = p.counterExamples.length - Math.min(nCounter, p.counterExamples.length);
+      if (more > 0) line(`      … and ${more} more`);
+    }
+    line();
+  }
+
+  heading("Ideal ABI-equivalence classes (derived from the observations)");
+  if (report.equivalenceClasses.length === 0) line("  (none: no runtime was measured)");
+  report.equivalenceClasses.forEach((c, i) => {
+    line(`  ${i + 1}. ${c.runtimes.join(", ")}`);
+    if (c.separatedFromNextBy.length > 0) {
+      const shown = c.separatedFromNextBy.slice(0, nSep).join(", ");
+      const more = c.separatedFromNextBy.length - Math.min(nSep, c.separatedFromNextBy.length);
+      line(`     differs from class ${i + 2} on ${shown}${more > 0 ? ` (+${more} more)` : ""}`);
+    }
+  });
+  line();
+
+  if (report.agreement) {
+    const a = report.agreement;
+    heading("Oracle agreement (stub link check vs the real runtime)");
+    line(
+      `  ${a.agreeing}/${a.pairs} pairs agree (${
+        percent(a.agreeing, a.pairs)
+      }); sample: ${a.sample}`,
+    );
+    for (const [cls, c] of Object.entries(a.byClass).sort(([x], [y]) => (x < y ? -1 : 1))) {
+      line(`    ${pad(cls, 16)} ${c.agreeing}/${c.pairs} (${percent(c.agreeing, c.pairs)})`);
+    }
+    const disagreements = report.outcomes.filter((o) => o.oracle && !o.oracle.agrees);
+    for (const o of disagreements.slice(0, nCounter)) {
+      line(
+        `    ≠ ${o.wheel} on ${o.runtime}: stub says ${o.outcome}, real runtime ${o.oracle?.status} (${
+          o.oracle?.disagreement ?? "other"
+        })`,
+      );
+    }
+    if (disagreements.length > nCounter) line(`    … and ${disagreements.length - nCounter} more`);
+  } else {
+    line("Oracle: not run (the stub's verdicts are unchecked against a real runtime)");
+  }
+  line();
+
+  if (unavailable.length > 0) {
+    heading("Runtimes not measured");
+    for (const r of unavailable) line(`  ${r.version}: ${r.unavailable}`);
+    line();
+  }
+  if (defective.length > 0) {
+    heading("Defective wheels (fail on their own runtime; scored apart)");
+    for (const w of defective) line(`  ${w.file} (built for ${w.builtFor ?? "unknown"})`);
+    line();
+  }
+  const otherErrors = report.errors.filter((e) =>
+    !inputErrors.some((w) => w.file === e.input) &&
+    !unavailable.some((r) => e.input.endsWith(r.version))
+  );
+  if (inputErrors.length > 0 || otherErrors.length > 0) {
+    heading("Input errors");
+    for (const w of inputErrors) line(`  ${w.file}: ${w.inputError}`);
+    for (const e of otherErrors) line(`  ${e.input}: ${e.message}`);
+    line();
+  }
+  return `${out.join("\n").replace(/\n+$/, "")}\n`;
+}

@@ -1,0 +1,81 @@
+/**
+ * Content-addressed cache of link outcomes: one JSON file per (wheel, libraries, runtime, engine)
+ * key, written atomically and checked by its own digest, so an interrupted or concurrent run
+ * never leaves a half-written verdict and a corrupt entry is rebuilt rather than trusted.
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { LinkOutcome } from "../link/types.ts";
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Everything a cached link outcome depends on. */
+export interface OutcomeKeyParts {
+  wheelSha256: string;
+  librarySha256s: string[];
+  runtimeMainSha256: string;
+  engineVersion: string;
+  allowListDigest: string;
+}
+
+/** The cache key of one pair. */
+export function outcomeKey(parts: OutcomeKeyParts): string {
+  return sha256(JSON.stringify([
+    parts.wheelSha256,
+    [...parts.librarySha256s].sort(),
+    parts.runtimeMainSha256,
+    parts.engineVersion,
+    parts.allowListDigest,
+  ]));
+}
+
+function pathOf(cacheDir: string, key: string): string {
+  return join(cacheDir, "outcomes", key.slice(0, 2), `${key}.json`);
+}
+
+/** A cached outcome, or undefined when absent or corrupt (a corrupt file is removed). */
+export async function readCachedOutcome(
+  cacheDir: string,
+  key: string,
+): Promise<LinkOutcome | undefined> {
+  const path = pathOf(cacheDir, key);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    const doc = JSON.parse(text) as { key: string; digest: string; outcome: LinkOutcome };
+    const body = JSON.stringify(doc.outcome);
+    if (doc.key === key && doc.digest === sha256(body)) return doc.outcome;
+  } catch {
+    // fall through: unreadable entries are rebuilt
+  }
+  await Deno.remove(path).catch(() => undefined);
+  return undefined;
+}
+
+/** Write an outcome atomically (temp file in the same directory, then rename). */
+export async function writeCachedOutcome(
+  cacheDir: string,
+  key: string,
+  outcome: LinkOutcome,
+): Promise<void> {
+  const path = pathOf(cacheDir, key);
+  const dir = join(cacheDir, "outcomes", key.slice(0, 2));
+  await Deno.mkdir(dir, { recursive: true });
+  const body = JSON.stringify(outcome);
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
+  await Deno.writeTextFile(tmp, JSON.stringify({ key, digest: sha256(body), outcome }));
+  await Deno.rename(tmp, path);
+}
+
+/** Digest of an allow-list (or any JSON value), for cache keys. */
+export function digestJson(value: unknown): string {
+  return sha256(JSON.stringify(value)).slice(0, 16);
+}

@@ -1,0 +1,260 @@
+/**
+ * ABI features of a module, derived from its facts only (never from file names).
+ *
+ * How each flavour shows in a side module's imports (abi-history notes §4.2; Emscripten
+ * `library_dylink.js`, `library_exceptions.js`):
+ * - wasm exceptions: tag `env.__cpp_exception`; wasm setjmp/longjmp: tag `env.__c_longjmp`
+ *   (with `__wasm_setjmp`, `__wasm_setjmp_test`, `__wasm_longjmp` from the main module);
+ * - JS exceptions: `invoke_<sig>`, `__cxa_find_matching_catch_<N>`, `__resumeException`,
+ *   `llvm_eh_typeid_for`;
+ * - JS setjmp/longjmp: `invoke_<sig>` plus `saveSetjmp`/`testSetjmp` (Emscripten ≤ 3.1.56) or
+ *   `__wasm_setjmp`/`__wasm_setjmp_test` (≥ 3.1.57), and `emscripten_longjmp`.
+ *
+ * `invoke_*` serves both JS exceptions and JS setjmp, so it counts as JS exceptions only together
+ * with a C++ ABI import (`__cxa_throw`, `__cxa_begin_catch`, …) or when no JS setjmp import
+ * explains it. `__cxa_throw` alone says nothing: a module that throws but never catches
+ * imports it under both schemes.
+ *
+ * @module
+ */
+import type { AbiFeatures, FuncType, WasmModuleFacts } from "./types.ts";
+import { formatFuncType } from "./func_type.ts";
+
+/** Options of {@linkcode deriveAbiFeatures}. */
+export interface DeriveAbiOptions {
+  /**
+   * CPython tag of the module's file name: `"312"` (from `.cpython-312-wasm32-emscripten.so`),
+   * or the whole `cpython-312-…` suffix.
+   */
+  cpythonSuffix?: string;
+}
+
+const JS_EH_ONLY = /^(__cxa_find_matching_catch_\d+|__resumeException|llvm_eh_typeid_for)$/;
+const CXA_ABI = /^(__cxa_throw|__cxa_rethrow|__cxa_begin_catch|__cxa_end_catch)$/;
+const OLD_JS_SJLJ = new Set(["saveSetjmp", "testSetjmp"]);
+const WASM_SJLJ = new Set(["__wasm_setjmp", "__wasm_setjmp_test", "__wasm_longjmp"]);
+
+/**
+ * Derives exception handling, setjmp/longjmp flavour, i64 at the JS boundary (bigint), threads,
+ * SIMD, memory64, tail calls, data relocations, NEEDED libraries and the CPython version, each
+ * with the evidence it came from. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { deriveAbiFeatures, readWasmModule } from "./mod.ts";
+ * const facts = readWasmModule(await Deno.readFile("_cext.cpython-313-wasm32-emscripten.so"));
+ * const abi = deriveAbiFeatures(facts, { cpythonSuffix: "313" });
+ * console.log(abi.exceptions, abi.evidence.exceptions); // "wasm" "import env.__cpp_exception (tag)"
+ * ```
+ */
+export function deriveAbiFeatures(
+  facts: WasmModuleFacts,
+  options: DeriveAbiOptions = {},
+): AbiFeatures {
+  const evidence: Record<string, string> = {};
+
+  // Function imports by name from env (where Emscripten routes every JS-runtime symbol).
+  const envFuncs = new Set<string>();
+  const envTags: string[] = [];
+  const invokes: string[] = [];
+  for (const imp of facts.imports) {
+    if (imp.module !== "env") continue;
+    if (imp.kind === "func") {
+      envFuncs.add(imp.name);
+      if (imp.name.startsWith("invoke_")) invokes.push(imp.name);
+    } else if (imp.kind === "tag") {
+      envTags.push(imp.name);
+    }
+  }
+  const tagExports = facts.exports.filter((e) => e.kind === "tag").map((e) => e.name);
+  const hasTag = (name: string) => envTags.includes(name) || tagExports.includes(name);
+
+  // setjmp/longjmp
+  let setjmp: AbiFeatures["setjmp"] = "none";
+  const wasmSjlj = [...WASM_SJLJ].filter((n) => envFuncs.has(n));
+  const oldSjlj = [...OLD_JS_SJLJ].filter((n) => envFuncs.has(n));
+  const jsLongjmp = envFuncs.has("emscripten_longjmp");
+  if (hasTag("__c_longjmp")) {
+    setjmp = "wasm-tag";
+    evidence.setjmp = `${tagWhere("__c_longjmp", envTags)}${listSuffix("with", wasmSjlj)}`;
+  } else if (wasmSjlj.length > 0) {
+    setjmp = "wasm-sjlj";
+    evidence.setjmp =
+      `import ${names(wasmSjlj)} without tag __c_longjmp (JS setjmp, Emscripten ≥ 3.1.57)` +
+      (jsLongjmp ? ", with env.emscripten_longjmp" : "");
+  } else if (oldSjlj.length > 0 || jsLongjmp) {
+    setjmp = "emscripten-js";
+    evidence.setjmp = oldSjlj.length > 0
+      ? `import ${names(oldSjlj)} (JS setjmp, Emscripten ≤ 3.1.56)` +
+        (jsLongjmp ? ", with env.emscripten_longjmp" : "")
+      : "import env.emscripten_longjmp only (longjmp without setjmp; either JS setjmp naming)";
+  } else {
+    evidence.setjmp = "no __c_longjmp tag, no setjmp/longjmp runtime imports";
+  }
+  const jsSetjmp = setjmp === "wasm-sjlj" || setjmp === "emscripten-js";
+
+  // Exceptions
+  let exceptions: AbiFeatures["exceptions"] = "none";
+  const otherTags = envTags.filter((n) => n !== "__c_longjmp" && n !== "__cpp_exception");
+  const jsOnly = [...envFuncs].filter((n) => JS_EH_ONLY.test(n));
+  const cxa = [...envFuncs].filter((n) => CXA_ABI.test(n));
+  const jsSignals = jsOnly.length > 0 ||
+    (invokes.length > 0 && (cxa.length > 0 || !jsSetjmp));
+  if (hasTag("__cpp_exception")) {
+    exceptions = "wasm";
+    evidence.exceptions = tagWhere("__cpp_exception", envTags);
+  } else if (otherTags.length > 0) {
+    exceptions = "wasm";
+    evidence.exceptions = `import ${otherTags.map((n) => `env.${n}`).join(", ")} (tag)`;
+  }
+  if (exceptions === "wasm") {
+    if (jsSignals) {
+      evidence.exceptions += `; also JS exception imports ${
+        names(jsOnly.concat(invokes.slice(0, 1)))
+      }`;
+    }
+  } else if (jsSignals) {
+    exceptions = "js";
+    const parts: string[] = [];
+    if (jsOnly.length > 0) parts.push(names(jsOnly));
+    if (invokes.length > 0) parts.push(`${invokes.length} invoke_* (e.g. env.${invokes[0]})`);
+    if (jsOnly.length === 0 && cxa.length > 0) parts.push(names(cxa));
+    evidence.exceptions = `import ${parts.join(", ")}`;
+  } else if (cxa.length > 0) {
+    evidence.exceptions = `import ${names(cxa)} only: throws but never catches, no flavour needed`;
+  } else if (invokes.length > 0) {
+    evidence.exceptions =
+      `${invokes.length} invoke_* imports serve JS setjmp only, no C++ ABI imports`;
+  } else {
+    evidence.exceptions = "no exception tags, no invoke_*/__cxa_find_matching_catch_* imports";
+  }
+
+  // i64 across the JS boundary: env function imports and function exports.
+  let i64Count = 0;
+  let firstI64 = "";
+  for (const imp of facts.imports) {
+    if (imp.module === "env" && imp.func !== undefined && hasI64(imp.func)) {
+      if (i64Count++ === 0) firstI64 = `import env.${imp.name} ${formatFuncType(imp.func)}`;
+    }
+  }
+  for (const ex of facts.exports) {
+    if (ex.func !== undefined && hasI64(ex.func)) {
+      if (i64Count++ === 0) firstI64 = `export ${ex.name} ${formatFuncType(ex.func)}`;
+    }
+  }
+  const bigint = i64Count > 0;
+  evidence.bigint = bigint
+    ? `${firstI64}${i64Count > 1 ? ` (+${i64Count - 1} more with i64)` : ""}`
+    : "no i64 in env function imports or function exports";
+
+  // Target features
+  const used = (facts.targetFeatures ?? [])
+    .filter((f) => f.prefix === "+" || f.prefix === "=")
+    .map((f) => f.name);
+  const usedSet = new Set(used);
+  const featuresNote = facts.targetFeatures === undefined
+    ? "no target_features section"
+    : `target_features ${used.length > 0 ? used.map((n) => `+${n}`).join(",") : "(none used)"}`;
+
+  // Threads: the memory's shared flag is what V8 enforces at link time.
+  const memories = [
+    ...facts.imports.filter((i) => i.memory !== undefined).map((i) => ({
+      where: `import ${i.module}.${i.name}`,
+      limits: i.memory!,
+    })),
+    ...facts.memories.map((m, i) => ({ where: `memory ${i}`, limits: m })),
+  ];
+  const shared = memories.filter((m) => m.limits.shared);
+  const threads = shared.length > 0;
+  const atomics = usedSet.has("atomics");
+  evidence.threads = threads
+    ? `${shared[0].where} is shared`
+    : memories.length === 0
+    ? "no memory"
+    : `${memories[0].where} is not shared`;
+  evidence.atomics = atomics
+    ? `target_features +atomics${threads ? "" : " (without shared memory)"}`
+    : featuresNote;
+
+  // SIMD
+  const v128 = findV128(facts);
+  const simd128 = usedSet.has("simd128") || v128 !== undefined;
+  evidence.simd128 = usedSet.has("simd128")
+    ? `target_features +simd128${v128 !== undefined ? `; ${v128}` : ""}`
+    : v128 ?? `${featuresNote}; no v128 in types`;
+
+  // memory64
+  const mem64 = memories.find((m) => m.limits.is64);
+  const memory64 = mem64 !== undefined || usedSet.has("memory64");
+  evidence.memory64 = mem64 !== undefined
+    ? `${mem64.where} has 64-bit limits`
+    : usedSet.has("memory64")
+    ? "target_features +memory64"
+    : `no 64-bit memory; ${featuresNote}`;
+
+  const tailCall = usedSet.has("tail-call");
+  evidence.tailCall = tailCall ? "target_features +tail-call" : featuresNote;
+
+  const relocs = facts.exports.find((e) => e.name === "__wasm_apply_data_relocs");
+  const needsDataRelocs = relocs !== undefined && relocs.kind === "func";
+  evidence.needsDataRelocs = needsDataRelocs
+    ? "export __wasm_apply_data_relocs"
+    : "no __wasm_apply_data_relocs export";
+
+  const needed = facts.dylink ? [...facts.dylink.needed] : [];
+  evidence.needed = facts.dylink === undefined
+    ? "no dylink section"
+    : `${facts.dylink.format} NEEDED: ${needed.length > 0 ? needed.join(", ") : "(none)"}`;
+
+  const features: AbiFeatures = {
+    exceptions,
+    setjmp,
+    bigint,
+    threads,
+    atomics,
+    simd128,
+    memory64,
+    tailCall,
+    needsDataRelocs,
+    needed,
+    featuresUsed: used,
+    evidence,
+  };
+  const suffix = options.cpythonSuffix;
+  const m = suffix === undefined ? null : /^(?:cpython-)?(\d)(\d{1,2})(?:-.*)?$/.exec(suffix);
+  if (m !== null) {
+    features.pythonVersion = `${m[1]}.${Number(m[2])}`;
+    evidence.pythonVersion = `file name suffix cpython-${m[1]}${m[2]}`;
+  } else {
+    evidence.pythonVersion = suffix === undefined
+      ? "no cpython suffix given"
+      : `unrecognised cpython suffix ${JSON.stringify(suffix)}`;
+  }
+  return features;
+}
+
+function hasI64(t: FuncType): boolean {
+  return t.params.includes("i64") || t.results.includes("i64");
+}
+
+function findV128(facts: WasmModuleFacts): string | undefined {
+  const i = facts.types.findIndex((t) => t.params.includes("v128") || t.results.includes("v128"));
+  if (i >= 0) return `type ${i} ${formatFuncType(facts.types[i])} uses v128`;
+  const g = facts.imports.find((x) => x.global?.type === "v128");
+  if (g !== undefined) return `import ${g.module}.${g.name} is a v128 global`;
+  const d = facts.globals.find((x) => x.type.type === "v128");
+  if (d !== undefined) return `global ${d.index} is v128`;
+  return undefined;
+}
+
+function tagWhere(name: string, envTags: readonly string[]): string {
+  return envTags.includes(name) ? `import env.${name} (tag)` : `export ${name} (tag)`;
+}
+
+function names(list: readonly string[]): string {
+  return list.map((n) => `env.${n}`).join(", ");
+}
+
+function listSuffix(word: string, list: readonly string[]): string {
+  return list.length > 0 ? ` ${word} ${names(list)}` : "";
+}

@@ -1,0 +1,51 @@
+/**
+ * Run `deno task conform …` as a subprocess, with exactly the permissions of the task definition
+ * in deno.json, so the tests also prove that those permissions suffice.
+ *
+ * @module
+ */
+import { MIRROR, REPO_ROOT } from "../corpus/_mirror.ts";
+
+/** Output and exit code of one run. */
+export interface ConformRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const config = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`));
+const task = config.tasks.conform;
+const taskCommand: string = typeof task === "string" ? task : task.command;
+const [program, ...taskArgs] = taskCommand.trim().split(/\s+/);
+if (program !== "deno") throw new Error(`conform task does not start with deno: ${taskCommand}`);
+
+/**
+ * Run the conform task with extra arguments from the repository root.
+ *
+ * @param args Arguments after `deno task conform`.
+ * @param env Extra environment (the mirror and a fresh cache are set by default).
+ */
+export async function runConform(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<ConformRun> {
+  const cacheDir = await Deno.makeTempDir();
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [...taskArgs, ...args],
+      cwd: REPO_ROOT,
+      env: { NO_COLOR: "1", CONFORM_MIRROR: MIRROR, CONFORM_CACHE: cacheDir, ...env },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const decoder = new TextDecoder();
+    return {
+      code: output.code,
+      stdout: decoder.decode(output.stdout),
+      stderr: decoder.decode(output.stderr),
+    };
+  } finally {
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+}

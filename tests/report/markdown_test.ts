@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { codeSpan, escapeMarkdown, renderMarkdown } from "../../src/report/markdown.ts";
+import { makeReport } from "./_make_report.ts";
+
+/** GFM table rows split into cells, honouring `\|` escapes. */
+function cells(row: string): string[] {
+  return row.trim().replace(/^\||\|$/g, "").split(/(?<!\\)\|/).map((c) => c.trim());
+}
+
+Deno.test("renderMarkdown() is ready to paste into a discussion", async (t) => {
+  const report = makeReport();
+  const md = renderMarkdown(report);
+  const lines = md.split("\n");
+
+  await t.step("summary table: one row per policy in rank order, consistent columns", () => {
+    const header = lines.findIndex((l) => l.startsWith("| Rank | Policy |"));
+    assert.ok(header >= 0);
+    const width = cells(lines[header]!).length;
+    const rows = lines.slice(header + 2, header + 2 + report.policies.length);
+    const ranked = [...report.policies].sort((a, b) => a.rank - b.rank);
+    rows.forEach((row, i) => {
+      const c = cells(row);
+      assert.equal(c.length, width, row);
+      assert.equal(c[0], String(ranked[i]!.rank));
+      assert.ok(c[1]!.startsWith(`\`${ranked[i]!.id}\``));
+      assert.equal(c[3], String(ranked[i]!.unsafeAccepts));
+    });
+  });
+
+  await t.step("one balanced <details> per policy with its counter-examples", () => {
+    assert.equal((md.match(/<details>/g) ?? []).length, report.policies.length);
+    assert.equal((md.match(/<\/details>/g) ?? []).length, report.policies.length);
+    const unsafe = report.policies.find((p) => !p.correct)!;
+    const start = md.indexOf(
+      `<b>${unsafe.rank}. ${unsafe.id.replace(/([_*-])/g, (c) => c === "-" ? c : `\\${c}`)}</b>`,
+    );
+    assert.ok(start > 0);
+    const block = md.slice(start, md.indexOf("</details>", start));
+    assert.ok(block.includes("❌ unsafe accept"));
+    const first = unsafe.counterExamples.find((c) => c.kind === "unsafe-accept")!;
+    assert.ok(block.includes(`\`${first.wheel}\``));
+    for (const row of block.split("\n").filter((l) => l.startsWith("| ❌"))) {
+      assert.equal(cells(row).length, 7, row);
+    }
+  });
+
+  await t.step("evidence cannot break out: no raw HTML from data, no cell breaks", () => {
+    assert.ok(!md.includes("</script>"));
+    assert.ok(md.includes("&lt;/script&gt;"));
+    assert.ok(!md.includes("\u0001"));
+  });
+
+  await t.step("classes, agreement, runtimes and how to reproduce", () => {
+    for (
+      const s of [
+        "### Ideal ABI-equivalence classes",
+        "### Oracle agreement",
+        "### Runtimes",
+        "### How to reproduce",
+        "```sh",
+      ]
+    ) {
+      assert.ok(md.includes(s), s);
+    }
+    const a = report.agreement!;
+    assert.ok(md.includes(`**${a.agreeing} of ${a.pairs} agree**`));
+    assert.equal(
+      lines.filter((l) => /^\d+\. `/.test(l)).length,
+      report.equivalenceClasses.length,
+    );
+  });
+
+  await t.step("summary detail leaves the per-policy blocks out", () => {
+    const short = renderMarkdown(report, { detail: "summary" });
+    assert.ok(!short.includes("<details>"));
+    assert.ok(short.length < md.length);
+  });
+});
+
+Deno.test("escapeMarkdown() and codeSpan() neutralise markup", () => {
+  assert.equal(escapeMarkdown("a|b*c_<x>&"), "a\\|b\\*c\\_&lt;x&gt;&amp;");
+  assert.equal(codeSpan("a`b"), "``a`b``");
+  assert.equal(codeSpan("x|y", true), "`x\\|y`");
+  assert.equal(codeSpan("`x"), "`` `x ``");
+});

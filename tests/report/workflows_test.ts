@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+
+const ROOT = new URL("../../", import.meta.url);
+const USES = /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/;
+
+type Step = {
+  name?: string;
+  uses?: string;
+  run?: string;
+  with?: Record<string, unknown>;
+  if?: string;
+};
+type Workflow = {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, { steps: Step[] }>;
+};
+
+async function load(name: string): Promise<{ text: string; doc: Workflow }> {
+  const text = await Deno.readTextFile(new URL(`.github/workflows/${name}`, ROOT));
+  // yaml's parse throws on invalid YAML; `uniqueKeys` rejects duplicated keys too.
+  return { text, doc: parse(text, { uniqueKeys: true, prettyErrors: true }) as Workflow };
+}
+
+function steps(doc: Workflow): Step[] {
+  return Object.values(doc.jobs).flatMap((j) => j.steps);
+}
+
+function runText(doc: Workflow): string {
+  return steps(doc).map((s) => s.run ?? "").join("\n");
+}
+
+Deno.test("workflow files are valid YAML and pin every action by commit", async (t) => {
+  for (const name of ["nightly.yml", "tests.yml"]) {
+    await t.step(name, async () => {
+      const { text, doc } = await load(name);
+      assert.ok(doc.jobs && Object.keys(doc.jobs).length > 0);
+      assert.deepEqual(Object.keys(doc.permissions ?? {}).includes("contents"), true);
+      const uses = text.split("\n").map((l) => USES.exec(l)).filter((m) => m !== null);
+      assert.ok(uses.length >= 3);
+      for (const m of uses) {
+        const [, ref, rest] = m;
+        assert.match(ref!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `not pinned by full SHA: ${ref}`);
+        assert.match(rest!, /^\s+# v\d+\.\d+\.\d+$/, `no exact version comment for ${ref}`);
+      }
+      // Every parsed `uses` is one of the lines checked above.
+      assert.equal(steps(doc).filter((s) => s.uses).length, uses.length);
+    });
+  }
+});
+
+Deno.test("nightly.yml runs conform, discovers runtimes, uploads and diffs", async () => {
+  const { doc } = await load("nightly.yml");
+  const on = doc.on as { schedule?: { cron: string }[]; workflow_dispatch?: unknown };
+  assert.ok(on.schedule?.length);
+  for (const s of on.schedule ?? []) assert.equal(s.cron.trim().split(/\s+/).length, 5);
+  assert.ok("workflow_dispatch" in on);
+  const run = runText(doc);
+  assert.match(
+    run,
+    /deno@\$\{DENO_VERSION\}" task conform corpus\/ --oracle sample --format json --out reports\/conform\.json/,
+  );
+  assert.match(run, /DENO_VERSION|deno@2\.9\.6/);
+  for (const fmt of ["markdown", "html", "junit"]) {
+    assert.match(run, new RegExp(`--format ${fmt} --out reports/`));
+  }
+  assert.match(run, /conform runtimes --discover/);
+  assert.match(run, /GITHUB_STEP_SUMMARY/);
+  assert.match(run, /gh run download/);
+  assert.match(run, /conform diff previous\/conform\.json reports\/conform\.json/);
+  assert.match(run, /steps\.diff\.outputs\.code \}\}" = "6"/);
+  const upload = steps(doc).find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+  assert.equal(upload?.with?.path, "reports/");
+  const cache = steps(doc).find((s) => s.uses?.startsWith("actions/cache@"));
+  assert.match(String(cache?.with?.path), /\.cache\/deno/);
+  assert.match(String(cache?.with?.path), /^\.cache$/m);
+  assert.equal((doc as unknown as { env: Record<string, string> }).env.DENO_VERSION, "2.9.6");
+  // The subcommands the workflow calls exist in this checkout.
+  for (const cmd of ["render", "diff", "runtimes"]) {
+    await Deno.stat(new URL(`src/cli/${cmd}_command.ts`, ROOT));
+  }
+});
+
+Deno.test("tests.yml runs the test command on push and pull request", async () => {
+  const { doc } = await load("tests.yml");
+  assert.ok("push" in doc.on && "pull_request" in doc.on);
+  const run = runText(doc);
+  assert.match(run, /\.ci\/run/);
+  assert.match(run, /scripts\/ensure_chromium\.sh/);
+  await Deno.stat(new URL("scripts/ensure_chromium.sh", ROOT));
+});
