@@ -75,7 +75,12 @@ function section(id: number, payload: ArrayLike<number>, sizePad = 1): Uint8Arra
 }
 
 /** Replaces the section with this id, or inserts one where the order says it belongs. */
-function putSection(bytes: Uint8Array, secs: Section[], id: number, payload: Uint8Array): Uint8Array {
+function putSection(
+  bytes: Uint8Array,
+  secs: Section[],
+  id: number,
+  payload: Uint8Array,
+): Uint8Array {
   const sec = section(id, payload);
   const existing = secs.find((s) => s.id === id);
   if (existing !== undefined) return splice(bytes, existing.start, existing.end, sec);
@@ -151,14 +156,44 @@ export function generateWasmSeeds(): { name: string; bytes: Uint8Array }[] {
           global: { type: "i32", mutable: false },
         },
         { module: "GOT.mem", name: "x", kind: "global", global: { type: "i32", mutable: true } },
-        { module: "env", name: "invoke_vi", kind: "func", type: { params: ["i32", "i32"], results: [] } },
+        {
+          module: "env",
+          name: "invoke_vi",
+          kind: "func",
+          type: { params: ["i32", "i32"], results: [] },
+        },
         { module: "env", name: "__cxa_find_matching_catch_2", kind: "func", type: RET_I32 },
-        { module: "env", name: "__cxa_begin_catch", kind: "func", type: { params: ["i32"], results: ["i32"] } },
+        {
+          module: "env",
+          name: "__cxa_begin_catch",
+          kind: "func",
+          type: { params: ["i32"], results: ["i32"] },
+        },
         { module: "env", name: "__resumeException", kind: "func", type: I32 },
-        { module: "env", name: "saveSetjmp", kind: "func", type: { params: ["i32", "i32", "i32", "i32"], results: ["i32"] } },
-        { module: "env", name: "testSetjmp", kind: "func", type: { params: ["i32", "i32", "i32"], results: ["i32"] } },
-        { module: "env", name: "emscripten_longjmp", kind: "func", type: { params: ["i32", "i32"], results: [] } },
-        { module: "env", name: "_PyLong_FromI64", kind: "func", type: { params: ["i64"], results: ["i32"] } },
+        {
+          module: "env",
+          name: "saveSetjmp",
+          kind: "func",
+          type: { params: ["i32", "i32", "i32", "i32"], results: ["i32"] },
+        },
+        {
+          module: "env",
+          name: "testSetjmp",
+          kind: "func",
+          type: { params: ["i32", "i32", "i32"], results: ["i32"] },
+        },
+        {
+          module: "env",
+          name: "emscripten_longjmp",
+          kind: "func",
+          type: { params: ["i32", "i32"], results: [] },
+        },
+        {
+          module: "env",
+          name: "_PyLong_FromI64",
+          kind: "func",
+          type: { params: ["i64"], results: ["i32"] },
+        },
       ],
       functions: [
         { type: VOID, body: [] },
@@ -180,12 +215,32 @@ export function generateWasmSeeds(): { name: string; bytes: Uint8Array }[] {
     ["wasm-eh-side.so", {
       dylink: { memorySize: 4, memoryAlign: 2, needed: ["libpython3.13.so"] },
       imports: [
-        { module: "env", name: "memory", kind: "memory", memory: { min: 1, max: 2, shared: true, is64: false } },
+        {
+          module: "env",
+          name: "memory",
+          kind: "memory",
+          memory: { min: 1, max: 2, shared: true, is64: false },
+        },
         { module: "env", name: "__cpp_exception", kind: "tag", tag: I32 },
         { module: "env", name: "__c_longjmp", kind: "tag", tag: I32 },
-        { module: "env", name: "__wasm_setjmp", kind: "func", type: { params: ["i32", "i32", "i32"], results: [] } },
-        { module: "env", name: "__wasm_setjmp_test", kind: "func", type: { params: ["i32", "i32"], results: ["i32"] } },
-        { module: "env", name: "__cxa_throw", kind: "func", type: { params: ["i32", "i32", "i32"], results: [] } },
+        {
+          module: "env",
+          name: "__wasm_setjmp",
+          kind: "func",
+          type: { params: ["i32", "i32", "i32"], results: [] },
+        },
+        {
+          module: "env",
+          name: "__wasm_setjmp_test",
+          kind: "func",
+          type: { params: ["i32", "i32"], results: ["i32"] },
+        },
+        {
+          module: "env",
+          name: "__cxa_throw",
+          kind: "func",
+          type: { params: ["i32", "i32", "i32"], results: [] },
+        },
       ],
       tags: [I32],
       functions: [{ type: VOID, body: [] }],
@@ -270,7 +325,7 @@ export function generateWasmSeeds(): { name: string; bytes: Uint8Array }[] {
     bytes: concat(
       header,
       section(1, [1, 0x60, 0, 0]),
-      section(4, [1, 0x40, 0x00, 0x64, 0x70, 0x00, 0x01, 0xd0, 0x70, 0x0b]),
+      section(4, [1, 0x40, 0x00, 0x63, 0x70, 0x00, 0x01, 0xd0, 0x70, 0x0b]),
       section(6, [
         3,
         0x7f,
@@ -309,7 +364,12 @@ export function generateWasmSeeds(): { name: string; bytes: Uint8Array }[] {
 // Mutations
 
 /** A mutation: returns new bytes and appends a label describing what it did. */
-type WasmOp = (bytes: Uint8Array, rng: Rng, others: readonly Uint8Array[], log: string[]) => Uint8Array;
+type WasmOp = (
+  bytes: Uint8Array,
+  rng: Rng,
+  others: readonly Uint8Array[],
+  log: string[],
+) => Uint8Array;
 
 /** Flips 1 to 8 random bits. */
 export function flipBits(bytes: Uint8Array, rng: Rng, log: string[]): Uint8Array {
@@ -358,7 +418,11 @@ export function insertOrDelete(bytes: Uint8Array, rng: Rng, log: string[]): Uint
   return splice(bytes, at, Math.min(bytes.length, at + n), []);
 }
 
-function pickSection(secs: Section[], rng: Rng, filter?: (s: Section) => boolean): Section | undefined {
+function pickSection(
+  secs: Section[],
+  rng: Rng,
+  filter?: (s: Section) => boolean,
+): Section | undefined {
   const pool = filter === undefined ? secs : secs.filter(filter);
   return pool.length === 0 ? undefined : rng.pick(pool);
 }
@@ -486,7 +550,10 @@ function randomLimits(rng: Rng): number[] {
   const value = (): number[] => {
     const v = rng.pick(BIG_LIMITS);
     // Out-of-range values for 32-bit limits are lies the reader must refuse, so keep some.
-    return uleb(!is64 && v > 0xffffffffn && rng.chance(0.7) ? 0xffffffffn : v, rng.chance(0.1) ? 10 : 1);
+    return uleb(
+      !is64 && v > 0xffffffffn && rng.chance(0.7) ? 0xffffffffn : v,
+      rng.chance(0.1) ? 10 : 1,
+    );
   };
   const out = [flags, ...value()];
   if (flags & 1) out.push(...value());
@@ -494,10 +561,20 @@ function randomLimits(rng: Rng): number[] {
 }
 
 function randomRefType(rng: Rng): number[] {
-  return rng.pick([[0x70], [0x6f], [0x69], [0x7f], [0x63, 0x70], [0x64, ...sleb(rng.int(5))], [
-    0x63,
-    ...sleb(-(2 ** 32)),
-  ], [0x63, 0x40], [rng.int(256)]]);
+  return rng.pick([
+    [0x70],
+    [0x6f],
+    [0x69],
+    [0x7f],
+    [0x63, 0x70],
+    [0x64, ...sleb(rng.int(5))],
+    [
+      0x63,
+      ...sleb(-(2 ** 32)),
+    ],
+    [0x63, 0x40],
+    [rng.int(256)],
+  ]);
 }
 
 const hugeLimits: WasmOp = (bytes, rng, _o, log) => {
@@ -528,7 +605,9 @@ const hugeLimits: WasmOp = (bytes, rng, _o, log) => {
   const entry = [
     ...wasmName("env"),
     ...wasmName(rng.pick(["memory", "__indirect_function_table", "x"])),
-    ...(rng.chance(0.5) ? [2, ...randomLimits(rng)] : [1, ...randomRefType(rng), ...randomLimits(rng)]),
+    ...(rng.chance(0.5)
+      ? [2, ...randomLimits(rng)]
+      : [1, ...randomRefType(rng), ...randomLimits(rng)]),
   ];
   log.push("import with odd limits");
   if (s === undefined) return putSection(bytes, secs, 2, Uint8Array.from([1, ...entry]));
@@ -644,14 +723,19 @@ const dylinkLie: WasmOp = (bytes, rng, _o, log) => {
   }
   const from = s.bodyStart!;
   const subs = splitSubsections(bytes, from, s.end);
-  let body = bytes.slice(from, s.end);
+  let body: Uint8Array = bytes.slice(from, s.end);
   const what = rng.int(6);
   const sub = subs.length > 0 ? rng.pick(subs) : undefined;
   if (what === 0 && sub !== undefined) {
     const size = sub.end - sub.bodyStart;
     const lie = Math.min(0xffffffff, lieAbout(size, rng, s.end - sub.bodyStart));
     log.push(`dylink.0 subsection size ${size} -> ${lie}`);
-    body = splice(body, sub.sizeStart - from, sub.bodyStart - from, uleb(lie, rng.chance(0.2) ? 5 : 1));
+    body = splice(
+      body,
+      sub.sizeStart - from,
+      sub.bodyStart - from,
+      uleb(lie, rng.chance(0.2) ? 5 : 1),
+    );
   } else if (what === 1 && sub !== undefined && sub.end > sub.bodyStart) {
     const count = readUleb(bytes, sub.bodyStart);
     if (count !== undefined && count.next <= sub.end) {
@@ -723,10 +807,55 @@ const spliceOther: WasmOp = (bytes, rng, others, log) => {
 
 const truncateAtSection: WasmOp = (bytes, rng, _o, log) => {
   const s = pickSection(splitSections(bytes), rng);
-  return truncate(bytes, rng, log, s === undefined ? undefined : rng.pick([s.start, s.payloadStart, s.end - 1]));
+  return truncate(
+    bytes,
+    rng,
+    log,
+    s === undefined ? undefined : rng.pick([s.start, s.payloadStart, s.end - 1]),
+  );
+};
+
+/** Counts around the reader's limits (100,000 imports/exports, 1,000,000 types, …). */
+const SCALE_COUNTS: readonly number[] = [1_000, 50_000, 99_999, 100_000, 100_001];
+
+/** Replaces the module with one holding very many items of one kind (near the limits). */
+const manyItems: WasmOp = (_bytes, rng, _o, log) => {
+  const n = rng.pick(SCALE_COUNTS);
+  const kind = rng.int(4);
+  const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const body: number[] = [...uleb(n)];
+  if (kind === 0) {
+    // The full 1,000,000 types allowed take ~0.5 s to read: keep them rare.
+    const types = rng.chance(0.1) ? 1_000_000 : rng.pick([n, 1_000_001]);
+    const t = [...uleb(types)];
+    for (let i = 0; i < types; i++) t.push(0x60, 0, 0);
+    log.push(`${types} types`);
+    return concat(header, section(1, t));
+  }
+  if (kind === 1) {
+    for (let i = 0; i < n; i++) body.push(...wasmName("env"), ...wasmName(`f${i}`), 0, 0);
+    log.push(`${n} imports`);
+    return concat(header, section(1, [1, 0x60, 0, 0]), section(2, body));
+  }
+  if (kind === 2) {
+    for (let i = 0; i < n; i++) body.push(...wasmName(`e${i}`), 0, 0);
+    log.push(`${n} exports`);
+    return concat(
+      header,
+      section(1, [1, 0x60, 0, 0]),
+      section(3, [1, 0]),
+      section(7, body),
+      section(10, [1, 2, 0, 0x0b]),
+    );
+  }
+  const sub = [...uleb(n)];
+  for (let i = 0; i < n; i++) sub.push(...wasmName(`lib${i}.so`));
+  log.push(`dylink.0 with ${n} needed libraries`);
+  return concat(header, section(0, customPayload("dylink.0", [2, ...uleb(sub.length), ...sub])));
 };
 
 const WASM_OPS: readonly (readonly [WasmOp, number])[] = [
+  [manyItems, 0.3],
   [(b, r, _o, l) => flipBits(b, r, l), 10],
   [(b, r, _o, l) => overwriteBytes(b, r, l), 8],
   [(b, r, _o, l) => truncate(b, r, l), 3],

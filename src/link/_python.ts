@@ -9,6 +9,16 @@ import type { RuntimeFacts } from "../runtime/types.ts";
 import type { WheelFacts, WheelTag } from "../wheel/types.ts";
 import type { LinkEvidence } from "./types.ts";
 
+// Same rule as the wheel reader's (`read_wheel.ts`), kept here so workers need not load the
+// zip stage: `.cpython-312-wasm32-emscripten.so` → "312".
+const CPYTHON_SUFFIX = /\.cpython-([0-9])([0-9]+)[a-z]*(?:-[^./]*)?\.so$/;
+
+/** The `cpython-3XY` tag of an extension module's file name (`"312"`), if any. */
+export function readCpythonSuffix(member: string): string | undefined {
+  const m = CPYTHON_SUFFIX.exec(member);
+  return m === null ? undefined : `${m[1]}${m[2]}`;
+}
+
 /** `3.12.7` → [3, 12]. */
 export function pythonMajorMinor(version: string): [number, number] | undefined {
   const m = /^(\d+)\.(\d+)/.exec(version);

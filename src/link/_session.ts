@@ -43,6 +43,9 @@ const THROWING_GLUE: ReadonlySet<string> = new Set([
   "_Unwind_RaiseException",
 ]);
 
+/** What a call through a placeholder function pointer is recorded as. */
+export const PLACEHOLDER_CALL = "(function pointer to an own export; the stub holds a placeholder)";
+
 /** What the static pre-check knows about a symbol of the base table. */
 export type SymbolInfo =
   | { origin: "glue"; kind: "jsfunc" }
@@ -164,9 +167,7 @@ export class LinkSession {
     this.#tableDirtyHigh = this.tableBaseline;
     this.mainMemoryBase = runtime.relocatable ? MAIN_GLOBAL_BASE : 0;
     this.moduleSymbols = new Set(
-      runtime.loader.resolvesModuleSymbols
-        ? ((runtime as { moduleSymbolNames?: string[] }).moduleSymbolNames ?? [])
-        : [],
+      runtime.loader.resolvesModuleSymbols ? (runtime.glueModuleSymbols ?? []) : [],
     );
     void layoutFunctions;
     void calls;
@@ -393,6 +394,30 @@ export class LinkSession {
       }
       this.#mainSlotSet.add(slot);
     }
+    return slot;
+  }
+
+  #placeholders = new Map<string, unknown>();
+
+  /**
+   * A table slot for a function pointer to a side module's own function whose export the check
+   * dropped (see `_strip_exports.ts`): a placeholder of the same type that records the call.
+   */
+  placeholderSlot(type: FuncType): number {
+    const key = `${type.params.join(",")}>${type.results.join(",")}`;
+    let fn = this.#placeholders.get(key);
+    if (fn === undefined) {
+      const module = new WebAssembly.Module(buildModule({
+        imports: [{ module: "h", name: "hit", kind: "func", type: { params: [], results: [] } }],
+        functions: [{ type, body: [0x10, 0, 0x00] }], // call $hit; unreachable
+        exports: [{ name: "f", kind: "func", index: 1 }],
+      }));
+      const hit = () => this.recordCall(PLACEHOLDER_CALL);
+      fn = new WebAssembly.Instance(module, { h: { hit } }).exports.f;
+      this.#placeholders.set(key, fn);
+    }
+    const slot = this.allocTable(1);
+    this.table.set(slot, fn as never);
     return slot;
   }
 

@@ -30,7 +30,6 @@ import type {
 import { deriveAbiFeatures, formatFuncType, readWasmModule } from "../wasm/mod.ts";
 import type { RuntimeFacts } from "../runtime/types.ts";
 import type { SideModuleFacts, WheelFacts } from "../wheel/types.ts";
-import { readCpythonSuffix } from "../wheel/mod.ts";
 import {
   type LinkEvidence,
   type LinkOutcome,
@@ -44,12 +43,13 @@ import {
   type GotEntry,
   isWasmFunction,
   LinkSession,
+  PLACEHOLDER_CALL,
   type SessionCaps,
   StubCallError,
   type SymbolInfo,
 } from "./_session.ts";
 import { type ByteStore, obtainStub } from "./stub.ts";
-import { checkPython } from "./_python.ts";
+import { checkPython, readCpythonSuffix } from "./_python.ts";
 import { ALWAYS_KEPT_EXPORTS, stripExports } from "./_strip_exports.ts";
 import { asBufferSource, isTag } from "./_wasm_js.ts";
 
@@ -59,6 +59,8 @@ export const LINK_ENGINE_VERSION = 1;
 export const MAX_MODULES_PER_CHECK = 10_000;
 /** Upper bound on compiled modules kept per process (by sha256). */
 export const MAX_COMPILED_MODULES = 4_096;
+/** Upper bound on the wire bytes of the compiled modules kept per process. */
+export const MAX_COMPILED_BYTES = 32 * 1024 * 1024;
 /** Evidence entries kept per module (the rest are counted in a summary entry). */
 export const MAX_EVIDENCE_PER_MODULE = 500;
 
@@ -93,6 +95,8 @@ export interface CheckLinkOptions {
   caps?: Partial<SessionCaps>;
   /** Run `__wasm_apply_data_relocs` and `__wasm_call_ctors` (default true). */
   runConstructors?: boolean;
+  /** Called before each module is loaded (a watchdog uses it to name a hung module). */
+  onModule?: (member: string) => void;
 }
 
 const SPECIAL_ENV = new Set(["__memory_base", "__table_base"]);
@@ -165,6 +169,11 @@ interface ModuleRun {
   types: Map<object, Provided>;
   weakImports: Set<string>;
   v8Failed: boolean;
+  /** Function imports that got a lazy stub: the only ones the final resolution must re-check. */
+  lazyImports: WasmImport[];
+  gotImports: WasmImport[];
+  /** Its relocations or constructors called through a placeholder function pointer. */
+  placeholderHit?: boolean;
 }
 
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
@@ -174,17 +183,36 @@ const sessionLocks = new WeakMap<LinkSession, Promise<unknown>>();
 /** Types the harness knows for JS-visible wasm objects (the JS API does not reflect them). */
 const objectTypes = new WeakMap<object, Provided>();
 
+const compiledSizes = new Map<string, number>();
+let compiledBytes = 0;
+
 function compileCached(key: string, bytes: () => Uint8Array): Promise<WebAssembly.Module> {
   let p = compiled.get(key);
-  if (!p) {
-    if (compiled.size >= MAX_COMPILED_MODULES) {
-      // Forget the oldest entry (Map keeps insertion order).
-      compiled.delete(compiled.keys().next().value!);
-    }
-    p = WebAssembly.compile(asBufferSource(bytes()));
+  if (p) {
+    // Most recently used last (Map order), so eviction drops the least recently used.
+    compiled.delete(key);
     compiled.set(key, p);
-    p.catch(() => compiled.delete(key));
+    return p;
   }
+  const b = bytes();
+  while (
+    compiled.size > 0 &&
+    (compiled.size >= MAX_COMPILED_MODULES || compiledBytes + b.length > MAX_COMPILED_BYTES)
+  ) {
+    const oldest = compiled.keys().next().value!;
+    compiled.delete(oldest);
+    compiledBytes -= compiledSizes.get(oldest) ?? 0;
+    compiledSizes.delete(oldest);
+  }
+  p = WebAssembly.compile(asBufferSource(b));
+  compiled.set(key, p);
+  compiledSizes.set(key, b.length);
+  compiledBytes += b.length;
+  p.catch(() => {
+    compiled.delete(key);
+    compiledBytes -= compiledSizes.get(key) ?? 0;
+    compiledSizes.delete(key);
+  });
   return p;
 }
 
@@ -230,6 +258,8 @@ export function obtainSession(
 /** Forget cached sessions and compiled modules (tests, memory pressure). */
 export function clearLinkCaches(): void {
   compiled.clear();
+  compiledSizes.clear();
+  compiledBytes = 0;
   sessions.clear();
 }
 
@@ -290,17 +320,27 @@ export async function checkLink(
   const session = options.session ?? await obtainSession(runtime, options);
   // One check at a time per session: the stub's memory, table and GOT are shared state.
   const previous = sessionLocks.get(session) ?? Promise.resolve();
-  const run = previous.then(() => checkLinkLocked(input, runtime, session, options));
+  const run = previous.then(async () => {
+    const first = await checkLinkLocked(input, runtime, session, options);
+    if (!first.retry) return first.outcome;
+    // A constructor reached a placeholder function pointer: check again with those modules'
+    // function exports kept, so the constructors run as far as they really go.
+    for (const sha of first.retry) fullExports.add(sha);
+    return (await checkLinkLocked(input, runtime, session, options)).outcome;
+  });
   sessionLocks.set(session, run.catch(() => undefined));
   return await run;
 }
+
+/** Modules (sha256) whose constructors call their own functions through GOT pointers. */
+const fullExports = new Set<string>();
 
 async function checkLinkLocked(
   input: CheckLinkInput,
   runtime: RuntimeFacts,
   session: LinkSession,
   options: CheckLinkOptions,
-): Promise<LinkOutcome> {
+): Promise<{ outcome: LinkOutcome; retry?: string[] }> {
   const t0 = performance.now();
   const allow = new AllowMatcher(options.allowList ?? DEFAULT_ALLOW_LIST);
   const wheel = input.wheel;
@@ -310,16 +350,18 @@ async function checkLinkLocked(
     (input.libraries ?? []).reduce((n, l) => n + l.modules.length, 0);
   if (total > MAX_MODULES_PER_CHECK) {
     return {
-      wheel: wheel.file,
-      wheelSha256: wheel.sha256,
-      runtime: runtime.version,
-      outcome: "invalid",
-      modules: [],
-      evidence: [{
-        kind: "invalid",
-        message: `${total} side modules exceed MAX_MODULES_PER_CHECK (${MAX_MODULES_PER_CHECK})`,
-      }],
-      ms: performance.now() - t0,
+      outcome: {
+        wheel: wheel.file,
+        wheelSha256: wheel.sha256,
+        runtime: runtime.version,
+        outcome: "invalid",
+        modules: [],
+        evidence: [{
+          kind: "invalid",
+          message: `${total} side modules exceed MAX_MODULES_PER_CHECK (${MAX_MODULES_PER_CHECK})`,
+        }],
+        ms: performance.now() - t0,
+      },
     };
   }
 
@@ -355,6 +397,8 @@ async function checkLinkLocked(
       types: checkTypes,
       weakImports: new Set(),
       v8Failed: false,
+      lazyImports: [],
+      gotImports: [],
     };
     if (!r.facts) {
       try {
@@ -408,17 +452,29 @@ async function checkLinkLocked(
   // Loader capabilities against what each module needs of the loader.
   for (const r of own) compareAbi(r, runtime);
 
+  // Per-input work shared by the checks of one archive against many runtimes.
+  // Keyed by the wheel's facts object: callers often build a fresh input object per runtime.
+  const libsKey = deps.map((d) => d.sha256).join(",");
+  let prepared = preparedInputs.get(input.wheel);
+  if (!prepared || prepared.libsKey !== libsKey || prepared.modules !== input.modules.length) {
+    prepared = {
+      libsKey,
+      modules: input.modules.length,
+      importCounts: countImports([...own, ...deps]),
+      compileKeys: new Map(),
+    };
+    preparedInputs.set(input.wheel, prepared);
+  }
   const state = session.beginCheck();
-  currentRuns.set(session, new Map());
   const ctx: LoadContext = {
     session,
     runtime,
     state,
     providers: new Map(),
     runConstructors: options.runConstructors ?? true,
-    importedNames: new Set(
-      [...own, ...deps].flatMap((r) => (r.facts?.imports ?? []).map((i) => i.name)),
-    ),
+    onModule: options.onModule,
+    importCounts: prepared.importCounts,
+    compileKeys: prepared.compileKeys,
   };
   // NEEDED lookups: the archive's own modules first, then the dependency libraries.
   for (const r of [...own, ...deps]) if (!ctx.providers.has(r.name)) ctx.providers.set(r.name, r);
@@ -443,7 +499,6 @@ async function checkLinkLocked(
     wheelEvidence.push({ kind: "trap", message: `link engine error: ${(e as Error).stack ?? e}` });
   }
 
-  currentRuns.delete(session);
   // A Python mismatch is its own class, ranked between soft and unresolved: a worse link
   // result still wins, and linkOutcome keeps what the link check alone found.
   const modules = own.map((r) => {
@@ -459,15 +514,20 @@ async function checkLinkLocked(
   const engineTrap = wheelEvidence.some((e) => e.kind === "trap");
   const linkOutcome = worst([...modules.map((m) => m.linkOutcome), ...(engineTrap ? ["trap" as const] : [])]);
   const pyMismatch = py !== undefined || modules.some((m) => m.outcome === "python-mismatch");
+  const retry = [...own, ...deps].filter((r) => r.placeholderHit && !fullExports.has(r.sha256!))
+    .map((r) => r.sha256!);
   return {
-    wheel: wheel.file,
-    wheelSha256: wheel.sha256,
-    runtime: runtime.version,
-    outcome: pyMismatch ? worst([linkOutcome, "python-mismatch"]) : linkOutcome,
-    linkOutcome,
-    modules,
-    evidence: wheelEvidence,
-    ms: performance.now() - t0,
+    outcome: {
+      wheel: wheel.file,
+      wheelSha256: wheel.sha256,
+      runtime: runtime.version,
+      outcome: pyMismatch ? worst([linkOutcome, "python-mismatch"]) : linkOutcome,
+      linkOutcome,
+      modules,
+      evidence: wheelEvidence,
+      ms: performance.now() - t0,
+    },
+    retry: retry.length ? retry : undefined,
   };
 }
 
@@ -545,8 +605,61 @@ interface LoadContext {
   state: CheckState;
   providers: Map<string, ModuleRun>;
   runConstructors: boolean;
-  /** Every name some module of this check imports: the only exports anyone can look up. */
-  importedNames: ReadonlySet<string>;
+  onModule?: (member: string) => void;
+  /** How many modules of this check import each name (each module counted once). */
+  importCounts: ReadonlyMap<string, number>;
+  /** Compile cache key per module sha256 (sha plus a hash of the kept exports). */
+  compileKeys: Map<string, { key: string; keep?: ReadonlySet<string>; full?: boolean }>;
+}
+
+const preparedInputs = new WeakMap<WheelFacts, {
+  libsKey: string;
+  modules: number;
+  importCounts: ReadonlyMap<string, number>;
+  compileKeys: Map<string, { key: string; keep?: ReadonlySet<string>; full?: boolean }>;
+}>();
+
+function countImports(runs: ModuleRun[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of runs) {
+    for (const name of new Set((r.facts?.imports ?? []).map((i) => i.name))) {
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/**
+ * Exports a check can observe: the loader's init functions, names other modules import, and the
+ * module's own imports that the facts cannot answer (functions it calls through env, globals
+ * without a constant value). Own GOT.mem entries take the constant from the facts, own GOT.func
+ * entries a typed placeholder, so those exports are dropped (V8 builds every exported function's
+ * wrapper at instantiation, ~2.5 µs each).
+ */
+function exportsToKeep(r: ModuleRun, counts: ReadonlyMap<string, number>): Set<string> {
+  const facts = r.facts!;
+  const functionsToo = fullExports.has(r.sha256!);
+  const ownImports = new Map<string, Set<string>>();
+  for (const i of facts.imports) {
+    const set = ownImports.get(i.name) ?? new Set();
+    set.add(i.module);
+    ownImports.set(i.name, set);
+  }
+  const keep = new Set<string>();
+  for (const e of facts.exports) {
+    const own = ownImports.get(e.name);
+    const others = (counts.get(e.name) ?? 0) - (own ? 1 : 0);
+    if (ALWAYS_KEPT_EXPORTS.has(e.name) || others > 0) keep.add(e.name);
+    else if (own) {
+      const viaEnv = own.has("env") || own.has("wasi_snapshot_preview1");
+      if (
+        e.kind === "func" ? viaEnv || functionsToo : e.kind !== "global" || e.value === undefined || viaEnv
+      ) {
+        keep.add(e.name);
+      }
+    }
+  }
+  return keep;
 }
 
 async function loadModule(
@@ -568,6 +681,7 @@ async function loadModule(
   }
   if (r.state !== "pending") return;
   r.state = "loading";
+  ctx.onModule?.(r.member);
   r.global = global;
   r.localScope = global ? null : localScope;
   const facts = r.facts!;
@@ -620,13 +734,20 @@ async function loadModule(
   let module: WebAssembly.Module;
   try {
     // Only exports someone can look up are kept (see _strip_exports.ts): compiled per kept set.
-    const kept = facts.exports.filter((e) => ctx.importedNames.has(e.name) || ALWAYS_KEPT_EXPORTS.has(e.name));
-    const key = kept.length === facts.exports.length
-      ? r.sha256!
-      : `${r.sha256}:${hashNames(kept.map((e) => e.name))}`;
+    let ck = ctx.compileKeys.get(r.sha256!);
+    if (ck && fullExports.has(r.sha256!) && !ck.full) ck = undefined;
+    if (!ck) {
+      const keep = exportsToKeep(r, ctx.importCounts);
+      const strip = keep.size !== facts.exports.length;
+      ck = strip
+        ? { key: `${r.sha256}:${hashNames([...keep].sort())}`, keep, full: fullExports.has(r.sha256!) }
+        : { key: r.sha256!, full: true };
+      ctx.compileKeys.set(r.sha256!, ck);
+    }
+    const keep = ck.keep;
     module = await compileCached(
-      key,
-      () => kept.length === facts.exports.length ? r.bytes : stripExports(r.bytes, facts, ctx.importedNames),
+      ck.key,
+      () => keep ? stripExports(r.bytes, facts, keep) : r.bytes,
     );
   } catch (e) {
     addEvidence(r, "invalid", { kind: "invalid", message: String((e as Error).message ?? e) });
@@ -645,36 +766,46 @@ async function loadModule(
     return trapCap((e as Error).message);
   }
 
-  // The import object, built per import exactly as the loader's proxies answer.
+  // The import object, built per import exactly as the loader's proxies answer, with the static
+  // pre-check of every import against what is handed over (V8 reports only the first mismatch).
   const imports: Record<string, Record<string, unknown>> = {};
-  const provided: { imp: WasmImport; value: unknown; present: boolean }[] = [];
+  const mismatches = new Map<number, LinkEvidence>();
   for (const imp of facts.imports) {
     let value: unknown;
-    let present = true;
+    let p: Provided;
     if (PROXIED_MODULES.has(imp.module)) {
-      if (SPECIAL_ENV.has(imp.name)) value = imp.name === "__memory_base" ? memoryBase : tableBase;
-      else {
-        const defined = session.lookupDefined(imp.name);
-        value = defined !== undefined && !(defined as { stub?: boolean }).stub
-          ? defined
-          : lazyStub(ctx, r, imp.name);
+      if (SPECIAL_ENV.has(imp.name)) {
+        value = imp.name === "__memory_base" ? memoryBase : tableBase;
+        p = NUMBER;
+      } else {
+        const base = session.symbols.get(imp.name);
+        if (base !== undefined) {
+          value = base;
+          p = baseProvided(session, imp.name, base);
+        } else {
+          const defined = session.lookupDefined(imp.name);
+          if (defined !== undefined) {
+            value = defined;
+            p = describe(session, defined, r.types);
+          } else {
+            value = lazyStub(ctx, r, imp.name);
+            p = JSFUNC;
+            if (imp.kind === "func") r.lazyImports.push(imp);
+          }
+        }
       }
+      (imports[imp.module] ??= {})[imp.name] = value;
     } else if (GOT_MODULES.has(imp.module)) {
-      value = gotEntry(ctx, r, imp.name).global;
+      (imports[imp.module] ??= {})[imp.name] = gotEntry(ctx, r, imp.name).global;
+      r.gotImports.push(imp);
+      p = GOT_GLOBAL;
     } else {
-      present = false;
+      p = MISSING;
     }
-    if (present) (imports[imp.module] ??= {})[imp.name] = value;
-    provided.push({ imp, value, present });
-  }
-
-  // Static pre-check: every mismatch, not only the first one V8 reports.
-  const mismatches = new Map<number, LinkEvidence>();
-  for (const p of provided) {
-    const e = precheckImport(ctx, p.imp, p.present ? describe(session, p.value, r.types) : { kind: "missing" }, p.value);
+    const e = precheckImport(ctx, imp, p);
     if (e) {
       e.member = r.member;
-      mismatches.set(p.imp.index, e);
+      mismatches.set(imp.index, e);
     }
   }
 
@@ -693,7 +824,7 @@ async function loadModule(
       const st = idx !== undefined ? mismatches.get(idx) : undefined;
       addEvidence(r, "link-error", {
         kind: "v8-link-error",
-        symbol: imp ? `${imp.module}.${imp.name}` : undefined,
+        symbol: imp?.name,
         module: imp?.module,
         importIndex: idx,
         sideType: st?.sideType ?? imp?.func,
@@ -750,11 +881,16 @@ function runInit(ctx: LoadContext, r: ModuleRun, what: string, fn: () => void): 
       message = `${what} ${err.message}`;
     } else if (called.length > 0 && err instanceof WebAssembly.RuntimeError) {
       // A legitimate call into the main that only the real main can answer: inconclusive.
-      symbol = called[called.length - 1];
+      const last = called[called.length - 1];
+      const placeholder = last === PLACEHOLDER_CALL;
+      if (placeholder) r.placeholderHit = true;
+      symbol = placeholder ? undefined : last;
       addEvidence(r, undefined, {
         kind: "stub-call",
         symbol,
-        message: `${what} called main function ${symbol}, which the stub does not emulate; the rest of ${what} did not run`,
+        message: placeholder
+          ? `${what} called an own function through a GOT function pointer, which the check fills with a placeholder; the rest of ${what} did not run`
+          : `${what} called main function ${symbol}, which the stub does not emulate; the rest of ${what} did not run`,
       });
       return;
     } else if (err instanceof CapExceededError || err instanceof RangeError) {
@@ -781,18 +917,23 @@ function exportNamesOf(facts: WasmModuleFacts): ReadonlyMap<string, WasmExport> 
 function relocatedExport(r: ModuleRun, asGlobals: boolean, name: string): unknown {
   if (!r.raw || !r.exportNames.has(name)) return undefined;
   if (r.relocatedCache.has(name)) return r.relocatedCache.get(name);
-  const v = r.raw[name];
+  let v = r.raw[name];
+  const fact = r.exportNames.get(name)!;
+  if (v === undefined && fact.kind === "global" && typeof fact.value === "number") {
+    // A dropped data export: its constant from the facts stands for it.
+    v = { value: fact.value } as unknown as WebAssembly.Global;
+  }
   let out: unknown = v;
-  if (v instanceof WebAssembly.Global) {
-    const e = r.exportNames.get(name);
+  if (v instanceof WebAssembly.Global || (v !== undefined && fact.kind === "global")) {
+    const e = fact;
     if (asGlobals) {
       if (!e?.global?.mutable && e?.global?.type === "i32") {
-        const g = new WebAssembly.Global({ value: "i32", mutable: false }, (v.value as number) + r.memoryBase);
+        const g = new WebAssembly.Global({ value: "i32", mutable: false }, ((v as WebAssembly.Global).value as number) + r.memoryBase);
         r.types.set(g, { kind: "global", global: { type: "i32", mutable: false } });
         out = g;
       }
     } else {
-      const x = v.value;
+      const x = (v as WebAssembly.Global).value;
       out = typeof x === "number" ? x + r.memoryBase : x;
     }
   } else if (typeof v === "function") {
@@ -813,7 +954,6 @@ function gotEntry(ctx: LoadContext, r: ModuleRun, name: string): GotEntry {
   const weak = r.weakImports.has(name);
   if (!entry) {
     const g = session.gotGlobal(name);
-    if (!objectTypes.has(g)) objectTypes.set(g, { kind: "global", global: { type: "i32", mutable: true } });
     entry = { global: g, required: false, filled: false };
     state.got.set(name, entry);
     if (!isInternalSym(name)) {
@@ -822,7 +962,7 @@ function gotEntry(ctx: LoadContext, r: ModuleRun, name: string): GotEntry {
       if (info?.origin === "main") fillGot(ctx, entry, name, session.symbols.get(name));
       for (const m of state.loadedModules) {
         if (entry.filled) break;
-        if (m.exportNames.has(name)) fillGot(ctx, entry, name, m.exportValue(name));
+        if (m.exportNames.has(name)) fillGotFrom(ctx, entry, name, m as ModuleRun);
       }
     }
   }
@@ -844,6 +984,20 @@ function fillGot(ctx: LoadContext, entry: GotEntry, name: string, value: unknown
   return true;
 }
 
+/** Fill a GOT entry from a module's export; a dropped function export gets a placeholder. */
+function fillGotFrom(ctx: LoadContext, entry: GotEntry, name: string, r: ModuleRun): void {
+  const v = r.exportValue(name);
+  if (v !== undefined) {
+    fillGot(ctx, entry, name, v);
+    return;
+  }
+  const e = r.exportNames.get(name);
+  if (e?.kind === "func" && e.func) {
+    entry.global.value = ctx.session.placeholderSlot(e.func);
+    entry.filled = true;
+  }
+}
+
 /** updateGOT: fill still-empty entries from a module's relocated exports. */
 function updateGot(ctx: LoadContext, r: ModuleRun): void {
   const got = ctx.state.got;
@@ -851,13 +1005,13 @@ function updateGot(ctx: LoadContext, r: ModuleRun): void {
   if (got.size < r.exportNames.size) {
     for (const [name, entry] of got) {
       if (!entry.filled && r.exportNames.has(name) && !isInternalSym(name)) {
-        fillGot(ctx, entry, name, r.exportValue(name));
+        fillGotFrom(ctx, entry, name, r);
       }
     }
   } else {
     for (const name of r.exportNames.keys()) {
       const entry = got.get(name);
-      if (entry && !entry.filled && !isInternalSym(name)) fillGot(ctx, entry, name, r.exportValue(name));
+      if (entry && !entry.filled && !isInternalSym(name)) fillGotFrom(ctx, entry, name, r);
     }
   }
 }
@@ -875,43 +1029,24 @@ function resolveGlobal(ctx: LoadContext, name: string): unknown {
   return undefined;
 }
 
-/** Lazy stubs per session and (module sha256, name): reused by every check of that module. */
-const lazyStubs = new WeakMap<LinkSession, Map<string, (...args: unknown[]) => unknown>>();
-/** The module run each sha256 stands for in a session's current check. */
-const currentRuns = new WeakMap<LinkSession, Map<string, { ctx: LoadContext; run: ModuleRun }>>();
-
 /** The loader's lazy stub: resolves on first call; unresolvable → the loader's error. */
 function lazyStub(ctx: LoadContext, r: ModuleRun, name: string): (...args: unknown[]) => unknown {
-  const session = ctx.session;
-  const runs = currentRuns.get(session)!;
-  runs.set(r.sha256!, { ctx, run: r });
-  let stubs = lazyStubs.get(session);
-  if (!stubs) lazyStubs.set(session, stubs = new Map());
-  const key = `${r.sha256}\u0000${name}`;
-  let fn = stubs.get(key);
-  if (fn) return fn;
-  const sha = r.sha256!;
-  fn = (...args: unknown[]) => {
-    const cur = currentRuns.get(session)?.get(sha);
-    if (!cur) throw new StubCallError(name, "unresolved", `called ${name} outside its check`);
-    const resolved = resolveForCall(cur.ctx, cur.run, name);
-    if (typeof resolved !== "function" || (resolved as { stub?: boolean }).stub) {
-      const msg = cur.ctx.runtime.loader.unresolvedStyle === "dynamic-linking-error"
+  let resolved: unknown;
+  return (...args: unknown[]) => {
+    resolved ??= resolveForCall(ctx, r, name);
+    if (typeof resolved !== "function") {
+      const msg = ctx.runtime.loader.unresolvedStyle === "dynamic-linking-error"
         ? `Dynamic linking error: cannot resolve symbol ${name}`
         : `TypeError: cannot call unresolved symbol ${name}`;
       throw new StubCallError(name, "unresolved", `called unresolved symbol ${name} (${msg})`);
     }
     return (resolved as (...a: unknown[]) => unknown)(...args);
   };
-  (fn as unknown as { stub: boolean }).stub = true;
-  objectTypes.set(fn, { kind: "jsfunc" });
-  stubs.set(key, fn);
-  return fn;
 }
 
 function resolveForCall(ctx: LoadContext, r: ModuleRun, name: string): unknown {
   const g = resolveGlobal(ctx, name);
-  if (g !== undefined && !(g as { stub?: boolean }).stub) return g;
+  if (g !== undefined) return g;
   for (const m of r.localScope ?? []) if (m.exportNames.has(name)) return m.exportValue(name);
   return r.exportValue(name);
 }
@@ -933,20 +1068,25 @@ function finalResolution(ctx: LoadContext, own: ModuleRun[], allow: AllowMatcher
   for (const r of own) {
     if (!r.facts || r.classes.has("invalid")) continue;
     const seen = new Set<string>();
-    for (const imp of r.facts.imports) {
-      const key = `${imp.module}\u0000${imp.name}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const weak = r.weakImports.has(imp.name);
-      if (PROXIED_MODULES.has(imp.module) && imp.kind === "func" && !SPECIAL_ENV.has(imp.name)) {
-        const v = resolveForCall(ctx, r, imp.name);
-        if (typeof v === "function" || ownExportKind(r, imp.name) === "func") continue;
-        unresolved(r, allow, packageName, imp, "function", weak, v);
-      } else if (GOT_MODULES.has(imp.module)) {
-        const entry = ctx.state.got.get(imp.name);
-        if (entry?.filled || ownExportKind(r, imp.name) !== undefined) continue;
-        unresolved(r, allow, packageName, imp, "got", weak, undefined);
-      }
+    // Imports the base table answered at instantiation are resolved; only lazy stubs and GOT
+    // entries can still be undefined.
+    for (const imp of r.lazyImports) {
+      if (seen.has(imp.name)) continue;
+      seen.add(imp.name);
+      const v = resolveForCall(ctx, r, imp.name);
+      if (typeof v === "function") continue;
+      // Defined by the module itself or its local scope (exports the check may have dropped).
+      if (r.exportNames.get(imp.name)?.kind === "func") continue;
+      if ((r.localScope ?? []).some((m) => m.exportNames.get(imp.name)?.kind === "func")) continue;
+      unresolved(r, allow, packageName, imp, "function", r.weakImports.has(imp.name), v);
+    }
+    seen.clear();
+    for (const imp of r.gotImports) {
+      if (seen.has(imp.name)) continue;
+      seen.add(imp.name);
+      const entry = ctx.state.got.get(imp.name);
+      if (entry?.filled || ownExportKind(r, imp.name) !== undefined) continue;
+      unresolved(r, allow, packageName, imp, "got", r.weakImports.has(imp.name), undefined);
     }
   }
 }
@@ -1054,6 +1194,8 @@ function providedFromInfo(info: SymbolInfo): Provided | undefined {
   switch (info.kind) {
     case "func":
       return { kind: "wasmfunc", type: info.type };
+    case "number":
+      return NUMBER;
     case "jsfunc":
       return { kind: "jsfunc" };
     case "global":
@@ -1082,10 +1224,32 @@ function tagType(session: LinkSession, v: unknown): TagType | undefined {
 }
 
 /** V8's import rules, applied statically to the value the loader hands over. */
-function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided, _value: unknown): LinkEvidence | undefined {
+const NUMBER: Provided = { kind: "number" };
+const JSFUNC: Provided = { kind: "jsfunc" };
+const MISSING: Provided = { kind: "missing" };
+const GOT_GLOBAL: Provided = { kind: "global", global: { type: "i32", mutable: true } };
+
+/** What the base table hands over for a name, from the session's facts (cached per session). */
+const baseProvidedCache = new WeakMap<LinkSession, Map<string, Provided>>();
+function baseProvided(session: LinkSession, name: string, value: unknown): Provided {
+  if (value instanceof WebAssembly.Memory || value instanceof WebAssembly.Table) {
+    return describe(session, value, new Map());
+  }
+  let cache = baseProvidedCache.get(session);
+  if (!cache) baseProvidedCache.set(session, cache = new Map());
+  let p = cache.get(name);
+  if (!p) {
+    const info = session.info.get(name);
+    p = (info && providedFromInfo(info)) ?? describe(session, value, new Map());
+    cache.set(name, p);
+  }
+  return p;
+}
+
+function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvidence | undefined {
   indexSession(ctx.session);
   const where = `import #${imp.index} ${imp.module}.${imp.name}`;
-  const base = { symbol: `${imp.module}.${imp.name}`, module: imp.module, importIndex: imp.index };
+  const base = { symbol: imp.name, module: imp.module, importIndex: imp.index };
   if (p.kind === "missing" && !PROXIED_MODULES.has(imp.module) && !GOT_MODULES.has(imp.module)) {
     return { ...base, kind: "unknown-module", message: `${where}: the loader provides no import module "${imp.module}"` };
   }

@@ -18,3 +18,6 @@ export * from "./stub.ts";
 export * from "./check_link.ts";
 export * from "./read_link_input.ts";
 export * from "./select_libraries.ts";
+export * from "./pool.ts";
+export * from "./describe_outcome.ts";
+export * from "./benchmark_link.ts";

@@ -127,9 +127,6 @@ export function stubLayout(runtime: RuntimeFacts): StubLayout {
  * ```ts
  * import { buildStubModule } from "./stub.ts";
  * import type { RuntimeFacts } from "../runtime/types.ts";
-import { asBufferSource } from "./_wasm_js.ts";
-import { EMULATED_FUNCTIONS } from "./_emulated.ts";
-import { formatFuncType } from "../wasm/func_type.ts";
  * declare const runtime: RuntimeFacts;
  * const bytes = buildStubModule(runtime);
  * console.assert(WebAssembly.validate(bytes));
@@ -226,9 +223,6 @@ const memoryStubs = new Map<string, StubModule>();
  * ```ts
  * import { obtainStub } from "./stub.ts";
  * import type { RuntimeFacts } from "../runtime/types.ts";
-import { asBufferSource } from "./_wasm_js.ts";
-import { EMULATED_FUNCTIONS } from "./_emulated.ts";
-import { formatFuncType } from "../wasm/func_type.ts";
  * declare const runtime: RuntimeFacts;
  * const stub = await obtainStub(runtime);
  * console.assert(stub.layout.functions.length === runtime.functions.length);

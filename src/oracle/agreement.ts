@@ -21,8 +21,10 @@
  * micropip): install, then load **every** `.so` of the wheel eagerly with shared libraries
  * preloaded, which is exactly the set the link engine checks. The dlopen family only links what
  * an import touches and cannot find libraries vendored in `<pkg>.libs`, so it decides only when the
- * package-loader family did not run (`.zip` packages) or was inconclusive. When the two families
- * reach different conclusive verdicts the result says so (`pathsDisagree`).
+ * package-loader family did not run (`.zip` packages, which `loadPackage` cannot take by path).
+ * An inconclusive package-loader result stays inconclusive (a missing dependency or a hang would
+ * hit the dlopen path as well). When the two families reach different conclusive verdicts the
+ * result says so (`pathsDisagree`).
  *
  * ## works / breaks (the link side)
  *
@@ -128,6 +130,13 @@ export function judgePath(path: PathResult): { works: boolean | null; reason: st
         };
       }
       if (path.smoke?.status === "error") {
+        const missing = missingForeignModule(path, path.smoke.value);
+        if (missing) {
+          return {
+            works: null,
+            reason: `the smoke call needs ${missing}, not available to the harness`,
+          };
+        }
         return { works: false, reason: `smoke call raised ${path.smoke.value}` };
       }
       return {
@@ -137,7 +146,7 @@ export function judgePath(path: PathResult): { works: boolean | null; reason: st
     case "skipped":
       return { works: false, reason: "the runtime skips the extension (foreign cpython suffix)" };
     case "python-exception": {
-      const missing = missingForeignModule(path);
+      const missing = missingForeignModule(path, path.message);
       if (missing) {
         return { works: null, reason: `dependency ${missing} is not available to the harness` };
       }
@@ -160,13 +169,23 @@ export function judgePath(path: PathResult): { works: boolean | null; reason: st
   }
 }
 
-/** `ModuleNotFoundError` for a top-level name that none of the wheel's modules has. */
-function missingForeignModule(path: PathResult): string | undefined {
-  if (path.exceptionType !== "ModuleNotFoundError") return undefined;
-  const m = path.message.match(/No module named '([^'.]+)/);
-  if (!m) return undefined;
+/**
+ * A module the harness could not provide: `No module named 'X'`, Pyodide's "The module 'X' is
+ * included in the Pyodide distribution, but it is not installed", or numpy's C-API
+ * "X._core.multiarray failed to import", for a top-level name that none of the wheel's own modules
+ * has: a dependency outside the corpus, not the wheel's fault.
+ */
+function missingForeignModule(path: PathResult, text: string): string | undefined {
   const own = new Set(path.imports.map((i) => i.module.split(".")[0]));
-  return own.has(m[1]) ? undefined : m[1];
+  for (
+    const m of text.matchAll(
+      /No module named '([^'.]+)|The module '([^'.]+)' is included in the Pyodide distribution|\b([A-Za-z_]\w*)(?:\.\w+)* failed to import/g,
+    )
+  ) {
+    const name = m[1] ?? m[2] ?? m[3];
+    if (name && !own.has(name)) return name;
+  }
+  return undefined;
 }
 
 function family(paths: PathResult[], base: "load-package" | "dlopen"): PathResult | undefined {
@@ -175,7 +194,7 @@ function family(paths: PathResult[], base: "load-package" | "dlopen"): PathResul
 
 /**
  * Decide an oracle result from its load paths: the package-loader family decides, the dlopen
- * family stands in when it is absent or inconclusive. See the module documentation.
+ * family stands in only when it did not run. See the module documentation.
  *
  * @param paths Results of the load paths that ran.
  * @returns The decisive path, its status and the verdict.
@@ -201,7 +220,7 @@ export function decideOracle(paths: PathResult[]): OracleDecision {
     dlv.works !== null && lpv.works !== dlv.works;
   let chosen: PathResult | undefined;
   let verdict: { works: boolean | null; reason: string } | undefined;
-  if (lp && lpv && (lpv.works !== null || !dl || dlv?.works === null)) {
+  if (lp && lpv) {
     chosen = lp;
     verdict = lpv;
   } else if (dl && dlv) {

@@ -12,6 +12,7 @@ import { basename, join, resolve } from "node:path";
 import { canonicalizeName, parseWheelFilename } from "../wheel/parse_wheel_filename.ts";
 import { readWheel } from "../wheel/read_wheel.ts";
 import { sha256Hex } from "../wheel/sha256_hex.ts";
+import type { WheelFacts } from "../wheel/types.ts";
 import { PROTOCOL_MARK } from "./_pair_runner.ts";
 import { classifyFailure } from "./_pair_runner.ts";
 import { decideOracle } from "./agreement.ts";
@@ -28,8 +29,8 @@ import type {
 export const ORACLE_HARNESS_VERSION = "oracle-1";
 /** Default time limit per load path (boot included). */
 export const DEFAULT_TIMEOUT_MS = 90_000;
-/** Default V8 old-space cap of a child, in MiB. */
-export const DEFAULT_MEMORY_MB = 1024;
+/** Default memory cap of a child, MiB: V8's JS heap and, separately, the wasm memory. */
+export const DEFAULT_MEMORY_MB = 2048;
 /** A pair never spawns more children than this (one per load path plus slack). */
 export const MAX_SPAWNS_PER_PAIR = 6;
 /** Lines of child noise kept for diagnostics. */
@@ -43,7 +44,7 @@ export const MAX_SMOKE_CHECKS = 10_000;
 export interface OracleOptions {
   /** Time limit per load path, boot included. */
   timeoutMs: number;
-  /** V8 heap cap of the child (`--max-old-space-size`), MiB. Wasm memory is not part of it. */
+  /** Memory cap of the child, MiB: applied to V8's JS heap and to the wasm memory each. */
   memoryMb: number;
   /** Cache root; results go to `<cacheDir>/oracle/`. */
   cacheDir: string;
@@ -101,24 +102,32 @@ export function loadSmokeChecks(json: string | unknown, file = "smoke_checks.jso
   const out: SmokeChecks = {};
   for (const [name, raw] of entries) {
     const c = raw as Partial<SmokeCheck>;
-    if (
-      !Array.isArray(c?.imports) || !c.imports.every((i) => typeof i === "string") ||
-      typeof c.value !== "string" || typeof c.expect !== "string"
-    ) {
+    const str = (v: unknown) => typeof v === "string";
+    if (!Array.isArray(c?.imports) || !c.imports.every(str)) {
+      throw new SmokeChecksFormatError("needs imports (string[])", file, name);
+    }
+    const call = str(c.value) && str(c.expect);
+    if (!call && !str(c.importRaises)) {
       throw new SmokeChecksFormatError(
-        "needs imports (string[]), value and expect (strings)",
+        "needs value and expect, or importRaises (strings)",
         file,
         name,
       );
     }
-    if (c.value.includes("\n") || c.expect.includes("\n")) {
-      throw new SmokeChecksFormatError("value and expect must be one line each", file, name);
+    if (
+      [c.value, c.expect, c.importRaises].some((t) => typeof t === "string" && t.includes("\n"))
+    ) {
+      throw new SmokeChecksFormatError(
+        "value, expect and importRaises must be one line each",
+        file,
+        name,
+      );
     }
     out[canonicalizeName(name)] = {
       imports: c.imports,
-      value: c.value,
-      expect: c.expect,
-      ...(typeof c.proves === "string" ? { proves: c.proves } : {}),
+      ...(call ? { value: c.value, expect: c.expect } : {}),
+      ...(str(c.importRaises) ? { importRaises: c.importRaises } : {}),
+      ...(str(c.proves) ? { proves: c.proves } : {}),
     };
   }
   return out;
@@ -206,7 +215,9 @@ function denoCommand(): string {
   const self = Deno.execPath();
   try {
     if (Deno.permissions.querySync({ name: "run", command: self }).state === "granted") return self;
-    if (Deno.permissions.querySync({ name: "run", command: "deno" }).state === "granted") return "deno";
+    if (Deno.permissions.querySync({ name: "run", command: "deno" }).state === "granted") {
+      return "deno";
+    }
   } catch {
     // Permission API unavailable: try the binary itself.
   }
@@ -246,13 +257,16 @@ async function spawnOnce(
   readable: string[],
 ): Promise<SpawnOutcome> {
   await Deno.writeTextFile(inputPath, JSON.stringify(input));
+  const memoryMb = Math.max(64, Math.floor(options.memoryMb));
   const args = [
     "run",
     "--no-config",
     "--no-lock",
     "--no-prompt",
     "--unstable-detect-cjs",
-    `--v8-flags=--max-old-space-size=${Math.max(64, Math.floor(options.memoryMb))}`,
+    // One cap for both heaps: V8's JS heap and wasm memory (64 KiB pages; V8 clamps the
+    // runtime's declared maximum, growth past it is a Python MemoryError).
+    `--v8-flags=--max-old-space-size=${memoryMb},--wasm-max-mem-pages=${memoryMb * 16}`,
     `--allow-read=${readable.join(",")}`,
     `--allow-write=${input.tmpDir}`,
     runnerPath(),
@@ -397,11 +411,27 @@ export async function runOraclePair(
   const runtime = await runtimeVersionOf(runtimeAbs);
   const file = basename(wheelAbs);
   let topLevel: string[] | undefined;
+  const needed: Record<string, string[]> = {};
+  const addNeeded = (facts: WheelFacts) => {
+    for (const s of facts.sideModules) {
+      const names = s.wasm.dylink?.needed ?? [];
+      if (names.length > 0) needed[basename(s.member)] = names;
+    }
+  };
   try {
     const facts = await readWheel(bytes, { file, verifyRecord: false });
     if (facts.topLevel.length > 0) topLevel = facts.topLevel;
+    addNeeded(facts);
   } catch {
     // Unreadable by the wheel reader: the runner derives the modules from the archive itself.
+  }
+  for (const dep of deps.filter((d) => d.endsWith(".zip"))) {
+    try {
+      const depBytes = await Deno.readFile(dep);
+      addNeeded(await readWheel(depBytes, { file: basename(dep), verifyRecord: false }));
+    } catch {
+      // Load order then falls back to names and retries.
+    }
   }
   let smoke: SmokeCheck | undefined;
   if (options.smoke === undefined) {
@@ -451,6 +481,7 @@ export async function runOraclePair(
         tmpDir,
         ...(remaining ? { paths: remaining } : {}),
         ...(topLevel ? { topLevel } : {}),
+        ...(Object.keys(needed).length > 0 ? { needed } : {}),
         ...(smoke ? { smoke } : {}),
       };
       options.onSpawn?.({ wheel: file, runtime, ...(remaining ? { paths: remaining } : {}) });
@@ -536,6 +567,8 @@ export interface OraclePairInput {
   deps?: string[];
   smoke?: SmokeCheck | null;
   paths?: LoadPath[];
+  /** Time limit per load path for this pair (default: the shared option). */
+  timeoutMs?: number;
 }
 
 /**
@@ -576,6 +609,7 @@ export async function runOracle(
           ...(p.deps ? { deps: p.deps } : {}),
           ...(p.smoke !== undefined ? { smoke: p.smoke } : {}),
           ...(p.paths ? { paths: p.paths } : {}),
+          ...(p.timeoutMs ? { timeoutMs: p.timeoutMs } : {}),
         });
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);

@@ -33,10 +33,15 @@ export interface SmokeResult {
 export interface SmokeCheck {
   /** Modules imported before evaluating `value`. */
   imports: string[];
-  /** Python expression evaluated after the imports. */
-  value: string;
-  /** Python expression the value must equal. */
-  expect: string;
+  /** Python expression evaluated after the imports (absent with `importRaises`). */
+  value?: string;
+  /** Python expression the value must equal (absent with `importRaises`). */
+  expect?: string;
+  /**
+   * The wheel's own import is designed to raise exactly this (`Type: message`), e.g. a module
+   * whose init throws and catches a C++ exception and then reports it: raising it passes.
+   */
+  importRaises?: string;
   /** What passing proves. */
   proves?: string;
 }
@@ -98,6 +103,8 @@ export interface PairRunnerInput {
   paths?: LoadPath[];
   /** Absolute temp dir, the only place the child writes to. */
   tmpDir: string;
+  /** NEEDED entries (dylink.0) by library file name, for the subject and its dependencies. */
+  needed?: Record<string, string[]>;
   /** Top-level modules to import; absent: read from `top_level.txt` or RECORD in Python. */
   topLevel?: string[];
   smoke?: SmokeCheck;

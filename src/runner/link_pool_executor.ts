@@ -1,9 +1,14 @@
 /**
- * Link executors for the runner. Placeholder wiring: in-process until the worker pool lands.
+ * The runner's link executor backed by the worker pool: side-module code runs only inside
+ * permission-less workers with a time limit, and a timed-out pair becomes `trap` while the
+ * rest of the batch goes on.
  *
  * @module
  */
-import { executeLinksInProcess, type LinkExecutor } from "./run_conform.ts";
+import { LinkPool } from "../link/pool.ts";
+import type { CheckLinkInput } from "../link/mod.ts";
+import type { RuntimeFacts } from "../runtime/types.ts";
+import type { LinkExecutor } from "./run_conform.ts";
 
 /** An executor plus a way to release its workers. */
 export interface LinkPoolExecutor {
@@ -11,7 +16,43 @@ export interface LinkPoolExecutor {
   close(): Promise<void>;
 }
 
-/** Create the executor for `conform`. */
-export function createLinkPoolExecutor(_options: { workers: number }): LinkPoolExecutor {
-  return { execute: executeLinksInProcess, close: () => Promise.resolve() };
+/**
+ * Create the pool-backed executor. Jobs of the same archive go to the pool together, so each
+ * worker reuses its stub session per runtime and its compiled modules per archive.
+ *
+ * @example
+ * ```ts ignore
+ * const executor = createLinkPoolExecutor({ workers: 2 });
+ * await executor.execute(jobs, (i, outcome) => console.log(i, outcome.outcome));
+ * await executor.close();
+ * ```
+ */
+export function createLinkPoolExecutor(
+  options: { workers: number; timeLimitMs?: number },
+): LinkPoolExecutor {
+  let pool: LinkPool | undefined;
+  const execute: LinkExecutor = async (jobs, onDone) => {
+    pool ??= new LinkPool({ workers: options.workers, timeLimitMs: options.timeLimitMs });
+    const byInput = new Map<CheckLinkInput, { runtimes: RuntimeFacts[]; indices: number[] }>();
+    for (const [i, job] of jobs.entries()) {
+      const group = byInput.get(job.input) ?? { runtimes: [], indices: [] };
+      group.runtimes.push(job.runtime);
+      group.indices.push(i);
+      byInput.set(job.input, group);
+    }
+    const p = pool;
+    await Promise.all(
+      [...byInput].map(async ([input, group]) => {
+        const outcomes = await p.checkAll(input, group.runtimes);
+        outcomes.forEach((outcome, k) => onDone(group.indices[k], outcome));
+      }),
+    );
+  };
+  return {
+    execute,
+    close: async () => {
+      await pool?.close();
+      pool = undefined;
+    },
+  };
 }

@@ -327,11 +327,11 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   progress({ stage: "link", done: linked, total: pairs.length });
   const execute = options.executeLinks ?? executeLinksInProcess;
   const writes: Promise<void>[] = [];
+  // One input object per archive: the executor groups an archive's runtimes by identity.
+  const inputOf = new Map<ReadInput, CheckLinkInput>();
+  for (const r of good) inputOf.set(r, { ...r.link!, libraries: libsFor.get(r) });
   await execute(
-    todo.map((i) => ({
-      input: { ...pairs[i].read.link!, libraries: libsFor.get(pairs[i].read) },
-      runtime: pairs[i].runtime,
-    })),
+    todo.map((i) => ({ input: inputOf.get(pairs[i].read)!, runtime: pairs[i].runtime })),
     (j, outcome) => {
       const i = todo[j];
       outcomes[i] = outcome;
@@ -408,7 +408,8 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     });
   }
   const defective = findDefectiveWheels(observations);
-  for (const w of reportWheels) if (defective.has(w.file)) w.defective = true;
+  // Keyed by sha256 (see findDefectiveWheels).
+  for (const w of reportWheels) if (w.sha256 && defective.has(w.sha256)) w.defective = true;
 
   // 7. Oracle sample in the real runtime.
   let agreement: ConformReport["agreement"];

@@ -105,14 +105,17 @@ Deno.test("decideOracle: the package-loader family decides, renamed variant firs
     assert.equal(d.pathsDisagree, false);
   });
   await t.step(
-    "dlopen stands in when the package loader timed out; disagreement is flagged",
+    "dlopen decides only without a package-loader path; disagreement is flagged",
     () => {
-      const d = decideOracle([
+      const d = decideOracle([path({ path: "dlopen", status: "ok" })]);
+      assert.equal(d.decisivePath, "dlopen");
+      assert.equal(d.works, true);
+      const timedOut = decideOracle([
         path({ path: "load-package", status: "timeout" }),
         path({ path: "dlopen", status: "ok" }),
       ]);
-      assert.equal(d.decisivePath, "dlopen");
-      assert.equal(d.works, true);
+      assert.equal(timedOut.decisivePath, "load-package");
+      assert.equal(timedOut.works, null);
       const e = decideOracle([
         path({ path: "load-package", status: "ok" }),
         path({ path: "dlopen", status: "got-undefined", symbol: "X" }),

@@ -132,14 +132,20 @@ Deno.test({
         const hang = await makeWheel(dir, "hang_probe", "while True:\n    pass\n");
         const fine = await makeWheel(dir, "fine_probe", "VALUE = 6 * 7\n");
         const results = await runOracle([
-          { wheelPath: hang, runtimeDir: rt0277.dir, paths: ["dlopen"], smoke: null },
+          {
+            wheelPath: hang,
+            runtimeDir: rt0277.dir,
+            paths: ["dlopen"],
+            smoke: null,
+            timeoutMs: 30_000,
+          },
           {
             wheelPath: fine,
             runtimeDir: rt0277.dir,
             paths: ["dlopen"],
             smoke: { imports: ["fine_probe"], value: "fine_probe.VALUE", expect: "42" },
           },
-        ], { ...base, timeoutMs: 30_000, concurrency: 1 });
+        ], { ...base, concurrency: 1 });
         assert.equal(results[0].status, "timeout", JSON.stringify(results[0].paths));
         assert.equal(results[0].works, null);
         assert.ok(results[0].runnerErrors.some((e) => e.includes("killed")));

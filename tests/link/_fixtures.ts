@@ -1,0 +1,145 @@
+/**
+ * Test helpers for the link engine: real runtimes (obtained through the runtime stage into the
+ * repo's `.cache/test-runtime/`, shared with the runtime tests), the shared corpus, and
+ * hand-made side modules generated with the emitter.
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { loadRuntimeCatalogue, obtainRuntimeFacts } from "../../src/runtime/mod.ts";
+import type { RuntimeFacts } from "../../src/runtime/types.ts";
+import { loadCatalogue } from "../../src/corpus/load_catalogue.ts";
+import type { Catalogue, CatalogueEntry } from "../../src/corpus/types.ts";
+import {
+  buildModule,
+  type DylinkSpec,
+  type ExportSpec,
+  type FunctionSpec,
+  type ImportSpec,
+} from "../../src/wasm/build_module.ts";
+import { parseWheelFilename } from "../../src/wheel/mod.ts";
+import type { WheelFacts } from "../../src/wheel/types.ts";
+import {
+  type CheckLinkInput,
+  type LinkLibraryInput,
+  readLinkInput,
+  selectLibraries,
+} from "../../src/link/mod.ts";
+
+export const REPO = new URL("../../", import.meta.url);
+export const TEST_CACHE = fileURLToPath(new URL(".cache/test-runtime/", REPO));
+
+/** The shared corpus: `CONFORM_MIRROR`, else `../shared/corpus` beside the checkout. */
+export const MIRROR = Deno.env.get("CONFORM_MIRROR") ||
+  fileURLToPath(new URL("../../../shared/corpus/", import.meta.url)).replace(/\/$/, "");
+
+const runtimeCatalogue = loadRuntimeCatalogue(
+  await Deno.readTextFile(new URL("corpus/runtimes.json", REPO)),
+);
+
+const facts = new Map<string, Promise<RuntimeFacts>>();
+
+/** Facts of a real runtime (npm package obtained with its pinned integrity; cached on disk). */
+export function runtime(version: string): Promise<RuntimeFacts> {
+  let p = facts.get(version);
+  if (!p) {
+    p = obtainRuntimeFacts(version, { cacheDir: TEST_CACHE, catalogue: runtimeCatalogue });
+    facts.set(version, p);
+  }
+  return p;
+}
+
+/** Every catalogued runtime version. */
+export const RUNTIME_VERSIONS = runtimeCatalogue.map((e) => e.version);
+
+let catalogue: Catalogue | undefined;
+/** The wheel catalogue (`corpus/wheels.json`). */
+export async function wheelCatalogue(): Promise<Catalogue> {
+  catalogue ??= loadCatalogue(await Deno.readTextFile(new URL("corpus/wheels.json", REPO)));
+  return catalogue;
+}
+
+const inputs = new Map<string, Promise<CheckLinkInput>>();
+/** Link input of a corpus file, by its catalogue path. */
+export function corpusInput(path: string): Promise<CheckLinkInput> {
+  let p = inputs.get(path);
+  if (!p) {
+    p = Deno.readFile(`${MIRROR}/${path}`).then((bytes) => readLinkInput(bytes, { file: path }));
+    inputs.set(path, p);
+  }
+  return p;
+}
+
+/**
+ * The link input of a corpus archive with the shared-library packages of its own distribution
+ * that it needs (by NEEDED names and by the lock file's `depends`).
+ */
+export async function corpusInputWithLibraries(entry: CatalogueEntry): Promise<CheckLinkInput> {
+  const input = await corpusInput(entry.path);
+  const cat = await wheelCatalogue();
+  const candidates: LinkLibraryInput[] = [];
+  for (const e of cat.files) {
+    if (e.distribution !== entry.distribution || e.kind !== "shared-library" || e.path === entry.path) {
+      continue;
+    }
+    const lib = await corpusInput(e.path);
+    candidates.push({
+      file: e.path,
+      packageName: e.packageName ?? undefined,
+      facts: lib.wheel,
+      modules: lib.modules,
+    });
+  }
+  const libraries = selectLibraries(input.wheel, candidates, { depends: entry.depends ?? [] });
+  return { ...input, libraries };
+}
+
+/** A hand-made side module: imports, exports, dylink.0 and optional function bodies. */
+export interface SideSpec {
+  imports?: ImportSpec[];
+  functions?: FunctionSpec[];
+  exports?: ExportSpec[];
+  dylink?: DylinkSpec;
+  /** Skip the dylink.0 section (not a side module). */
+  noDylink?: boolean;
+}
+
+/** The `env.memory` import every Emscripten side module has. */
+export const ENV_MEMORY: ImportSpec = {
+  module: "env",
+  name: "memory",
+  kind: "memory",
+  memory: { min: 0, shared: false, is64: false },
+};
+
+/** Emit a side module (with `env.memory` first unless the spec already imports a memory). */
+export function sideModule(spec: SideSpec): Uint8Array {
+  const imports = spec.imports ?? [];
+  const hasMemory = imports.some((i) => i.kind === "memory");
+  return buildModule({
+    dylink: spec.noDylink ? undefined : (spec.dylink ?? { memorySize: 0 }),
+    imports: hasMemory ? imports : [ENV_MEMORY, ...imports],
+    functions: spec.functions,
+    exports: spec.exports,
+  });
+}
+
+/** A wheel holding the given modules, with facts left for the link check to read. */
+export function syntheticWheel(
+  modules: { member: string; bytes: Uint8Array }[],
+  file = "synthetic-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl",
+): CheckLinkInput {
+  const wheel: WheelFacts = {
+    file,
+    sha256: `synthetic-${file}-${modules.map((m) => m.member).join(",")}`,
+    size: modules.reduce((n, m) => n + m.bytes.length, 0),
+    kind: file.endsWith(".whl") ? "wheel" : "shared-library",
+    filename: file.endsWith(".whl") ? parseWheelFilename(file) : undefined,
+    metadata: { name: file.split("-")[0], requiresDist: [] },
+    topLevel: [],
+    memberCount: modules.length,
+    sideModules: [],
+    findings: [],
+  };
+  return { wheel, modules };
+}
