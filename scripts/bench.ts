@@ -156,7 +156,13 @@ if (orjson) {
   const mirror = Deno.env.get("CONFORM_MIRROR") ?? join(repo, "..", "shared", "corpus");
   const wheelPath = join(mirror, orjson.file);
   t = performance.now();
-  const cold = await new Deno.Command(Deno.execPath(), {
+  // `--allow-run=deno` grants the name, which may resolve through a symlink (npx) to a path
+  // other than Deno.execPath(): use whichever the permission covers.
+  const self = Deno.execPath();
+  const deno = Deno.permissions.querySync({ name: "run", command: self }).state === "granted"
+    ? self
+    : "deno";
+  const cold = await new Deno.Command(deno, {
     args: [
       "run",
       "--allow-read",

@@ -180,7 +180,10 @@ export async function run(args: string[]): Promise<number> {
   for (const [i, input] of inputs.entries()) {
     progress.update(`[${i + 1}/${inputs.length}] read ${input.file}`);
     try {
-      read.push({ input, link: await readLinkInput(await input.read(), { file: input.file }) });
+      read.push({
+        input,
+        link: await readLinkInput(await input.read(), { file: input.file, shared: true }),
+      });
     } catch (error) {
       const d = describeError(error);
       read.push({ input, error: `${d.class}: ${d.message}` });

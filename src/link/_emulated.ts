@@ -53,11 +53,18 @@ export const EMULATED_FUNCTIONS: Readonly<Record<string, Emulation>> = {
       return q;
     },
   },
-  aligned_alloc: { type: "(i32, i32) -> i32", impl: (h) => (a, s) => h.alloc(Math.max(1, s >>> 0), Math.max(16, a >>> 0)) },
+  aligned_alloc: {
+    type: "(i32, i32) -> i32",
+    impl: (h) => (a, s) => h.alloc(Math.max(1, s >>> 0), Math.max(16, a >>> 0)),
+  },
   posix_memalign: {
     type: "(i32, i32, i32) -> i32",
     impl: (h) => (out, a, s) => {
-      new DataView(h.memory().buffer).setUint32(out >>> 0, h.alloc(Math.max(1, s >>> 0), Math.max(16, a >>> 0)), true);
+      new DataView(h.memory().buffer).setUint32(
+        out >>> 0,
+        h.alloc(Math.max(1, s >>> 0), Math.max(16, a >>> 0)),
+        true,
+      );
       return 0;
     },
   },
@@ -67,9 +74,18 @@ export const EMULATED_FUNCTIONS: Readonly<Record<string, Emulation>> = {
   _ZdlPvm: { type: "(i32, i32) -> ()", impl: returnNothing },
   _ZdaPvm: { type: "(i32, i32) -> ()", impl: returnNothing },
   strlen: { type: "(i32) -> i32", impl: (h) => (p) => strlen(h, p) },
-  memcpy: { type: "(i32, i32, i32) -> i32", impl: (h) => (d, s, n) => (u8(h).copyWithin(d >>> 0, s >>> 0, (s >>> 0) + (n >>> 0)), d) },
-  memmove: { type: "(i32, i32, i32) -> i32", impl: (h) => (d, s, n) => (u8(h).copyWithin(d >>> 0, s >>> 0, (s >>> 0) + (n >>> 0)), d) },
-  memset: { type: "(i32, i32, i32) -> i32", impl: (h) => (d, c, n) => (u8(h).fill(c & 0xff, d >>> 0, (d >>> 0) + (n >>> 0)), d) },
+  memcpy: {
+    type: "(i32, i32, i32) -> i32",
+    impl: (h) => (d, s, n) => (u8(h).copyWithin(d >>> 0, s >>> 0, (s >>> 0) + (n >>> 0)), d),
+  },
+  memmove: {
+    type: "(i32, i32, i32) -> i32",
+    impl: (h) => (d, s, n) => (u8(h).copyWithin(d >>> 0, s >>> 0, (s >>> 0) + (n >>> 0)), d),
+  },
+  memset: {
+    type: "(i32, i32, i32) -> i32",
+    impl: (h) => (d, c, n) => (u8(h).fill(c & 0xff, d >>> 0, (d >>> 0) + (n >>> 0)), d),
+  },
   memcmp: {
     type: "(i32, i32, i32) -> i32",
     impl: (h) => (a, b, n) => {

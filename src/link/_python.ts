@@ -26,7 +26,9 @@ export function pythonMajorMinor(version: string): [number, number] | undefined 
 }
 
 /** `cp312` / `py3` / `py312` → [3, 12] / [3, NaN] / [3, 12]. */
-function tagVersion(interpreter: string): { impl: string; major: number; minor?: number } | undefined {
+function tagVersion(
+  interpreter: string,
+): { impl: string; major: number; minor?: number } | undefined {
   const m = /^(cp|py)(\d)(\d*)$/.exec(interpreter);
   if (!m) return undefined;
   return { impl: m[1], major: Number(m[2]), minor: m[3] ? Number(m[3]) : undefined };
@@ -54,6 +56,8 @@ export function checkPython(wheel: WheelFacts, runtime: RuntimeFacts): LinkEvide
   const list = [...new Set(tags.map((t) => `${t.interpreter}-${t.abi}`))].join(", ");
   return {
     kind: "python-version",
-    message: `wheel tags ${list} do not accept this runtime's Python ${runtime.python} (cp${mm[0]}${mm[1]})`,
+    message: `wheel tags ${list} do not accept this runtime's Python ${runtime.python} (cp${mm[0]}${
+      mm[1]
+    })`,
   };
 }

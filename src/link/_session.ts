@@ -28,6 +28,9 @@ export const DEFAULT_MAX_MEMORY_BYTES = 512 * 1024 * 1024;
 /** Default cap on table slots one check may add (dylink table sizes and GOT.func entries). */
 export const DEFAULT_MAX_TABLE_ENTRIES = 2_000_000;
 
+/** GOT globals kept for reuse per session. */
+export const MAX_GOT_POOL = 65_536;
+
 /** Glue functions that abort or unwind in the real runtime: calling them during load is a trap. */
 const THROWING_GLUE: ReadonlySet<string> = new Set([
   "abort",
@@ -82,10 +85,20 @@ export interface SessionCaps {
 }
 
 function sigTypes(sig: string): FuncType | undefined {
-  const map: Record<string, string> = { i: "i32", p: "i32", j: "i64", f: "f32", d: "f64", e: "externref" };
+  const map: Record<string, string> = {
+    i: "i32",
+    p: "i32",
+    j: "i64",
+    f: "f32",
+    d: "f64",
+    e: "externref",
+  };
   const results = sig[0] === "v" ? [] : [map[sig[0]]];
   const params = [...sig.slice(1)].map((c) => map[c]);
-  if (results.includes(undefined as unknown as string) || params.includes(undefined as unknown as string)) {
+  if (
+    results.includes(undefined as unknown as string) ||
+    params.includes(undefined as unknown as string)
+  ) {
     return undefined;
   }
   return { params, results };
@@ -148,10 +161,8 @@ export class LinkSession {
   private constructor(
     runtime: RuntimeFacts,
     instance: WebAssembly.Instance,
-    layoutFunctions: string[],
     tags: Map<string, WasmTag>,
     caps: SessionCaps,
-    calls: { sink: string[] | undefined },
   ) {
     this.runtime = runtime;
     this.caps = caps;
@@ -169,8 +180,6 @@ export class LinkSession {
     this.moduleSymbols = new Set(
       runtime.loader.resolvesModuleSymbols ? (runtime.glueModuleSymbols ?? []) : [],
     );
-    void layoutFunctions;
-    void calls;
 
     // Memory layout: [0, base + main data) | stack | heap for side modules. A fixed (non
     // relocatable) main states its own stack and heap through exported globals.
@@ -228,7 +237,11 @@ export class LinkSession {
       if (this.symbols.has(t.name)) continue;
       const tag = t.origin === "imported" ? tags.get(t.name) : ex[t.name];
       this.symbols.set(t.name, tag);
-      this.info.set(t.name, { origin: t.origin === "imported" ? "glue" : "main", kind: "tag", tag: t.type });
+      this.info.set(t.name, {
+        origin: t.origin === "imported" ? "glue" : "main",
+        kind: "tag",
+        tag: t.type,
+      });
     }
   }
 
@@ -240,7 +253,9 @@ export class LinkSession {
     stub: StubModule | WebAssembly.Module,
     caps: Partial<SessionCaps> = {},
   ): Promise<LinkSession> {
-    const module = stub instanceof WebAssembly.Module ? stub : await WebAssembly.compile(asBufferSource(stub.bytes));
+    const module = stub instanceof WebAssembly.Module
+      ? stub
+      : await WebAssembly.compile(asBufferSource(stub.bytes));
     const layoutFunctions = runtime.functions.map((f) => f.name);
     const tags = new Map<string, WasmTag>();
     const env: Record<string, unknown> = {};
@@ -251,18 +266,21 @@ export class LinkSession {
       tags.set(t.name, tag);
       env[t.name] = tag;
     }
-    let session: LinkSession | undefined;
+    // The imports need the session, which needs the instance: a holder breaks the cycle.
+    const ref: { session?: LinkSession } = {};
     const record = (idx: number) => {
-      session?.recordCall(layoutFunctions[idx] ?? `#${idx}`);
+      ref.session?.recordCall(layoutFunctions[idx] ?? `#${idx}`);
     };
     // Emulated main functions run against this session's memory and scratch heap.
     const host: EmulationHost = {
-      memory: () => session!.memory,
-      alloc: (size, align) => session!.allocMemory(size, align),
+      memory: () => ref.session!.memory,
+      alloc: (size, align) => ref.session!.allocMemory(size, align),
     };
     const emulated: Record<string, unknown> = {};
     const names = stub instanceof WebAssembly.Module
-      ? WebAssembly.Module.imports(stub).filter((i) => i.module === STUB_EMULATION_MODULE).map((i) => i.name)
+      ? WebAssembly.Module.imports(stub).filter((i) => i.module === STUB_EMULATION_MODULE).map((
+        i,
+      ) => i.name)
       : stub.layout.emulated;
     for (const name of names) emulated[name] = EMULATED_FUNCTIONS[name].impl(host);
     const instance = await WebAssembly.instantiate(module, {
@@ -270,11 +288,11 @@ export class LinkSession {
       [STUB_EMULATION_MODULE]: emulated,
       env,
     } as WebAssembly.Imports);
-    session = new LinkSession(runtime, instance, layoutFunctions, tags, {
+    ref.session = new LinkSession(runtime, instance, tags, {
       maxMemoryBytes: caps.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
       maxTableEntries: caps.maxTableEntries ?? DEFAULT_MAX_TABLE_ENTRIES,
-    }, { sink: undefined });
-    return session;
+    });
+    return ref.session;
   }
 
   #specialGlueValue(
@@ -311,7 +329,10 @@ export class LinkSession {
       case "__stack_high":
         return { value: this.stackTop, info: { origin: "glue", kind: "number" } };
       case "__stack_low":
-        return { value: this.stackTop - SESSION_STACK_BYTES, info: { origin: "glue", kind: "number" } };
+        return {
+          value: this.stackTop - SESSION_STACK_BYTES,
+          info: { origin: "glue", kind: "number" },
+        };
     }
     const tag = tags.get(name);
     if (tag) {
@@ -375,6 +396,8 @@ export class LinkSession {
     let g = this.#gotPool.get(name);
     if (!g) {
       g = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
+      // Bounded: a pool that only grows would hold a Global for every GOT name ever seen.
+      if (this.#gotPool.size >= MAX_GOT_POOL) this.#gotPool.clear();
       this.#gotPool.set(name, g);
     } else g.value = 0;
     return g;
@@ -505,7 +528,8 @@ export class LinkSession {
       }));
       this.#wrapperModules.set(sig!, module);
     }
-    const wrapped = new WebAssembly.Instance(module, { e: { f: fn } } as WebAssembly.Imports).exports.f;
+    const wrapped =
+      new WebAssembly.Instance(module, { e: { f: fn } } as WebAssembly.Imports).exports.f;
     this.#jsWrappers.set(name, wrapped);
     return wrapped;
   }

@@ -75,10 +75,31 @@ async function runJob(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
       });
       scope.postMessage({ type: "result", id: job.id, index, outcome });
     } catch (e) {
-      scope.postMessage({ type: "failed", id: job.id, index, message: String((e as Error)?.stack ?? e) });
+      scope.postMessage({
+        type: "failed",
+        id: job.id,
+        index,
+        message: String((e as Error)?.stack ?? e),
+      });
     }
   }
   scope.postMessage({ type: "done", id: job.id });
+  collectIfLarge();
+}
+
+/** Heap size past which a worker asks for a full collection between jobs (when it can). */
+export const WORKER_GC_THRESHOLD_BYTES = 128 * 1024 * 1024;
+
+/**
+ * Between jobs, collect garbage when the heap has grown large and the process exposes `gc`
+ * (`--v8-flags=--expose-gc`): compiled modules and instances of finished checks hold native
+ * memory that a lazily collected worker heap would keep for a long time.
+ */
+function collectIfLarge(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  const m = (Deno as unknown as { memoryUsage(): { heapTotal: number } }).memoryUsage();
+  if (m.heapTotal > WORKER_GC_THRESHOLD_BYTES) gc();
 }
 
 scope.onmessage = (e: MessageEvent<ToWorker>) => {

@@ -48,7 +48,13 @@ export class AllowListFormatError extends SyntaxError {
   }
 }
 
-/** PEP 503 normalisation of a project name. */
+/** PEP 503 normalisation of a project name.  *
+ * @example
+ * ```ts
+ * import { normalizeProjectName } from "./allow_list.ts";
+ * console.assert(normalizeProjectName("Zope.Interface_x") === "zope-interface-x");
+ * ```
+ */
 export function normalizeProjectName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
@@ -89,11 +95,15 @@ export function parseAllowList(json: unknown): AllowList {
   }
   const entries = o.entries.map((e: Record<string, unknown>, i: number): AllowEntry => {
     const at = `$.entries[${i}]`;
-    if (!Array.isArray(e.symbols) || e.symbols.length === 0 || e.symbols.length > MAX_ALLOW_SYMBOLS) {
+    if (
+      !Array.isArray(e.symbols) || e.symbols.length === 0 || e.symbols.length > MAX_ALLOW_SYMBOLS
+    ) {
       throw new AllowListFormatError("Must be a non-empty array of symbols", `${at}.symbols`);
     }
     for (const s of e.symbols) {
-      if (typeof s !== "string" || !s) throw new AllowListFormatError("Must be a string", `${at}.symbols`);
+      if (typeof s !== "string" || !s) {
+        throw new AllowListFormatError("Must be a string", `${at}.symbols`);
+      }
     }
     const scope = e.scope as Record<string, unknown>;
     if (typeof scope !== "object" || scope === null || (!scope.package && !scope.member)) {

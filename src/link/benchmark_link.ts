@@ -8,7 +8,7 @@
 import process from "node:process";
 import type { RuntimeFacts } from "../runtime/types.ts";
 import type { CheckLinkInput } from "./check_link.ts";
-import { executeOnPool, LinkPool, type LinkPoolOptions } from "./pool.ts";
+import { LinkPool, type LinkPoolOptions } from "./pool.ts";
 import type { OutcomeClass } from "./types.ts";
 
 export interface LinkBenchmark {
@@ -31,7 +31,10 @@ export interface LinkBenchmark {
 }
 
 /**
- * Run the matrix twice over a fresh pool and measure.
+ * Run the matrix twice over a fresh pool and measure. `inputs` is an array, or a factory of an
+ * async iterable that reads archives as it goes (memory stays bounded; each pass reads again).
+ * Warm means stubs, sessions and the workers exist; compiled modules are cached up to
+ * `MAX_COMPILED_BYTES`.
  *
  * @example
  * ```ts ignore
@@ -41,34 +44,53 @@ export interface LinkBenchmark {
  * ```
  */
 export async function benchmarkLink(
-  inputs: CheckLinkInput[],
+  inputs: CheckLinkInput[] | (() => AsyncIterable<CheckLinkInput>),
   runtimes: RuntimeFacts[],
-  options: LinkPoolOptions = {},
+  options: LinkPoolOptions & { inFlight?: number } = {},
 ): Promise<LinkBenchmark> {
-  const jobs = inputs.flatMap((input) => runtimes.map((runtime) => ({ input, runtime })));
-  const modulePairs = inputs.reduce((n, i) => n + i.modules.length, 0) * runtimes.length;
   let peak = Deno.memoryUsage().rss;
   const sampler = setInterval(() => {
     peak = Math.max(peak, Deno.memoryUsage().rss);
   }, 20);
   const pool = new LinkPool(options);
   const outcomes: Partial<Record<OutcomeClass, number>> = {};
+  // A factory streams the archives (bounded memory); an array is checked as it is.
+  const source = typeof inputs === "function" ? inputs : async function* () {
+    yield* inputs;
+  };
+  const inFlight = options.inFlight ?? pool.size * 2;
+  const pass = async (count: boolean) => {
+    let archives = 0;
+    let modules = 0;
+    const running = new Set<Promise<void>>();
+    for await (const input of source()) {
+      archives++;
+      modules += input.modules.length;
+      const p: Promise<void> = pool.checkAll(input, runtimes).then((os) => {
+        if (count) { for (const o of os) outcomes[o.outcome] = (outcomes[o.outcome] ?? 0) + 1; }
+        running.delete(p);
+      });
+      running.add(p);
+      while (running.size >= inFlight) await Promise.race(running);
+    }
+    await Promise.all(running);
+    return { archives, modules };
+  };
   try {
     let t = performance.now();
-    await executeOnPool(pool, jobs, (_i, o) => {
-      outcomes[o.outcome] = (outcomes[o.outcome] ?? 0) + 1;
-    });
+    const { archives, modules } = await pass(true);
     const coldMs = performance.now() - t;
     const cpu0 = cpuMicros();
     t = performance.now();
-    await executeOnPool(pool, jobs, () => {});
+    await pass(false);
     const warmMs = performance.now() - t;
     const cpu1 = cpuMicros();
     peak = Math.max(peak, Deno.memoryUsage().rss);
+    const modulePairs = modules * runtimes.length;
     return {
-      archives: inputs.length,
+      archives,
       runtimes: runtimes.length,
-      archivePairs: jobs.length,
+      archivePairs: archives * runtimes.length,
       modulePairs,
       coldMs,
       warmMs,

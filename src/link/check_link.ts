@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import type {
   AbiFeatures,
   FuncType,
@@ -60,7 +61,7 @@ export const MAX_MODULES_PER_CHECK = 10_000;
 /** Upper bound on compiled modules kept per process (by sha256). */
 export const MAX_COMPILED_MODULES = 4_096;
 /** Upper bound on the wire bytes of the compiled modules kept per process. */
-export const MAX_COMPILED_BYTES = 32 * 1024 * 1024;
+export const MAX_COMPILED_BYTES = 16 * 1024 * 1024;
 /** Evidence entries kept per module (the rest are counted in a summary entry). */
 export const MAX_EVIDENCE_PER_MODULE = 500;
 
@@ -83,6 +84,8 @@ export interface CheckLinkInput {
   wheel: WheelFacts;
   modules: LinkModuleInput[];
   libraries?: LinkLibraryInput[];
+  /** Modules already compiled for this check, by compile key ({@linkcode precompileLinkInput}). */
+  compiled?: Record<string, WebAssembly.Module>;
 }
 
 export interface CheckLinkOptions {
@@ -177,6 +180,17 @@ interface ModuleRun {
 }
 
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
+
+/** Facts read from bytes by the check itself (slim inputs), by module sha256. */
+const factsCache = new Map<string, { facts: WasmModuleFacts; abi: AbiFeatures }>();
+/** Upper bound on modules whose facts are kept per process. */
+export const MAX_CACHED_FACTS = 1_024;
+
+function rememberFacts(sha: string, facts: WasmModuleFacts, abi: AbiFeatures): void {
+  if (factsCache.size >= MAX_CACHED_FACTS) factsCache.delete(factsCache.keys().next().value!);
+  factsCache.set(sha, { facts, abi });
+}
+
 const sessions = new Map<string, Promise<LinkSession>>();
 const sessionLocks = new WeakMap<LinkSession, Promise<unknown>>();
 
@@ -255,7 +269,13 @@ export function obtainSession(
   return p;
 }
 
-/** Forget cached sessions and compiled modules (tests, memory pressure). */
+/** Forget cached sessions and compiled modules (tests, memory pressure).  *
+ * @example
+ * ```ts
+ * import { clearLinkCaches } from "./check_link.ts";
+ * clearLinkCaches();
+ * ```
+ */
 export function clearLinkCaches(): void {
   compiled.clear();
   compiledSizes.clear();
@@ -267,11 +287,9 @@ function sha256OfSync(facts: SideModuleFacts | undefined): string | undefined {
   return facts?.sha256;
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", asBufferSource(bytes)));
-  let s = "";
-  for (const b of d) s += b.toString(16).padStart(2, "0");
-  return s;
+function sha256Hex(bytes: Uint8Array): string {
+  // node:crypto accepts views on SharedArrayBuffers (pool inputs); SubtleCrypto does not.
+  return createHash("sha256").update(bytes).digest("hex");
 }
 
 function basename(member: string): string {
@@ -317,7 +335,25 @@ export async function checkLink(
   runtime: RuntimeFacts,
   options: CheckLinkOptions = {},
 ): Promise<LinkOutcome> {
-  const session = options.session ?? await obtainSession(runtime, options);
+  let session: LinkSession;
+  try {
+    session = options.session ?? await obtainSession(runtime, options);
+  } catch (e) {
+    // The runtime's stub could not be built or instantiated: no pair of it can be judged.
+    return {
+      wheel: input.wheel.file,
+      wheelSha256: input.wheel.sha256,
+      runtime: runtime.version,
+      outcome: "trap",
+      linkOutcome: "trap",
+      modules: [],
+      evidence: [{
+        kind: "trap",
+        message: `link engine failure: no stub session: ${(e as Error)?.stack ?? e}`,
+      }],
+      ms: 0,
+    };
+  }
   // One check at a time per session: the stub's memory, table and GOT are shared state.
   const previous = sessionLocks.get(session) ?? Promise.resolve();
   const run = previous.then(async () => {
@@ -370,11 +406,11 @@ async function checkLinkLocked(
   // by thousands of entries per check makes every garbage collection slower.
   const checkTypes = new Map<object, Provided>();
   // Facts per module: from the wheel reader, else read here (a malformed one becomes invalid).
-  const makeRun = async (
+  const makeRun = (
     m: LinkModuleInput,
     facts: WheelFacts,
     dependency: boolean,
-  ): Promise<ModuleRun> => {
+  ): ModuleRun => {
     const side = facts.sideModules.find((s) => s.member === m.member);
     const r: ModuleRun = {
       member: m.member,
@@ -401,10 +437,24 @@ async function checkLinkLocked(
       gotImports: [],
     };
     if (!r.facts) {
+      // Facts not handed over (a malformed module the wheel reader rejected, or a slim input
+      // sent to a worker): read them here, once per module content.
+      r.cpythonSuffix ??= readCpythonSuffix(m.member);
+      const cached = r.sha256 ? factsCache.get(r.sha256) : undefined;
       try {
-        r.facts = readWasmModule(m.bytes, { file: facts.file, member: m.member });
-        r.cpythonSuffix = readCpythonSuffix(m.member);
-        r.abi = deriveAbiFeatures(r.facts, r.cpythonSuffix ? { cpythonSuffix: r.cpythonSuffix } : {});
+        if (cached) {
+          r.facts = cached.facts;
+          r.abi = cached.abi;
+        } else {
+          // The reader decodes names with TextDecoder, which refuses shared buffers: copy those.
+          const plain = m.bytes.buffer instanceof SharedArrayBuffer ? m.bytes.slice() : m.bytes;
+          r.facts = readWasmModule(plain, { file: facts.file, member: m.member });
+          r.abi = deriveAbiFeatures(
+            r.facts,
+            r.cpythonSuffix ? { cpythonSuffix: r.cpythonSuffix } : {},
+          );
+          if (r.sha256) rememberFacts(r.sha256, r.facts, r.abi);
+        }
       } catch (e) {
         addEvidence(r, "invalid", {
           kind: "invalid",
@@ -413,7 +463,7 @@ async function checkLinkLocked(
         r.state = "failed";
       }
     }
-    r.sha256 ??= await sha256Hex(m.bytes);
+    r.sha256 ??= sha256Hex(m.bytes);
     if (r.facts && !r.facts.dylink) {
       addEvidence(r, "invalid", {
         kind: "invalid",
@@ -430,10 +480,10 @@ async function checkLinkLocked(
   };
 
   const own: ModuleRun[] = [];
-  for (const m of input.modules) own.push(await makeRun(m, wheel, false));
+  for (const m of input.modules) own.push(makeRun(m, wheel, false));
   const deps: ModuleRun[] = [];
   for (const lib of input.libraries ?? []) {
-    for (const m of lib.modules) deps.push(await makeRun(m, lib.facts, true));
+    for (const m of lib.modules) deps.push(makeRun(m, lib.facts, true));
   }
 
   // Python version: the wheel's tags and each module's cpython suffix against the runtime.
@@ -444,7 +494,8 @@ async function checkLinkLocked(
       addEvidence(r, "python-mismatch", {
         kind: "python-version",
         member: r.member,
-        message: `module suffix cpython-${r.cpythonSuffix} is not this runtime's Python ${runtime.python}`,
+        message:
+          `module suffix cpython-${r.cpythonSuffix} is not this runtime's Python ${runtime.python}`,
       });
     }
   }
@@ -473,6 +524,7 @@ async function checkLinkLocked(
     providers: new Map(),
     runConstructors: options.runConstructors ?? true,
     onModule: options.onModule,
+    precompiled: input.compiled,
     importCounts: prepared.importCounts,
     compileKeys: prepared.compileKeys,
   };
@@ -485,7 +537,9 @@ async function checkLinkLocked(
     // Pyodide: libraries NEEDED by a sibling are global and load first; a shared-library
     // package is global as a whole.
     const neededBySiblings = new Set<string>();
-    for (const r of own) for (const n of r.facts?.dylink?.needed ?? []) neededBySiblings.add(basename(n));
+    for (const r of own) {
+      for (const n of r.facts?.dylink?.needed ?? []) neededBySiblings.add(basename(n));
+    }
     const forceGlobal = wheel.kind === "shared-library";
     const order = own.map((r) => ({ r, global: forceGlobal || neededBySiblings.has(r.name) }));
     order.sort((a, b) => Number(b.global) - Number(a.global));
@@ -512,7 +566,10 @@ async function checkLinkLocked(
     };
   });
   const engineTrap = wheelEvidence.some((e) => e.kind === "trap");
-  const linkOutcome = worst([...modules.map((m) => m.linkOutcome), ...(engineTrap ? ["trap" as const] : [])]);
+  const linkOutcome = worst([
+    ...modules.map((m) => m.linkOutcome),
+    ...(engineTrap ? ["trap" as const] : []),
+  ]);
   const pyMismatch = py !== undefined || modules.some((m) => m.outcome === "python-mismatch");
   const retry = [...own, ...deps].filter((r) => r.placeholderHit && !fullExports.has(r.sha256!))
     .map((r) => r.sha256!);
@@ -535,7 +592,10 @@ function capEvidence(list: LinkEvidence[]): LinkEvidence[] {
   if (list.length <= MAX_EVIDENCE_PER_MODULE) return list;
   return [
     ...list.slice(0, MAX_EVIDENCE_PER_MODULE),
-    { kind: list[MAX_EVIDENCE_PER_MODULE].kind, message: `… ${list.length - MAX_EVIDENCE_PER_MODULE} more` },
+    {
+      kind: list[MAX_EVIDENCE_PER_MODULE].kind,
+      message: `… ${list.length - MAX_EVIDENCE_PER_MODULE} more`,
+    },
   ];
 }
 
@@ -568,7 +628,8 @@ function compareAbi(r: ModuleRun, runtime: RuntimeFacts): void {
   if (facts.dylink?.format === "dylink.0" && !loader.readsDylink0) {
     addEvidence(r, "loader-mismatch", {
       kind: "loader-capability",
-      message: "module carries dylink.0; this runtime's loader reads only the legacy dylink section",
+      message:
+        "module carries dylink.0; this runtime's loader reads only the legacy dylink section",
     });
   }
   if (!abi) return;
@@ -576,26 +637,42 @@ function compareAbi(r: ModuleRun, runtime: RuntimeFacts): void {
     addEvidence(r, undefined, { kind: "abi-feature", symbol, message });
   if (abi.exceptions !== "none" && abi.exceptions !== loader.exceptions) {
     feature(
-      `exceptions: module uses ${abi.exceptions === "js" ? "JS exceptions (invoke_*)" : "wasm exception tags"}` +
-        ` (${abi.evidence.exceptions ?? "derived"}); this runtime's loader uses ${loader.exceptions} exceptions` +
+      `exceptions: module uses ${
+        abi.exceptions === "js" ? "JS exceptions (invoke_*)" : "wasm exception tags"
+      }` +
+        ` (${
+          abi.evidence.exceptions ?? "derived"
+        }); this runtime's loader uses ${loader.exceptions} exceptions` +
         (loader.synthesizesInvokes ? "" : " and synthesises no invoke_*"),
     );
   }
   if (abi.setjmp === "emscripten-js" && !loader.synthesizesInvokes) {
     feature(
-      `setjmp: module uses JS setjmp/longjmp through invoke_* (${abi.evidence.setjmp ?? "derived"}); this runtime's loader synthesises no invoke_*`,
+      `setjmp: module uses JS setjmp/longjmp through invoke_* (${
+        abi.evidence.setjmp ?? "derived"
+      }); this runtime's loader synthesises no invoke_*`,
     );
   }
   if ((abi.setjmp === "wasm-tag" || abi.exceptions === "wasm") && loader.exceptions === "js") {
     if (abi.exceptions !== "wasm") {
-      feature(`setjmp: module uses the wasm __c_longjmp tag; this runtime's loader uses JS exceptions`);
+      feature(
+        `setjmp: module uses the wasm __c_longjmp tag; this runtime's loader uses JS exceptions`,
+      );
     }
   }
   if (abi.threads && !runtime.memory.shared) {
-    feature(`threads: module needs shared memory (${abi.evidence.threads ?? "derived"}); this runtime's memory is not shared`);
+    feature(
+      `threads: module needs shared memory (${
+        abi.evidence.threads ?? "derived"
+      }); this runtime's memory is not shared`,
+    );
   }
   if (abi.memory64 !== runtime.memory.is64) {
-    feature(`memory64: module ${abi.memory64 ? "uses" : "does not use"} 64-bit memory; this runtime's memory is ${runtime.memory.is64 ? "64" : "32"}-bit`);
+    feature(
+      `memory64: module ${
+        abi.memory64 ? "uses" : "does not use"
+      } 64-bit memory; this runtime's memory is ${runtime.memory.is64 ? "64" : "32"}-bit`,
+    );
   }
 }
 
@@ -606,6 +683,7 @@ interface LoadContext {
   providers: Map<string, ModuleRun>;
   runConstructors: boolean;
   onModule?: (member: string) => void;
+  precompiled?: Record<string, WebAssembly.Module>;
   /** How many modules of this check import each name (each module counted once). */
   importCounts: ReadonlyMap<string, number>;
   /** Compile cache key per module sha256 (sha plus a hash of the kept exports). */
@@ -619,7 +697,7 @@ const preparedInputs = new WeakMap<WheelFacts, {
   compileKeys: Map<string, { key: string; keep?: ReadonlySet<string>; full?: boolean }>;
 }>();
 
-function countImports(runs: ModuleRun[]): Map<string, number> {
+function countImports(runs: { facts?: WasmModuleFacts }[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const r of runs) {
     for (const name of new Set((r.facts?.imports ?? []).map((i) => i.name))) {
@@ -629,6 +707,60 @@ function countImports(runs: ModuleRun[]): Map<string, number> {
   return counts;
 }
 
+/** The compile cache key of a module in a check: its sha256, plus a hash of the kept exports. */
+function compileKeyOf(
+  facts: WasmModuleFacts,
+  sha256: string,
+  counts: ReadonlyMap<string, number>,
+): { key: string; keep?: ReadonlySet<string>; full?: boolean } {
+  const keep = exportsToKeep(facts, sha256, counts);
+  if (keep.size === facts.exports.length) return { key: sha256, full: true };
+  return { key: `${sha256}:${hashNames([...keep].sort())}`, keep, full: fullExports.has(sha256) };
+}
+
+/**
+ * Compile an input's side modules as its check will need them (exports trimmed to what the check
+ * can observe) and return them by compile key. The pool does this once in the main thread and
+ * posts the modules to every worker: V8 shares compiled code between workers, so each module is
+ * compiled once instead of once per worker. Modules that fail to compile are left out (the check
+ * then reports the compile error itself).
+ *
+ * @example
+ * ```ts ignore
+ * const compiled = await precompileLinkInput(input);
+ * const outcome = await checkLink({ ...input, compiled }, runtime);
+ * ```
+ */
+export async function precompileLinkInput(
+  input: CheckLinkInput,
+): Promise<Record<string, WebAssembly.Module>> {
+  const all: { bytes: Uint8Array; side?: SideModuleFacts }[] = [];
+  const add = (modules: LinkModuleInput[], facts: WheelFacts) => {
+    for (const m of modules) {
+      all.push({ bytes: m.bytes, side: facts.sideModules.find((s) => s.member === m.member) });
+    }
+  };
+  add(input.modules, input.wheel);
+  for (const lib of input.libraries ?? []) add(lib.modules, lib.facts);
+  const counts = countImports(all.map((a) => ({ facts: a.side?.wasm })));
+  const out: Record<string, WebAssembly.Module> = {};
+  for (const { bytes, side } of all) {
+    if (!side?.wasm?.dylink) continue;
+    const facts = side.wasm;
+    const ck = compileKeyOf(facts, side.sha256, counts);
+    const keep = ck.keep;
+    try {
+      out[ck.key] = await compileCached(
+        ck.key,
+        () => keep ? stripExports(bytes, facts, keep) : bytes,
+      );
+    } catch {
+      // reported by the check
+    }
+  }
+  return out;
+}
+
 /**
  * Exports a check can observe: the loader's init functions, names other modules import, and the
  * module's own imports that the facts cannot answer (functions it calls through env, globals
@@ -636,9 +768,12 @@ function countImports(runs: ModuleRun[]): Map<string, number> {
  * entries a typed placeholder, so those exports are dropped (V8 builds every exported function's
  * wrapper at instantiation, ~2.5 µs each).
  */
-function exportsToKeep(r: ModuleRun, counts: ReadonlyMap<string, number>): Set<string> {
-  const facts = r.facts!;
-  const functionsToo = fullExports.has(r.sha256!);
+function exportsToKeep(
+  facts: WasmModuleFacts,
+  sha256: string,
+  counts: ReadonlyMap<string, number>,
+): Set<string> {
+  const functionsToo = fullExports.has(sha256);
   const ownImports = new Map<string, Set<string>>();
   for (const i of facts.imports) {
     const set = ownImports.get(i.name) ?? new Set();
@@ -653,7 +788,9 @@ function exportsToKeep(r: ModuleRun, counts: ReadonlyMap<string, number>): Set<s
     else if (own) {
       const viaEnv = own.has("env") || own.has("wasi_snapshot_preview1");
       if (
-        e.kind === "func" ? viaEnv || functionsToo : e.kind !== "global" || e.value === undefined || viaEnv
+        e.kind === "func"
+          ? viaEnv || functionsToo
+          : e.kind !== "global" || e.value === undefined || viaEnv
       ) {
         keep.add(e.name);
       }
@@ -717,17 +854,25 @@ async function loadModule(
     r.state = "failed";
   };
   if (dylink.memorySize + memAlign > caps.maxMemoryBytes) {
-    return trapCap(`dylink memory size ${dylink.memorySize} exceeds the cap of ${caps.maxMemoryBytes} bytes`);
+    return trapCap(
+      `dylink memory size ${dylink.memorySize} exceeds the cap of ${caps.maxMemoryBytes} bytes`,
+    );
   }
   if (dylink.tableSize > caps.maxTableEntries) {
-    return trapCap(`dylink table size ${dylink.tableSize} exceeds the cap of ${caps.maxTableEntries} entries`);
+    return trapCap(
+      `dylink table size ${dylink.tableSize} exceeds the cap of ${caps.maxTableEntries} entries`,
+    );
   }
   if (ownMemory && ownMemory.min * 65536 > caps.maxMemoryBytes) {
-    return trapCap(`own memory of ${ownMemory.min} pages exceeds the cap of ${caps.maxMemoryBytes} bytes`);
+    return trapCap(
+      `own memory of ${ownMemory.min} pages exceeds the cap of ${caps.maxMemoryBytes} bytes`,
+    );
   }
   for (const t of facts.tables) {
     if (t.limits.min > caps.maxTableEntries) {
-      return trapCap(`own table of ${t.limits.min} entries exceeds the cap of ${caps.maxTableEntries} entries`);
+      return trapCap(
+        `own table of ${t.limits.min} entries exceeds the cap of ${caps.maxTableEntries} entries`,
+      );
     }
   }
 
@@ -737,18 +882,13 @@ async function loadModule(
     let ck = ctx.compileKeys.get(r.sha256!);
     if (ck && fullExports.has(r.sha256!) && !ck.full) ck = undefined;
     if (!ck) {
-      const keep = exportsToKeep(r, ctx.importCounts);
-      const strip = keep.size !== facts.exports.length;
-      ck = strip
-        ? { key: `${r.sha256}:${hashNames([...keep].sort())}`, keep, full: fullExports.has(r.sha256!) }
-        : { key: r.sha256!, full: true };
+      ck = compileKeyOf(facts, r.sha256!, ctx.importCounts);
       ctx.compileKeys.set(r.sha256!, ck);
     }
     const keep = ck.keep;
-    module = await compileCached(
-      ck.key,
-      () => keep ? stripExports(r.bytes, facts, keep) : r.bytes,
-    );
+    // A module compiled by the pool's main thread and posted along (shared compiled code).
+    module = ctx.precompiled?.[ck.key] ??
+      await compileCached(ck.key, () => keep ? stripExports(r.bytes, facts, keep) : r.bytes);
   } catch (e) {
     addEvidence(r, "invalid", { kind: "invalid", message: String((e as Error).message ?? e) });
     r.state = "failed";
@@ -759,7 +899,8 @@ async function loadModule(
   let tableBase = 0;
   try {
     if (dylink.memorySize) {
-      memoryBase = Math.ceil(session.allocMemory(dylink.memorySize + memAlign, 1) / memAlign) * memAlign;
+      memoryBase = Math.ceil(session.allocMemory(dylink.memorySize + memAlign, 1) / memAlign) *
+        memAlign;
     }
     if (dylink.tableSize) tableBase = session.allocTable(dylink.tableSize);
   } catch (e) {
@@ -811,7 +952,7 @@ async function loadModule(
 
   let instance: WebAssembly.Instance;
   try {
-    instance = (await WebAssembly.instantiate(module, imports as WebAssembly.Imports));
+    instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
   } catch (e) {
     r.state = "failed";
     r.v8Failed = true;
@@ -833,14 +974,20 @@ async function loadModule(
       });
       for (const ev of mismatches.values()) r.evidence.push(ev);
     } else {
-      addEvidence(r, "trap", { kind: "trap", message: `instantiation failed: ${err.name}: ${err.message}` });
+      addEvidence(r, "trap", {
+        kind: "trap",
+        message: `instantiation failed: ${err.name}: ${err.message}`,
+      });
     }
     return;
   }
   if (mismatches.size > 0) {
     // V8 accepted what the pre-check flagged: keep it as a note, the class follows V8.
     for (const ev of mismatches.values()) {
-      r.evidence.push({ ...ev, message: `${ev.message} (pre-check only: V8 accepted this import)` });
+      r.evidence.push({
+        ...ev,
+        message: `${ev.message} (pre-check only: V8 accepted this import)`,
+      });
     }
   }
 
@@ -928,7 +1075,10 @@ function relocatedExport(r: ModuleRun, asGlobals: boolean, name: string): unknow
     const e = fact;
     if (asGlobals) {
       if (!e?.global?.mutable && e?.global?.type === "i32") {
-        const g = new WebAssembly.Global({ value: "i32", mutable: false }, ((v as WebAssembly.Global).value as number) + r.memoryBase);
+        const g = new WebAssembly.Global(
+          { value: "i32", mutable: false },
+          ((v as WebAssembly.Global).value as number) + r.memoryBase,
+        );
         r.types.set(g, { kind: "global", global: { type: "i32", mutable: false } });
         out = g;
       }
@@ -1057,7 +1207,12 @@ function ownExportKind(r: ModuleRun, name: string): string | undefined {
 }
 
 /** Strict end-of-package resolution of every function import and required GOT entry. */
-function finalResolution(ctx: LoadContext, own: ModuleRun[], allow: AllowMatcher, wheel: WheelFacts): void {
+function finalResolution(
+  ctx: LoadContext,
+  own: ModuleRun[],
+  allow: AllowMatcher,
+  wheel: WheelFacts,
+): void {
   const packageName = wheel.metadata?.name ?? wheel.filename?.name;
   // reportUndefinedSymbols: GOT entries still empty resolve through the global table only.
   for (const [name, entry] of ctx.state.got) {
@@ -1109,7 +1264,8 @@ function unresolved(
       module: imp.module,
       importIndex: imp.index,
       sideType: imp.func,
-      message: `weak import ${imp.module}.${symbol} is undefined (allowed: the loader leaves it null)`,
+      message:
+        `weak import ${imp.module}.${symbol} is undefined (allowed: the loader leaves it null)`,
     });
     return;
   }
@@ -1133,8 +1289,9 @@ function unresolved(
       module: imp.module,
       importIndex: imp.index,
       sideType: imp.func,
+      // Short on purpose: a module can have hundreds of these; the type is in sideType.
       message: value === undefined
-        ? `${imp.module}.${symbol} ${describeType(imp.func)} resolves nowhere (no glue, main, library or own export)`
+        ? `${imp.module}.${symbol} resolves nowhere`
         : `${imp.module}.${symbol} resolves to a ${typeof value}, not a function`,
     });
   } else {
@@ -1143,7 +1300,7 @@ function unresolved(
       symbol,
       module: imp.module,
       importIndex: imp.index,
-      message: `required GOT entry ${imp.module}.${symbol} is defined nowhere (the loader reports "bad export type for '${symbol}': undefined" or "undefined symbol")`,
+      message: `required GOT entry ${imp.module}.${symbol} is defined nowhere`,
     });
   }
 }
@@ -1164,13 +1321,17 @@ function describe(session: LinkSession, v: unknown, types: Map<object, Provided>
   if (v instanceof WebAssembly.Memory) {
     return {
       kind: "memory",
-      limits: v === session.memory ? session.runtime.memory : { min: 0, shared: false, is64: false },
+      limits: v === session.memory
+        ? session.runtime.memory
+        : { min: 0, shared: false, is64: false },
       pages: v.buffer.byteLength / 65536,
     };
   }
   if (v instanceof WebAssembly.Table) return { kind: "table", length: v.length };
   if (v instanceof WebAssembly.Global) {
-    if (v === session.stackPointer) return { kind: "global", global: { type: "i32", mutable: true } };
+    if (v === session.stackPointer) {
+      return { kind: "global", global: { type: "i32", mutable: true } };
+    }
     return { kind: "global", global: globalType(session, v) };
   }
   if (isTag(v)) return { kind: "tag", tag: tagType(session, v) };
@@ -1184,7 +1345,9 @@ function indexSession(session: LinkSession): void {
   sessionIndexed.add(session);
   for (const [name, info] of session.info) {
     const v = session.symbols.get(name);
-    if (v === undefined || v === null || (typeof v !== "object" && typeof v !== "function")) continue;
+    if (v === undefined || v === null || (typeof v !== "object" && typeof v !== "function")) {
+      continue;
+    }
     const p = providedFromInfo(info);
     if (p) objectTypes.set(v as object, p);
   }
@@ -1251,7 +1414,11 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
   const where = `import #${imp.index} ${imp.module}.${imp.name}`;
   const base = { symbol: imp.name, module: imp.module, importIndex: imp.index };
   if (p.kind === "missing" && !PROXIED_MODULES.has(imp.module) && !GOT_MODULES.has(imp.module)) {
-    return { ...base, kind: "unknown-module", message: `${where}: the loader provides no import module "${imp.module}"` };
+    return {
+      ...base,
+      kind: "unknown-module",
+      message: `${where}: the loader provides no import module "${imp.module}"`,
+    };
   }
   switch (imp.kind) {
     case "func": {
@@ -1263,7 +1430,9 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
             kind: "type-mismatch",
             sideType: imp.func,
             mainType: p.type,
-            message: `${where}: side module expects ${describeType(imp.func)}, the runtime provides ${describeType(p.type)}`,
+            message: `${where}: side module expects ${
+              describeType(imp.func)
+            }, the runtime provides ${describeType(p.type)}`,
           };
         }
         return undefined;
@@ -1287,11 +1456,18 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
             kind: "global-mismatch",
             sideType: `${want.mutable ? "mut " : ""}${want.type}`,
             mainType: "number (immutable data symbol)",
-            message: `${where}: mutable global import, but the runtime provides a plain number (imported mutable global must be a WebAssembly.Global object)`,
+            message:
+              `${where}: mutable global import, but the runtime provides a plain number (imported mutable global must be a WebAssembly.Global object)`,
           };
         }
         if (want.type === "i64") {
-          return { ...base, kind: "global-mismatch", sideType: want.type, mainType: "number", message: `${where}: i64 global import needs a BigInt` };
+          return {
+            ...base,
+            kind: "global-mismatch",
+            sideType: want.type,
+            mainType: "number",
+            message: `${where}: i64 global import needs a BigInt`,
+          };
         }
         return undefined;
       }
@@ -1303,7 +1479,9 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
             kind: "global-mismatch",
             sideType: `${want.mutable ? "mut " : ""}${want.type}`,
             mainType: `${p.global.mutable ? "mut " : ""}${p.global.type}`,
-            message: `${where}: side module expects ${want.mutable ? "mutable" : "immutable"} ${want.type}, the runtime provides ${
+            message: `${where}: side module expects ${
+              want.mutable ? "mutable" : "immutable"
+            } ${want.type}, the runtime provides ${
               p.global.mutable ? "mutable" : "immutable"
             } ${p.global.type}`,
           };
@@ -1315,24 +1493,43 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
         kind: "global-mismatch",
         sideType: `${want.mutable ? "mut " : ""}${want.type}`,
         mainType: p.kind,
-        message: `${where}: global import, but the runtime provides a ${p.kind === "jsfunc" ? "function (lazy stub or JS)" : p.kind}`,
+        message: `${where}: global import, but the runtime provides a ${
+          p.kind === "jsfunc" ? "function (lazy stub or JS)" : p.kind
+        }`,
       };
     }
     case "memory": {
       const want = imp.memory!;
       if (p.kind !== "memory") {
-        return { ...base, kind: "memory-mismatch", sideType: limitsText(want), mainType: p.kind, message: `${where}: memory import, but the runtime provides a ${p.kind}` };
+        return {
+          ...base,
+          kind: "memory-mismatch",
+          sideType: limitsText(want),
+          mainType: p.kind,
+          message: `${where}: memory import, but the runtime provides a ${p.kind}`,
+        };
       }
       const have = p.limits;
       const problems: string[] = [];
       if (want.shared !== have.shared) {
-        problems.push(`shared state differs (module ${want.shared ? "shared" : "not shared"}, runtime ${have.shared ? "shared" : "not shared"})`);
+        problems.push(
+          `shared state differs (module ${want.shared ? "shared" : "not shared"}, runtime ${
+            have.shared ? "shared" : "not shared"
+          })`,
+        );
       }
       if (want.is64 !== have.is64) problems.push("memory64 differs");
-      if (want.min > p.pages) problems.push(`module needs at least ${want.min} pages, runtime has ${p.pages}`);
+      if (want.min > p.pages) {
+        problems.push(`module needs at least ${want.min} pages, runtime has ${p.pages}`);
+      }
       if (want.max !== undefined) {
-        if (have.max === undefined) problems.push(`module declares maximum ${want.max}, runtime memory has no maximum`);
-        else if (have.max > want.max) problems.push(`runtime maximum ${have.max} is larger than the module's declared maximum ${want.max}`);
+        if (have.max === undefined) {
+          problems.push(`module declares maximum ${want.max}, runtime memory has no maximum`);
+        } else if (have.max > want.max) {
+          problems.push(
+            `runtime maximum ${have.max} is larger than the module's declared maximum ${want.max}`,
+          );
+        }
       }
       if (problems.length === 0) return undefined;
       return {
@@ -1346,16 +1543,37 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
     case "table": {
       const want = imp.table!;
       if (p.kind !== "table") {
-        return { ...base, kind: "table-mismatch", mainType: p.kind, message: `${where}: table import, but the runtime provides a ${p.kind}` };
+        return {
+          ...base,
+          kind: "table-mismatch",
+          mainType: p.kind,
+          message: `${where}: table import, but the runtime provides a ${p.kind}`,
+        };
       }
       if (want.element !== "funcref") {
-        return { ...base, kind: "table-mismatch", sideType: want.element, mainType: "funcref", message: `${where}: element type ${want.element}, runtime table holds funcref` };
+        return {
+          ...base,
+          kind: "table-mismatch",
+          sideType: want.element,
+          mainType: "funcref",
+          message: `${where}: element type ${want.element}, runtime table holds funcref`,
+        };
       }
       if (want.limits.min > p.length) {
-        return { ...base, kind: "table-mismatch", message: `${where}: module needs ${want.limits.min} entries, runtime table has ${p.length}` };
+        return {
+          ...base,
+          kind: "table-mismatch",
+          message:
+            `${where}: module needs ${want.limits.min} entries, runtime table has ${p.length}`,
+        };
       }
       if (want.limits.max !== undefined) {
-        return { ...base, kind: "table-mismatch", message: `${where}: module declares a table maximum ${want.limits.max}; the runtime table has none` };
+        return {
+          ...base,
+          kind: "table-mismatch",
+          message:
+            `${where}: module declares a table maximum ${want.limits.max}; the runtime table has none`,
+        };
       }
       return undefined;
     }
@@ -1366,8 +1584,11 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
           ...base,
           kind: "tag-mismatch",
           sideType: want.type,
-          mainType: p.kind === "jsfunc" ? "none (lazy stub: this runtime defines no such tag)" : p.kind,
-          message: `${where}: tag import, but the runtime provides no WebAssembly.Tag (tag import requires a WebAssembly.Tag)`,
+          mainType: p.kind === "jsfunc"
+            ? "none (lazy stub: this runtime defines no such tag)"
+            : p.kind,
+          message:
+            `${where}: tag import, but the runtime provides no WebAssembly.Tag (tag import requires a WebAssembly.Tag)`,
         };
       }
       if (p.tag && !sameTypes(p.tag.type, want.type)) {
@@ -1376,7 +1597,9 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
           kind: "tag-mismatch",
           sideType: want.type,
           mainType: p.tag.type,
-          message: `${where}: tag type ${describeType(want.type)} differs from the runtime's ${describeType(p.tag.type)}`,
+          message: `${where}: tag type ${describeType(want.type)} differs from the runtime's ${
+            describeType(p.tag.type)
+          }`,
         };
       }
       return undefined;

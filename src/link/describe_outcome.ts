@@ -83,7 +83,9 @@ export function describeOutcome(
   // For a V8 refusal, the typed pre-check line says more than V8's own message.
   const shown = ordered.map((e) =>
     e.kind === "v8-link-error" && e.sideType
-      ? `${e.module ?? "env"}.${e.symbol}: ${typeText(e.sideType)} vs runtime ${typeText(e.mainType)}`
+      ? `${e.module ?? "env"}.${e.symbol}: ${typeText(e.sideType)} vs runtime ${
+        typeText(e.mainType)
+      }`
       : describeEvidence(e)
   );
   const head = shown.slice(0, maxItems).join("; ");

@@ -2,12 +2,21 @@
  * The link engine: a generated stub of each runtime's main module, Emscripten's dynamic loader
  * emulated from that runtime's own glue, and an outcome class with evidence per wheel × runtime.
  *
+ * - {@linkcode checkLink}: one archive against one runtime, in this process;
+ * - {@linkcode LinkPool} / {@linkcode executeOnPool}: many pairs in permission-less workers with a
+ *   per-pair time limit (a hung constructor becomes a `trap`, the run goes on);
+ * - {@linkcode buildStubModule} / {@linkcode obtainStub}: the stub main module, cached by content;
+ * - {@linkcode readLinkInput}, {@linkcode selectLibraries}: archives (and the shared-library
+ *   packages they need) as link inputs;
+ * - the allow-list (`allow_list.json`) and {@linkcode describeOutcome} for terminals;
+ * - {@linkcode benchmarkLink}: pairs per second and peak memory over the pool.
+ *
  * @example
  * ```ts ignore
  * import { checkLink, readLinkInput } from "./mod.ts";
- * const input = await readLinkInput(bytes, { file: "orjson.whl" });
+ * const input = await readLinkInput(bytes, { file: "orjson-3.10.1-cp312-cp312-pyodide_2024_0_wasm32.whl" });
  * const outcome = await checkLink(input, runtimeFacts);
- * console.log(outcome.outcome);
+ * console.log(outcome.outcome, outcome.modules.map((m) => m.evidence));
  * ```
  *
  * @module

@@ -13,7 +13,7 @@
  */
 import type { RuntimeFacts } from "../runtime/types.ts";
 import type { AllowList } from "./allow_list.ts";
-import type { CheckLinkInput } from "./check_link.ts";
+import { type CheckLinkInput, precompileLinkInput } from "./check_link.ts";
 import type { SessionCaps } from "./_session.ts";
 import type { LinkOutcome } from "./types.ts";
 import { type ByteStore, obtainStub } from "./stub.ts";
@@ -49,6 +49,8 @@ interface Job {
   /** Index of the first pair not yet done (a replacement worker resumes here). */
   offset: number;
   results: LinkOutcome[];
+  /** Compile the archive's modules (once for all lanes) before the job is posted. */
+  prepare?: () => Promise<void>;
   done: () => void;
 }
 
@@ -66,6 +68,41 @@ interface Lane {
   pairStart: number;
   member?: string;
   statsWaiter?: (s: WorkerStats) => void;
+}
+
+const sharedCopies = new WeakMap<Uint8Array, Uint8Array>();
+
+/**
+ * The bytes in a SharedArrayBuffer, so that posting them to every worker shares instead of
+ * copying them (a corpus holds hundreds of MB of side modules). Copied once per array.
+ *
+ * @example
+ * ```ts
+ * import { shareBytes } from "./pool.ts";
+ * const shared = shareBytes(new Uint8Array([1, 2, 3]));
+ * console.assert(shared.buffer instanceof SharedArrayBuffer && shared[2] === 3);
+ * ```
+ */
+export function shareBytes(bytes: Uint8Array): Uint8Array {
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
+  let shared = sharedCopies.get(bytes);
+  if (!shared) {
+    shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    shared.set(bytes);
+    sharedCopies.set(bytes, shared);
+  }
+  return shared;
+}
+
+function sharedInput(input: CheckLinkInput): CheckLinkInput {
+  const share = (modules: { member: string; bytes: Uint8Array }[]) =>
+    modules.map((m) => ({ member: m.member, bytes: shareBytes(m.bytes) }));
+  return {
+    wheel: input.wheel,
+    modules: share(input.modules),
+    libraries: input.libraries?.map((l) => ({ ...l, modules: share(l.modules) })),
+    compiled: input.compiled,
+  };
 }
 
 function runtimeKey(r: RuntimeFacts): string {
@@ -160,15 +197,25 @@ export class LinkPool {
       byLane.set(lane, part);
     });
     let pending = byLane.size;
+    const shared = sharedInput(input);
+    // Compiled once here and posted to every lane: workers share V8's compiled code.
+    // Compiled once in this thread when the first lane starts the archive, and posted to every
+    // lane: workers share V8's compiled code. Lazy, so queued archives hold no compiled code.
+    let compiling: Promise<void> | undefined;
+    const prepare = () =>
+      compiling ??= precompileLinkInput(shared).then((compiled) => {
+        shared.compiled = compiled;
+      }, () => undefined);
     return new Promise((resolve) => {
       for (const [lane, part] of byLane) {
         this.#lanes[lane].queue.push({
           id: this.#nextId++,
-          input,
+          input: shared,
           runtimes: part.runtimes,
           targets: part.targets,
           offset: 0,
           results,
+          prepare,
           done: () => {
             if (--pending === 0) resolve(results);
           },
@@ -264,7 +311,12 @@ export class LinkPool {
     lane.job = undefined;
     if (job) {
       const index = lane.base + (lane.pairIndex ?? 0);
-      job.results[job.targets[index]] = timeoutOutcome(job.input, job.runtimes[index], reason, lane.member);
+      job.results[job.targets[index]] = timeoutOutcome(
+        job.input,
+        job.runtimes[index],
+        reason,
+        lane.member,
+      );
       this.timeouts++;
       job.offset = index + 1;
       if (job.offset >= job.runtimes.length) job.done();
@@ -298,7 +350,11 @@ export class LinkPool {
         lane.pairIndex = undefined;
         break;
       case "failed":
-        job.results[job.targets[index]] = engineFailure(job.input, job.runtimes[index], msg.message);
+        job.results[job.targets[index]] = engineFailure(
+          job.input,
+          job.runtimes[index],
+          msg.message,
+        );
         lane.pairIndex = undefined;
         break;
       case "done":
@@ -327,12 +383,18 @@ export class LinkPool {
     this.#ensureTimer();
     const job = lane.queue.shift()!;
     lane.job = job;
+    // Compile the next archive while this one runs (V8 compiles on background threads).
+    void lane.queue[0]?.prepare?.();
     lane.base = job.offset;
     lane.pairIndex = undefined;
     this.#dispatch(lane, job).catch((e) => {
       // The runtimes could not even be prepared: every remaining pair fails with the reason.
       for (let i = job.offset; i < job.runtimes.length; i++) {
-        job.results[job.targets[i]] ??= engineFailure(job.input, job.runtimes[i], String(e?.stack ?? e));
+        job.results[job.targets[i]] ??= engineFailure(
+          job.input,
+          job.runtimes[i],
+          String(e?.stack ?? e),
+        );
       }
       if (lane.job === job) lane.job = undefined;
       job.done();
@@ -346,6 +408,7 @@ export class LinkPool {
     for (const r of runtimes) {
       if (!(await this.#sendRuntime(lane, r))) return;
     }
+    await job.prepare?.();
     await lane.ready;
     if (lane.job !== job || lane.worker !== worker) return;
     const msg: ToWorker = {
@@ -393,7 +456,9 @@ function timeoutOutcome(
     evidence: [{
       kind: "timeout",
       member,
-      message: `check ${reason}${member ? ` while loading ${member}` : ""}; worker terminated, the run goes on`,
+      message: `check ${reason}${
+        member ? ` while loading ${member}` : ""
+      }; worker terminated, the run goes on`,
     }],
   };
 }
@@ -424,7 +489,10 @@ export async function executeOnPool(
   jobs: { input: CheckLinkInput; runtime: RuntimeFacts }[],
   onDone: (index: number, outcome: LinkOutcome) => void,
 ): Promise<void> {
-  const groups = new Map<unknown, { input: CheckLinkInput; runtimes: RuntimeFacts[]; indices: number[] }>();
+  const groups = new Map<
+    unknown,
+    { input: CheckLinkInput; runtimes: RuntimeFacts[]; indices: number[] }
+  >();
   const keys = new Map<object, Map<string, object>>();
   jobs.forEach((job, index) => {
     // One group per wheel facts object and library set (inputs are often copied per runtime).

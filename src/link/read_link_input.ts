@@ -45,7 +45,11 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
  */
 export async function readLinkInput(
   bytes: Uint8Array,
-  options: { file: string },
+  options: {
+    file: string;
+    /** Put each module's bytes in a SharedArrayBuffer (free to post to pool workers). */
+    shared?: boolean;
+  },
 ): Promise<CheckLinkInput> {
   const file = options.file;
   let wheel: WheelFacts;
@@ -86,7 +90,12 @@ export async function readLinkInput(
     } else if (!SO_NAME.test(entry.name)) continue;
     const data = inflateMember(bytes, entry, { file, budget });
     if (!wanted && !hasMagic(data)) continue;
-    modules.push({ member: entry.name, bytes: data });
+    let moduleBytes = data;
+    if (options.shared) {
+      moduleBytes = new Uint8Array(new SharedArrayBuffer(data.length));
+      moduleBytes.set(data);
+    }
+    modules.push({ member: entry.name, bytes: moduleBytes });
   }
   if (!wanted) wheel.memberCount = directory.entries.length;
   return { wheel, modules };

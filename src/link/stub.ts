@@ -92,7 +92,15 @@ function globalInit(type: string, value: number | string | undefined) {
   }
 }
 
-/** The key under which a runtime's stub is cached. */
+/** The key under which a runtime's stub is cached.  *
+ * @example
+ * ```ts ignore
+ * import { stubCacheKey } from "./stub.ts";
+ * import type { RuntimeFacts } from "../runtime/types.ts";
+ * declare const runtime: RuntimeFacts;
+ * console.log(stubCacheKey(runtime)); // "stub-v2-<main sha256>-<glue sha256>"
+ * ```
+ */
 export function stubCacheKey(runtime: RuntimeFacts): string {
   return `stub-v${STUB_FORMAT_VERSION}-${runtime.mainSha256}-${runtime.glueSha256 ?? "noglue"}`;
 }
@@ -100,6 +108,14 @@ export function stubCacheKey(runtime: RuntimeFacts): string {
 /**
  * The layout of a runtime's stub, computed without emitting bytes (the emitter and the loader
  * share this, so a stub read back from a cache needs no re-emission).
+ *
+ * @example
+ * ```ts ignore
+ * import { stubLayout } from "./stub.ts";
+ * import type { RuntimeFacts } from "../runtime/types.ts";
+ * declare const runtime: RuntimeFacts;
+ * console.log(stubLayout(runtime).emulated); // e.g. ["malloc", "strlen", …]
+ * ```
  */
 export function stubLayout(runtime: RuntimeFacts): StubLayout {
   return {
@@ -124,7 +140,7 @@ export function stubLayout(runtime: RuntimeFacts): StubLayout {
  * imports them, defined and exported when it exports them).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { buildStubModule } from "./stub.ts";
  * import type { RuntimeFacts } from "../runtime/types.ts";
  * declare const runtime: RuntimeFacts;
@@ -220,7 +236,7 @@ const memoryStubs = new Map<string, StubModule>();
  * as bytes in that store (a cache directory, say).
  *
  * @example
- * ```ts
+ * ```ts ignore
  * import { obtainStub } from "./stub.ts";
  * import type { RuntimeFacts } from "../runtime/types.ts";
  * declare const runtime: RuntimeFacts;

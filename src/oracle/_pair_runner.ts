@@ -264,6 +264,34 @@ def _o_import(mods):
             out.append(r)
     return json.dumps(out)
 
+def _o_shadow_check(mods, members, rename):
+    import importlib.util
+    out = {'shadowed': [], 'loaded': []}
+    homes = (_SITE, os.getcwd(), '/home/pyodide', '/tmp')
+    for name in mods:
+        m = sys.modules.get(name)
+        f = getattr(m, '__file__', None) if m is not None else None
+        if not f or f.startswith(homes):
+            continue
+        out['shadowed'].append(name + ' -> ' + f)
+        for n in members:
+            t = _o_rename(n) if rename else n
+            if not _SO.search(t) or t.split('/')[0].split('.')[0] != name:
+                continue
+            for base in (_SITE, os.getcwd()):
+                full = os.path.join(base, t)
+                if not os.path.exists(full):
+                    continue
+                try:
+                    spec = importlib.util.spec_from_file_location(t.split('.')[0].replace('/', '.'), full)
+                    mod = importlib.util.module_from_spec(spec)
+                    spec.loader.exec_module(mod)
+                    out['loaded'].append(full)
+                except BaseException:
+                    pass  # recorded by the ExtensionFileLoader hooks
+                break
+    return json.dumps(out)
+
 def _o_extensions():
     out = []
     for k, m in list(sys.modules.items()):
@@ -590,6 +618,8 @@ function importAndSmoke(
   state: PathState,
   modules: string[],
   smoke: SmokeCheck | undefined,
+  members: string[],
+  renamed: boolean,
 ): void {
   const r = state.result;
   const t0 = performance.now();
@@ -616,6 +646,17 @@ function importAndSmoke(
   }
   r.imports = imports;
   const bad = imports.find((i) => !i.ok);
+  if (!state.dead) {
+    // A module of the runtime's own (314's built-in `_ssl` stub) can shadow the wheel's: then the
+    // wheel's extension files are loaded from their path, so that they are linked after all.
+    const shadow = pyJson<{ shadowed: string[]; loaded: string[] }>(
+      state,
+      `_o_shadow_check(json.loads(${pyStr(JSON.stringify(modules))}), json.loads(${
+        pyStr(JSON.stringify(members))
+      }), ${renamed ? "True" : "False"})`,
+    );
+    if (!isError(shadow) && shadow.shadowed.length > 0) r.shadowed = shadow.shadowed;
+  }
   const extErrors = pyJson<ImportAttempt[]>(state, "_o_ext_errors()");
   r.extensionErrors = isError(extErrors) ? [] : extErrors;
   const extBad = r.extensionErrors[0];
@@ -669,7 +710,7 @@ function importAndSmoke(
     };
     // The runtime died in the call (unresolved symbol, LinkError of a lazily loaded module, memory
     // fault): that is the path's outcome, found one stage later than the import.
-    fail(state, "smoke", s.error, "fatal");
+    fail(state, "smoke", s.error, state.dead ? "fatal" : "other");
     return;
   }
   r.smoke = s;
@@ -728,7 +769,7 @@ async function runLoadPackagePath(
   }
   if (state.dead) return;
   // Imports still run after a load error: they show what a user would see next.
-  importAndSmoke(state, modules, input.smoke);
+  importAndSmoke(state, modules, input.smoke, members, renamed);
   if (!renamed) markSkipped(r, members);
 }
 
@@ -796,9 +837,10 @@ async function runDlopenPath(
     fail(state, "load", ren.error, "other");
     return;
   }
-  if (isZip) {
-    // Libraries at the root of a CPython-module package (0.21's socketmodule.so next to _ssl.so)
-    // are loaded globally first, as Pyodide loads every .so of a package before importing.
+  {
+    // Libraries at the root of the archive (0.21's socketmodule.so next to _ssl.so, a wheel that
+    // is one library such as libngspice.so) are loaded globally first, as Pyodide loads every .so
+    // of a package before importing: otherwise nothing would ever link them on this path.
     const site = runPy(state, "_SITE");
     const libs = site.ok && dlopenAll(
       state,
@@ -812,7 +854,7 @@ async function runDlopenPath(
   }
   r.ms.load = Math.round(performance.now() - t0);
   if (renamed) r.renamed = ren;
-  importAndSmoke(state, modules, input.smoke);
+  importAndSmoke(state, modules, input.smoke, members, renamed);
   if (!renamed) markSkipped(r, members);
   if (state.dead) return;
   // Extra evidence, after the verdict: every extension module by name (the link engine checks

@@ -220,7 +220,10 @@ export function decideOracle(paths: PathResult[]): OracleDecision {
     dlv.works !== null && lpv.works !== dlv.works;
   let chosen: PathResult | undefined;
   let verdict: { works: boolean | null; reason: string } | undefined;
-  if (lp && lpv) {
+  // An installer refusal (`other` at load, e.g. a wheel without .dist-info) says nothing about
+  // linking: then the dlopen family stands in, as for archives loadPackage cannot take.
+  const refused = lp?.status === "other" && lp.stage === "load";
+  if (lp && lpv && !(refused && dl)) {
     chosen = lp;
     verdict = lpv;
   } else if (dl && dlv) {
@@ -247,8 +250,32 @@ export function decideOracle(paths: PathResult[]): OracleDecision {
   };
 }
 
+/** Evidence kinds that explain each outcome class, shown first. */
+const EVIDENCE_FOR: Record<string, string[]> = {
+  unresolved: ["unresolved-function", "unresolved-got", "needed-missing"],
+  "link-error": [
+    "type-mismatch",
+    "v8-link-error",
+    "tag-mismatch",
+    "memory-mismatch",
+    "global-mismatch",
+    "table-mismatch",
+    "unknown-module",
+  ],
+  "loader-mismatch": ["loader-capability", "abi-feature"],
+  trap: ["trap", "timeout"],
+  invalid: ["invalid"],
+  "python-mismatch": ["python-version"],
+  soft: ["allowed", "weak"],
+};
+
 function linkMessage(link: LinkOutcomeLike): string {
-  const first = link.evidence.slice(0, 3).map((e) => e.message);
+  const wanted = EVIDENCE_FOR[link.outcome] ?? [];
+  const ordered = [
+    ...link.evidence.filter((e) => wanted.includes(e.kind)),
+    ...link.evidence.filter((e) => !wanted.includes(e.kind)),
+  ];
+  const first = ordered.slice(0, 3).map((e) => e.message);
   return first.length > 0 ? first.join("; ") : link.outcome;
 }
 
@@ -325,6 +352,12 @@ export function computeAgreement(pairs: AgreementPair[]): AgreementSummary {
         : `the real runtime fails to link (${oracle.status}${
           oracle.symbol ? ` ${oracle.symbol}` : ""
         }): a gap in the link engine`;
+    } else if (link.outcome === "loader-mismatch") {
+      kind = "other";
+      explanation =
+        `the link engine predicts silent corruption (the module needs loader work this ` +
+        `runtime's glue does not do); the import${oracle.smoke ? " and smoke call" : ""} did not ` +
+        `touch the affected data (${oracle.reason})`;
     } else {
       kind = "other";
       explanation =

@@ -224,6 +224,39 @@ function denoCommand(): string {
   return self;
 }
 
+/**
+ * What each library must be loaded after: its NEEDED entries (dylink.0), plus the siblings that
+ * export a symbol it imports (`env`, `GOT.mem`, `GOT.func`). Pyodide's loader loads every library
+ * of a package before checking for undefined symbols; one-by-one dlopen is strict, so a library
+ * that uses a sibling without naming it in NEEDED (`cpp-exceptions-test-catch.so` calls
+ * `throw_exc` of `…-throw.so`) has to come after it.
+ *
+ * @param modules Side modules of the wheel and its shared-library dependencies.
+ * @returns Library file name → names to load first.
+ */
+function loadOrderEdges(modules: WheelFacts["sideModules"]): Record<string, string[]> {
+  const exporter = new Map<string, string>();
+  for (const m of modules) {
+    for (const e of m.wasm.exports) {
+      if (e.kind === "func" || e.kind === "global") {
+        if (!exporter.has(e.name)) exporter.set(e.name, basename(m.member));
+      }
+    }
+  }
+  const edges: Record<string, string[]> = {};
+  for (const m of modules) {
+    const self = basename(m.member);
+    const after = new Set(m.wasm.dylink?.needed ?? []);
+    for (const i of m.wasm.imports) {
+      if (i.module !== "env" && i.module !== "GOT.mem" && i.module !== "GOT.func") continue;
+      const from = exporter.get(i.name);
+      if (from && from !== self) after.add(from);
+    }
+    if (after.size > 0) edges[self] = [...after];
+  }
+  return edges;
+}
+
 interface SpawnOutcome {
   results: PathResult[];
   info?: Extract<PairRunnerEvent, { type: "info" }>;
@@ -411,13 +444,8 @@ export async function runOraclePair(
   const runtime = await runtimeVersionOf(runtimeAbs);
   const file = basename(wheelAbs);
   let topLevel: string[] | undefined;
-  const needed: Record<string, string[]> = {};
-  const addNeeded = (facts: WheelFacts) => {
-    for (const s of facts.sideModules) {
-      const names = s.wasm.dylink?.needed ?? [];
-      if (names.length > 0) needed[basename(s.member)] = names;
-    }
-  };
+  const sideModules: WheelFacts["sideModules"] = [];
+  const addNeeded = (facts: WheelFacts) => sideModules.push(...facts.sideModules);
   try {
     const facts = await readWheel(bytes, { file, verifyRecord: false });
     if (facts.topLevel.length > 0) topLevel = facts.topLevel;
@@ -433,6 +461,7 @@ export async function runOraclePair(
       // Load order then falls back to names and retries.
     }
   }
+  const needed = loadOrderEdges(sideModules);
   let smoke: SmokeCheck | undefined;
   if (options.smoke === undefined) {
     const name = packageNameOf(file);
@@ -466,7 +495,11 @@ export async function runOraclePair(
     }
   }
 
-  const tmpDir = await Deno.realPath(await Deno.makeTempDir({ prefix: "conform-oracle-" }));
+  // Under the cache, not the system temp: the conform task may write only there.
+  await Deno.mkdir(join(options.cacheDir, "tmp"), { recursive: true });
+  const tmpDir = await Deno.realPath(
+    await Deno.makeTempDir({ dir: join(options.cacheDir, "tmp"), prefix: "oracle-" }),
+  );
   const results: PathResult[] = [];
   const runnerErrors: string[] = [];
   let info: SpawnOutcome["info"];

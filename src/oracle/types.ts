@@ -79,6 +79,11 @@ export interface PathResult {
   extensionsLoaded: string[];
   /** Extension modules whose loading failed during the imports, caught by the package or not. */
   extensionErrors: ImportAttempt[];
+  /**
+   * Top-level modules the runtime's own modules shadow (`name -> file`); the wheel's extension
+   * files under them were then loaded from their path.
+   */
+  shadowed?: string[];
   /** `.so` members skipped by the runtime because their cpython-3XY suffix is not its own. */
   foreignSo: string[];
   /** Renamed members (renamed variants only). */

@@ -101,7 +101,16 @@ const SECTION = {
 
 const UTF8 = new TextEncoder();
 
-/** A growable byte buffer with the binary format's primitive encoders. */
+/**
+ * A growable byte buffer with the binary format's primitive encoders.
+ *
+ * @example
+ * ```ts
+ * import { ByteWriter } from "./build_module.ts";
+ * const bytes = new ByteWriter().byte(1).u32(300).name("a").toBytes();
+ * console.assert(bytes.join() === [1, 0xac, 0x02, 1, 0x61].join());
+ * ```
+ */
 export class ByteWriter {
   #buf: Uint8Array<ArrayBuffer>;
   #len = 0;
@@ -210,7 +219,9 @@ export function encodeULEB128(value: number | bigint): number[] {
  * ```
  */
 export function encodeSLEB128(value: number | bigint): number[] {
-  if (typeof value === "number" && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31) {
+  if (
+    typeof value === "number" && Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 31
+  ) {
     const out: number[] = [];
     let n = value | 0;
     for (;;) {
@@ -238,14 +249,26 @@ export function encodeSLEB128(value: number | bigint): number[] {
   }
 }
 
-/** Binary code of a value type (`i32` → 0x7f). */
+/** Binary code of a value type (`i32` → 0x7f).  *
+ * @example
+ * ```ts
+ * import { encodeValType } from "./build_module.ts";
+ * console.assert(encodeValType("i32") === 0x7f && encodeValType("externref") === 0x6f);
+ * ```
+ */
 export function encodeValType(type: ValType): number {
   const code = VALTYPE_CODES[type];
   if (code === undefined) throw new TypeError(`Cannot encode value type "${type}": unknown type`);
   return code;
 }
 
-/** Key identifying a function type, used to deduplicate the type section. */
+/** Key identifying a function type, used to deduplicate the type section.  *
+ * @example
+ * ```ts
+ * import { funcTypeKey } from "./build_module.ts";
+ * console.assert(funcTypeKey({ params: ["i32"], results: [] }) === "i32>");
+ * ```
+ */
 export function funcTypeKey(type: FuncType): string {
   return `${type.params.join(",")}>${type.results.join(",")}`;
 }
@@ -376,7 +399,13 @@ function writeConstInit(w: ByteWriter, init: ConstInit): void {
   w.byte(OP.end);
 }
 
-/** The zero constant of a value type, as a `ConstInit`. */
+/** The zero constant of a value type, as a `ConstInit`.  *
+ * @example
+ * ```ts
+ * import { zeroInit } from "./build_module.ts";
+ * console.assert(JSON.stringify(zeroInit("f64")) === '{"f64":0}');
+ * ```
+ */
 export function zeroInit(type: ValType): ConstInit {
   switch (type) {
     case "i32":
@@ -392,7 +421,13 @@ export function zeroInit(type: ValType): ConstInit {
   }
 }
 
-/** Instruction bytes pushing the zero value of a type (for "return 0" bodies). */
+/** Instruction bytes pushing the zero value of a type (for "return 0" bodies).  *
+ * @example
+ * ```ts
+ * import { OP, zeroValueCode } from "./build_module.ts";
+ * console.assert(zeroValueCode("i32").join() === [OP.i32Const, 0].join());
+ * ```
+ */
 export function zeroValueCode(type: ValType): number[] {
   switch (type) {
     case "i32":
@@ -437,7 +472,8 @@ export function encodeDylinkPayload(spec: DylinkSpec): Uint8Array {
     for (const n of needed) w.name(n);
     return w.toBytes();
   }
-  const sub = (type: number, body: ByteWriter) => w.byte(type).u32(body.length).bytes(body.toBytes());
+  const sub = (type: number, body: ByteWriter) =>
+    w.byte(type).u32(body.length).bytes(body.toBytes());
   sub(1, memInfo());
   if (spec.needed?.length) {
     const b = new ByteWriter().u32(spec.needed.length);

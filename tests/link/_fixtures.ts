@@ -79,7 +79,9 @@ export async function corpusInputWithLibraries(entry: CatalogueEntry): Promise<C
   const cat = await wheelCatalogue();
   const candidates: LinkLibraryInput[] = [];
   for (const e of cat.files) {
-    if (e.distribution !== entry.distribution || e.kind !== "shared-library" || e.path === entry.path) {
+    if (
+      e.distribution !== entry.distribution || e.kind !== "shared-library" || e.path === entry.path
+    ) {
       continue;
     }
     const lib = await corpusInput(e.path);

@@ -34,7 +34,10 @@ Deno.test("issue facts against the real runtimes", async (t) => {
     assert.equal(o.outcome, "link-error");
     const v8 = allEvidence(o).find((e) => e.kind === "v8-link-error")!;
     assert.equal(`${v8.module}.${v8.symbol}`, "env._PyLong_AsByteArray");
-    assert.match(v8.message, /"env" "_PyLong_AsByteArray": imported function does not match the expected type/);
+    assert.match(
+      v8.message,
+      /"env" "_PyLong_AsByteArray": imported function does not match the expected type/,
+    );
     assert.equal(formatFuncType(v8.sideType as never), "(i32, i32, i32, i32, i32) -> i32");
     const main = r028.functions.find((f) => f.name === "_PyLong_AsByteArray")!;
     assert.equal(main.type.params.length, 6);
@@ -51,7 +54,9 @@ Deno.test("issue facts against the real runtimes", async (t) => {
     assert.equal((await checkLink(input, await runtime("0.23.4"))).outcome, "links");
     const o = await checkLink(input, await runtime("0.27.7"));
     assert.equal(o.outcome, "unresolved");
-    const missing = allEvidence(o).filter((e) => e.kind === "unresolved-function").map((e) => e.symbol);
+    const missing = allEvidence(o).filter((e) => e.kind === "unresolved-function").map((e) =>
+      e.symbol
+    );
     assert.ok(missing.includes("_PyUnicode_Ready"), `unresolved: ${missing.join(", ")}`);
     // The Python mismatch is reported beside the link result.
     assert.ok(o.evidence.some((e) => e.kind === "python-version"));
@@ -74,17 +79,25 @@ Deno.test("every corpus archive against the runtime it was built for", async (t)
     if (known) {
       const named = new Set(evidence.map((e) => e.symbol));
       if (o.outcome !== known.outcome || !known.symbols.every((s) => named.has(s))) {
-        failures.push(`${entry.path}: known defective as ${known.outcome} ${known.symbols}, got ${o.outcome}`);
+        failures.push(
+          `${entry.path}: known defective as ${known.outcome} ${known.symbols}, got ${o.outcome}`,
+        );
       }
       continue;
     }
     if (o.outcome !== "links" && o.outcome !== "soft") {
-      const why = evidence.filter((e) => e.kind !== "abi-feature").map((e) => `${e.kind} ${e.symbol ?? ""}`);
-      failures.push(`${entry.path} @ ${entry.builtForRuntime}: ${o.outcome} (${why.slice(0, 4).join("; ")})`);
+      const why = evidence.filter((e) => e.kind !== "abi-feature").map((e) =>
+        `${e.kind} ${e.symbol ?? ""}`
+      );
+      failures.push(
+        `${entry.path} @ ${entry.builtForRuntime}: ${o.outcome} (${why.slice(0, 4).join("; ")})`,
+      );
     }
     for (const e of evidence.filter((x) => x.kind === "allowed")) {
       const entry = DEFAULT_ALLOW_LIST.entries.find((a) => a.reason === e.reason);
-      if (!entry?.reason || !entry.source) failures.push(`${e.symbol}: allowed without a reason/source`);
+      if (!entry?.reason || !entry.source) {
+        failures.push(`${e.symbol}: allowed without a reason/source`);
+      }
     }
   }
   await t.step("links or soft, except the known defective table", () => {

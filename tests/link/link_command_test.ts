@@ -14,7 +14,10 @@ Deno.test("conform link", async (t) => {
   await t.step("one wheel, one runtime, text", async () => {
     const r = await runConform(["link", `${MIRROR}/${ORJSON}`, "--runtime", "0.28.3"], env);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /orjson-3\.10\.1-.*\.whl {2}0\.28\.3 {2}link-error: env\._PyLong_AsByteArray: \(i32, i32, i32, i32, i32\) -> i32 vs runtime \(i32, i32, i32, i32, i32, i32\) -> i32/);
+    assert.match(
+      r.stdout,
+      /orjson-3\.10\.1-.*\.whl {2}0\.28\.3 {2}link-error: env\._PyLong_AsByteArray: \(i32, i32, i32, i32, i32\) -> i32 vs runtime \(i32, i32, i32, i32, i32, i32\) -> i32/,
+    );
   });
 
   await t.step("--verbose lists each side module and its evidence", async () => {
@@ -23,12 +26,21 @@ Deno.test("conform link", async (t) => {
       env,
     );
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^ {2}markupsafe\/_speedups\.cpython-311-wasm32-emscripten\.so: unresolved$/m);
+    assert.match(
+      r.stdout,
+      /^ {2}markupsafe\/_speedups\.cpython-311-wasm32-emscripten\.so: unresolved$/m,
+    );
     assert.match(r.stdout, /^ {4}unresolved-function env\._PyUnicode_Ready \(i32\) -> i32$/m);
   });
 
   await t.step("--json, two wheels × two runtimes, with the matrix in text", async () => {
-    const args = ["link", `${MIRROR}/${ORJSON}`, `${MIRROR}/${MARKUPSAFE}`, "--runtime", "0.23.4,0.27.7"];
+    const args = [
+      "link",
+      `${MIRROR}/${ORJSON}`,
+      `${MIRROR}/${MARKUPSAFE}`,
+      "--runtime",
+      "0.23.4,0.27.7",
+    ];
     const json = await runConform([...args, "--json"], env);
     assert.equal(json.code, 0, json.stderr);
     const parsed = JSON.parse(json.stdout);

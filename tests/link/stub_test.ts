@@ -51,9 +51,7 @@ for (const version of ["0.21.3", "0.27.7", "0.28.3", "314.0.7"]) {
     await t.step("bodies record the call; __cxa_atexit returns 0; malloc is emulated", async () => {
       const session = await LinkSession.create(r, await WebAssembly.compile(bytes as BufferSource));
       const state = session.beginCheck();
-      const pick = r.functions.find((f) =>
-        f.name === "PyLong_FromLong" || f.name === "Py_IncRef"
-      )!;
+      const pick = r.functions.find((f) => f.name === "PyLong_FromLong" || f.name === "Py_IncRef")!;
       const fn = session.symbols.get(pick.name) as (...a: unknown[]) => unknown;
       assert.throws(() => fn(...pick.type.params.map(() => 0)), WebAssembly.RuntimeError);
       assert.deepEqual(state.calls, [pick.name]);

@@ -12,7 +12,11 @@ const ZIP = "synthetic-1.0.zip";
 const I32 = { params: ["i32"], results: [] };
 
 async function check(version: string, bytes: Uint8Array, options = {}): Promise<LinkOutcome> {
-  return await checkLink(syntheticWheel([{ member: "probe.so", bytes }], ZIP), await runtime(version), options);
+  return await checkLink(
+    syntheticWheel([{ member: "probe.so", bytes }], ZIP),
+    await runtime(version),
+    options,
+  );
 }
 
 function evidence(o: LinkOutcome, kind: string) {
@@ -35,7 +39,12 @@ Deno.test("hand-made side modules", async (t) => {
 
   const tagImport = (params: string[]) =>
     sideModule({
-      imports: [{ module: "env", name: "__cpp_exception", kind: "tag", tag: { params, results: [] } }],
+      imports: [{
+        module: "env",
+        name: "__cpp_exception",
+        kind: "tag",
+        tag: { params, results: [] },
+      }],
     });
 
   await t.step("tag import on a JS-exceptions runtime is a link-error", async () => {
@@ -64,7 +73,12 @@ Deno.test("hand-made side modules", async (t) => {
     const o = await check(
       "0.27.7",
       sideModule({
-        imports: [{ module: "env", name: "memory", kind: "memory", memory: { min: 1, max: 65536, shared: true, is64: false } }],
+        imports: [{
+          module: "env",
+          name: "memory",
+          kind: "memory",
+          memory: { min: 1, max: 65536, shared: true, is64: false },
+        }],
       }),
     );
     assert.equal(o.outcome, "link-error");
@@ -76,25 +90,48 @@ Deno.test("hand-made side modules", async (t) => {
     const o = await check(
       "0.27.7",
       sideModule({
-        imports: [{ module: "env", name: "memory", kind: "memory", memory: { min: 1, max: 256, shared: false, is64: false } }],
+        imports: [{
+          module: "env",
+          name: "memory",
+          kind: "memory",
+          memory: { min: 1, max: 256, shared: false, is64: false },
+        }],
       }),
     );
     assert.equal(o.outcome, "link-error");
     assert.match(v8Message(o), /maximum/);
-    assert.match(evidence(o, "memory-mismatch")[0].message, new RegExp(`runtime maximum ${r027.memory.max}`));
+    assert.match(
+      evidence(o, "memory-mismatch")[0].message,
+      new RegExp(`runtime maximum ${r027.memory.max}`),
+    );
   });
 
   const dataSymbol = r027.globals.find((g) => g.name === "PyExc_TypeError");
   await t.step("data symbol imported as a function", async () => {
     assert.ok(dataSymbol, "0.27.7 exports PyExc_TypeError as a global");
-    const o = await check("0.27.7", sideModule({ imports: [{ module: "env", name: "PyExc_TypeError", kind: "func", type: { params: [], results: ["i32"] } }] }));
+    const o = await check(
+      "0.27.7",
+      sideModule({
+        imports: [{
+          module: "env",
+          name: "PyExc_TypeError",
+          kind: "func",
+          type: { params: [], results: ["i32"] },
+        }],
+      }),
+    );
     assert.equal(o.outcome, "link-error");
     assert.match(v8Message(o), /function import requires a callable/);
     assert.equal(evidence(o, "type-mismatch")[0].mainType, "data symbol (address)");
   });
 
   const mutableGlobal = sideModule({
-    imports: [{ module: "env", name: "PyExc_TypeError", kind: "global", global: { type: "i32", mutable: true } }],
+    imports: [{
+      module: "env",
+      name: "PyExc_TypeError",
+      kind: "global",
+      global: { type: "i32", mutable: true },
+    }],
   });
   await t.step("mutable global import of a data symbol", async () => {
     const o = await check("0.27.7", mutableGlobal);
@@ -111,12 +148,25 @@ Deno.test("hand-made side modules", async (t) => {
   });
 
   await t.step("immutable global import of a data symbol links", async () => {
-    const o = await check("0.27.7", sideModule({ imports: [{ module: "env", name: "PyExc_TypeError", kind: "global", global: { type: "i32", mutable: false } }] }));
+    const o = await check(
+      "0.27.7",
+      sideModule({
+        imports: [{
+          module: "env",
+          name: "PyExc_TypeError",
+          kind: "global",
+          global: { type: "i32", mutable: false },
+        }],
+      }),
+    );
     assert.equal(o.outcome, "links");
   });
 
   await t.step("unknown import module", async () => {
-    const o = await check("0.27.7", sideModule({ imports: [{ module: "foo", name: "bar", kind: "func", type: I32 }] }));
+    const o = await check(
+      "0.27.7",
+      sideModule({ imports: [{ module: "foo", name: "bar", kind: "func", type: I32 }] }),
+    );
     assert.equal(o.outcome, "link-error");
     assert.match(v8Message(o), /"foo": module is not an object or function/);
     assert.equal(evidence(o, "unknown-module")[0].module, "foo");
@@ -126,38 +176,66 @@ Deno.test("hand-made side modules", async (t) => {
     const incref = r027.functions.find((f) => f.name === "Py_IncRef")!;
     const decref = r027.functions.find((f) => f.name === "Py_DecRef")!;
     const wrong = { params: ["i32", "i32"], results: [] };
-    const o = await check("0.27.7", sideModule({
-      imports: [
-        { module: "env", name: "Py_IncRef", kind: "func", type: wrong },
-        { module: "env", name: "Py_DecRef", kind: "func", type: wrong },
-      ],
-    }));
+    const o = await check(
+      "0.27.7",
+      sideModule({
+        imports: [
+          { module: "env", name: "Py_IncRef", kind: "func", type: wrong },
+          { module: "env", name: "Py_DecRef", kind: "func", type: wrong },
+        ],
+      }),
+    );
     assert.equal(o.outcome, "link-error");
     // V8 names only the first; the pre-check lists both, with both types.
-    assert.match(v8Message(o), /Import #1 "env" "Py_IncRef": imported function does not match the expected type/);
+    assert.match(
+      v8Message(o),
+      /Import #1 "env" "Py_IncRef": imported function does not match the expected type/,
+    );
     const mismatches = evidence(o, "type-mismatch");
-    assert.deepEqual(mismatches.map((e) => `${e.module}.${e.symbol}`), ["env.Py_IncRef", "env.Py_DecRef"]);
+    assert.deepEqual(mismatches.map((e) => `${e.module}.${e.symbol}`), [
+      "env.Py_IncRef",
+      "env.Py_DecRef",
+    ]);
     assert.equal(formatFuncType(mismatches[0].mainType as never), formatFuncType(incref.type));
     assert.equal(formatFuncType(mismatches[1].mainType as never), formatFuncType(decref.type));
   });
 
   await t.step("missing function: unresolved, or links when weak", async () => {
-    const imports = [{ module: "env", name: "no_such_function_xyz", kind: "func" as const, type: I32 }];
+    const imports = [{
+      module: "env",
+      name: "no_such_function_xyz",
+      kind: "func" as const,
+      type: I32,
+    }];
     const strict = await check("0.27.7", sideModule({ imports }));
     assert.equal(strict.outcome, "unresolved");
     assert.equal(evidence(strict, "unresolved-function")[0].symbol, "no_such_function_xyz");
-    const weak = await check("0.27.7", sideModule({
-      imports,
-      dylink: { memorySize: 0, importInfo: [{ module: "env", name: "no_such_function_xyz", flags: 1 }] },
-    }));
+    const weak = await check(
+      "0.27.7",
+      sideModule({
+        imports,
+        dylink: {
+          memorySize: 0,
+          importInfo: [{ module: "env", name: "no_such_function_xyz", flags: 1 }],
+        },
+      }),
+    );
     assert.equal(weak.outcome, "links");
     assert.equal(evidence(weak, "weak")[0].symbol, "no_such_function_xyz");
   });
 
   await t.step("missing GOT entry is unresolved", async () => {
-    const o = await check("0.27.7", sideModule({
-      imports: [{ module: "GOT.mem", name: "no_such_data_xyz", kind: "global", global: { type: "i32", mutable: true } }],
-    }));
+    const o = await check(
+      "0.27.7",
+      sideModule({
+        imports: [{
+          module: "GOT.mem",
+          name: "no_such_data_xyz",
+          kind: "global",
+          global: { type: "i32", mutable: true },
+        }],
+      }),
+    );
     assert.equal(o.outcome, "unresolved");
     assert.equal(evidence(o, "unresolved-got")[0].symbol, "no_such_data_xyz");
   });
@@ -165,16 +243,32 @@ Deno.test("hand-made side modules", async (t) => {
   await t.step("allow-listed symbol is soft, with the reason", async () => {
     const allowList = {
       version: 1 as const,
-      entries: [{ symbols: ["no_such_*"], scope: { member: "probe.so" }, reason: "injected by the test", source: "this test" }],
+      entries: [{
+        symbols: ["no_such_*"],
+        scope: { member: "probe.so" },
+        reason: "injected by the test",
+        source: "this test",
+      }],
     };
-    const o = await check("0.27.7", sideModule({ imports: [{ module: "env", name: "no_such_function_xyz", kind: "func", type: I32 }] }), { allowList });
+    const o = await check(
+      "0.27.7",
+      sideModule({
+        imports: [{ module: "env", name: "no_such_function_xyz", kind: "func", type: I32 }],
+      }),
+      { allowList },
+    );
     assert.equal(o.outcome, "soft");
     assert.equal(evidence(o, "allowed")[0].reason, "injected by the test");
   });
 
   await t.step("invoke_* is synthesised only by JS-exception loaders", async () => {
     const bytes = sideModule({
-      imports: [{ module: "env", name: "invoke_vi", kind: "func", type: { params: ["i32", "i32"], results: [] } }],
+      imports: [{
+        module: "env",
+        name: "invoke_vi",
+        kind: "func",
+        type: { params: ["i32", "i32"], results: [] },
+      }],
     });
     assert.equal((await check("0.27.7", bytes)).outcome, "links");
     const o = await check("0.28.3", bytes);
@@ -182,18 +276,21 @@ Deno.test("hand-made side modules", async (t) => {
     assert.equal(evidence(o, "unresolved-function")[0].symbol, "invoke_vi");
   });
 
-  await t.step("a module exporting __wasm_apply_data_relocs on a loader that never calls it", async () => {
-    const r021 = await runtime("0.21.3");
-    assert.equal(r021.loader.appliesDataRelocs, false);
-    const bytes = sideModule({
-      functions: [{ type: { params: [], results: [] }, body: [] }],
-      exports: [{ name: "__wasm_apply_data_relocs", kind: "func", index: 0 }],
-    });
-    const o = await check("0.21.3", bytes);
-    assert.equal(o.outcome, "loader-mismatch");
-    assert.equal(evidence(o, "loader-capability")[0].symbol, "__wasm_apply_data_relocs");
-    assert.equal((await check("0.22.1", bytes)).outcome, "links");
-  });
+  await t.step(
+    "a module exporting __wasm_apply_data_relocs on a loader that never calls it",
+    async () => {
+      const r021 = await runtime("0.21.3");
+      assert.equal(r021.loader.appliesDataRelocs, false);
+      const bytes = sideModule({
+        functions: [{ type: { params: [], results: [] }, body: [] }],
+        exports: [{ name: "__wasm_apply_data_relocs", kind: "func", index: 0 }],
+      });
+      const o = await check("0.21.3", bytes);
+      assert.equal(o.outcome, "loader-mismatch");
+      assert.equal(evidence(o, "loader-capability")[0].symbol, "__wasm_apply_data_relocs");
+      assert.equal((await check("0.22.1", bytes)).outcome, "links");
+    },
+  );
 
   await t.step("relocations and constructors run; a trap in them is a trap", async () => {
     const ok = sideModule({
@@ -207,28 +304,38 @@ Deno.test("hand-made side modules", async (t) => {
     });
     const o = await check("0.27.7", trapping);
     assert.equal(o.outcome, "trap");
-    assert.match(evidence(o, "trap")[0].message, /__wasm_call_ctors trapped: RuntimeError: unreachable/);
+    assert.match(
+      evidence(o, "trap")[0].message,
+      /__wasm_call_ctors trapped: RuntimeError: unreachable/,
+    );
   });
 
   await t.step("constructor calling __cxa_atexit (returns 0 in the stub) links", async () => {
     const atexit = r027.functions.find((f) => f.name === "__cxa_atexit")!;
     const body = [
       ...atexit.type.params.flatMap(() => [OP.i32Const, 0]),
-      OP.call, 0,
+      OP.call,
+      0,
       OP.drop,
     ];
-    const o = await check("0.27.7", sideModule({
-      imports: [{ module: "env", name: "__cxa_atexit", kind: "func", type: atexit.type }],
-      functions: [{ type: { params: [], results: [] }, body }],
-      exports: [{ name: "__wasm_call_ctors", kind: "func", index: 1 }],
-    }));
+    const o = await check(
+      "0.27.7",
+      sideModule({
+        imports: [{ module: "env", name: "__cxa_atexit", kind: "func", type: atexit.type }],
+        functions: [{ type: { params: [], results: [] }, body }],
+        exports: [{ name: "__wasm_call_ctors", kind: "func", index: 1 }],
+      }),
+    );
     assert.equal(o.outcome, "links");
   });
 
   await t.step("huge memory request is refused before instantiation", async () => {
     const o = await check("0.27.7", sideModule({ dylink: { memorySize: 3 * 1024 * 1024 * 1024 } }));
     assert.equal(o.outcome, "trap");
-    assert.match(evidence(o, "trap")[0].message, /refused before instantiation: dylink memory size/);
+    assert.match(
+      evidence(o, "trap")[0].message,
+      /refused before instantiation: dylink memory size/,
+    );
   });
 
   await t.step("malformed and non-side modules are invalid", async () => {

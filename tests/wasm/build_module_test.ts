@@ -47,15 +47,42 @@ Deno.test("emitted modules read back and run", async (t) => {
       runtimePath: ["$ORIGIN/lib"],
     },
     imports: [
-      { module: "env", name: "memory", kind: "memory", memory: { min: 1, max: 10, shared: false, is64: false } },
-      { module: "env", name: "__indirect_function_table", kind: "table", table: { element: "funcref", limits: { min: 0, shared: false, is64: false } } },
-      { module: "env", name: "__stack_pointer", kind: "global", global: { type: "i32", mutable: true } },
+      {
+        module: "env",
+        name: "memory",
+        kind: "memory",
+        memory: { min: 1, max: 10, shared: false, is64: false },
+      },
+      {
+        module: "env",
+        name: "__indirect_function_table",
+        kind: "table",
+        table: { element: "funcref", limits: { min: 0, shared: false, is64: false } },
+      },
+      {
+        module: "env",
+        name: "__stack_pointer",
+        kind: "global",
+        global: { type: "i32", mutable: true },
+      },
       { module: "env", name: "maybe", kind: "func", type: { params: ["i64"], results: ["f64"] } },
-      { module: "env", name: "__cpp_exception", kind: "tag", tag: { params: ["i32"], results: [] } },
+      {
+        module: "env",
+        name: "__cpp_exception",
+        kind: "tag",
+        tag: { params: ["i32"], results: [] },
+      },
     ],
     functions: [
-      { type: { params: ["i32", "i32"], results: ["i32"] }, body: [OP.localGet, 0, OP.localGet, 1, OP.i32Add] },
-      { type: { params: [], results: ["i32"] }, locals: ["i32", "i32", "i64"], body: [OP.globalGet, 2] },
+      {
+        type: { params: ["i32", "i32"], results: ["i32"] },
+        body: [OP.localGet, 0, OP.localGet, 1, OP.i32Add],
+      },
+      {
+        type: { params: [], results: ["i32"] },
+        locals: ["i32", "i32", "i64"],
+        body: [OP.globalGet, 2],
+      },
     ],
     // Global index space: the imported __stack_pointer is 0, these are 1, 2, 3.
     globals: [
@@ -119,7 +146,9 @@ Deno.test("emitted modules read back and run", async (t) => {
 
   await t.step("it instantiates and runs", async () => {
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 10 });
-    const tag = new (WebAssembly as unknown as { Tag: new (t: unknown) => object }).Tag({ parameters: ["i32"] });
+    const tag = new (WebAssembly as unknown as { Tag: new (t: unknown) => object }).Tag({
+      parameters: ["i32"],
+    });
     const { instance } = await WebAssembly.instantiate(bytes as BufferSource, {
       env: {
         memory,
