@@ -113,7 +113,8 @@ import json, os, re, sys, sysconfig, zipfile, importlib, traceback
 _EXT = sysconfig.get_config_var('EXT_SUFFIX') or ''
 _m = re.match(r'\.cpython-(\d+)-', _EXT)
 _RT = _m.group(1) if _m else ''
-_SITE = sysconfig.get_paths()['purelib']
+# Some versions report '//lib/python3.X/site-packages': normalise, paths are compared below.
+_SITE = '/' + sysconfig.get_paths()['purelib'].lstrip('/')
 _SO = re.compile(r'\.so(\.\d+)*$')
 _CP = re.compile(r'\.cpython-(\d+)-[^/]*\.so$')
 
@@ -271,7 +272,7 @@ def _o_shadow_check(mods, members, rename):
     for name in mods:
         m = sys.modules.get(name)
         f = getattr(m, '__file__', None) if m is not None else None
-        if not f or f.startswith(homes):
+        if not f or ('/' + f.lstrip('/')).startswith(homes):
             continue
         out['shadowed'].append(name + ' -> ' + f)
         for n in members:

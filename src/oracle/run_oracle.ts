@@ -243,14 +243,23 @@ function loadOrderEdges(modules: WheelFacts["sideModules"]): Record<string, stri
       }
     }
   }
+  const neededOf = new Map<string, string[]>();
+  for (const m of modules) neededOf.set(basename(m.member), m.wasm.dylink?.needed ?? []);
+  // NEEDED edges win: a sibling edge that would load a library before one it NEEDs is dropped.
+  const needs = (from: string, target: string, seen = new Set<string>()): boolean => {
+    if (from === target) return true;
+    if (seen.has(from) || seen.size > neededOf.size) return false;
+    seen.add(from);
+    return (neededOf.get(from) ?? []).some((n) => needs(n, target, seen));
+  };
   const edges: Record<string, string[]> = {};
   for (const m of modules) {
     const self = basename(m.member);
-    const after = new Set(m.wasm.dylink?.needed ?? []);
+    const after = new Set(neededOf.get(self) ?? []);
     for (const i of m.wasm.imports) {
       if (i.module !== "env" && i.module !== "GOT.mem" && i.module !== "GOT.func") continue;
       const from = exporter.get(i.name);
-      if (from && from !== self) after.add(from);
+      if (from && from !== self && !needs(from, self)) after.add(from);
     }
     if (after.size > 0) edges[self] = [...after];
   }

@@ -223,7 +223,11 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     progress({ stage: "read", done: i, total: inputs.length, message: input.file });
     try {
       const bytes = await input.read();
-      reads.push({ input, bytes, link: await readLinkInput(bytes, { file: input.file }) });
+      reads.push({
+        input,
+        bytes,
+        link: await readLinkInput(bytes, { file: input.file, shared: true }),
+      });
     } catch (error) {
       reads.push({ input, error: describe(error) });
       errors.push({ input: input.file, message: describe(error) });
@@ -286,7 +290,13 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   for (const r of good) {
     if (r.link!.wheel.kind !== "shared-library") continue;
     const list = librariesByGroup.get(groupOf(r)) ?? [];
-    list.push({ file: r.input.file, facts: r.link!.wheel, modules: r.link!.modules });
+    list.push({
+      file: r.input.file,
+      facts: r.link!.wheel,
+      modules: r.link!.modules,
+      // Lock-file `depends` name packages; a `.zip` has no METADATA to say its name.
+      ...(r.input.entry?.packageName ? { packageName: r.input.entry.packageName } : {}),
+    });
     librariesByGroup.set(groupOf(r), list);
   }
   const libsFor = new Map<ReadInput, LinkLibraryInput[]>();

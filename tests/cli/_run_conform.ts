@@ -29,7 +29,10 @@ export async function runConform(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<ConformRun> {
-  const cacheDir = await Deno.makeTempDir();
+  // Under .cache/: the task may write only there and in reports/.
+  const scratch = `${REPO_ROOT.replace(/\/$/, "")}/.cache/tmp`;
+  await Deno.mkdir(scratch, { recursive: true });
+  const cacheDir = await Deno.makeTempDir({ dir: scratch, prefix: "cli-" });
   try {
     const output = await new Deno.Command(Deno.execPath(), {
       args: [...taskArgs, ...args],
