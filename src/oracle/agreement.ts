@@ -41,8 +41,17 @@ import type { LoadPath, OracleResult, OracleStatus, PathResult } from "./types.t
 export interface LinkOutcomeLike {
   outcome: OutcomeClass | string;
   evidence: Pick<LinkEvidence, "message" | "symbol" | "kind">[];
+  /** Per side module evidence. */
+  modules?: { evidence: Pick<LinkEvidence, "message" | "symbol" | "kind">[] }[];
   wheel?: string;
   runtime?: string;
+}
+
+/** The archive's evidence, then its modules' evidence (the class is often decided per module). */
+function evidenceOf(link: LinkOutcomeLike): Pick<LinkEvidence, "message" | "symbol" | "kind">[] {
+  const all = [...link.evidence, ...(link.modules ?? []).flatMap((m) => m.evidence)];
+  const seen = new Set<string>();
+  return all.filter((e) => !seen.has(e.message) && seen.add(e.message));
 }
 
 /** One pair to compare. */
@@ -272,8 +281,8 @@ const EVIDENCE_FOR: Record<string, string[]> = {
 function linkMessage(link: LinkOutcomeLike): string {
   const wanted = EVIDENCE_FOR[link.outcome] ?? [];
   const ordered = [
-    ...link.evidence.filter((e) => wanted.includes(e.kind)),
-    ...link.evidence.filter((e) => !wanted.includes(e.kind)),
+    ...evidenceOf(link).filter((e) => wanted.includes(e.kind)),
+    ...evidenceOf(link).filter((e) => !wanted.includes(e.kind)),
   ];
   const first = ordered.slice(0, 3).map((e) => e.message);
   return first.length > 0 ? first.join("; ") : link.outcome;
@@ -337,7 +346,8 @@ export function computeAgreement(pairs: AgreementPair[]): AgreementSummary {
     let explanation: string;
     if (!predicted && link.outcome === "unresolved") {
       kind = "stub-stricter";
-      const symbols = link.evidence.map((e) => e.symbol).filter(Boolean).slice(0, 5).join(", ");
+      const symbols = evidenceOf(link).filter((e) => e.kind.startsWith("unresolved"))
+        .map((e) => e.symbol).filter(Boolean).slice(0, 5).join(", ");
       explanation =
         `the link engine found unresolved symbols (${symbols || "see evidence"}) that the ` +
         `import${oracle.smoke ? " and smoke call" : ""} never called`;
