@@ -170,3 +170,30 @@ export function describeError(error: unknown): {
   if (typeof fields.offset === "number") described.offset = fields.offset;
   return described;
 }
+
+/**
+ * Refuse, before any work, an `--out` path this process may not write: the tasks grant write
+ * access only to `.cache/` and `reports/`, and a run that fails at its last step loses its
+ * result.
+ *
+ * @throws {UsageError} naming the path and where reports may go
+ * @example
+ * ```ts ignore
+ * checkOutputPath("reports/conform.json"); // fine under the conform task
+ * checkOutputPath("/etc/x.json"); // UsageError
+ * ```
+ */
+export function checkOutputPath(path: string): void {
+  let state: Deno.PermissionState;
+  try {
+    state = Deno.permissions.querySync({ name: "write", path }).state;
+  } catch {
+    return; // no permission API: the write itself will say
+  }
+  if (state !== "granted") {
+    throw new UsageError(
+      `--out ${path}: this task may write only under .cache/ and reports/ (least privilege); ` +
+        `choose a path there, e.g. reports/${path.split(/[\\/]/).pop() || "conform.txt"}`,
+    );
+  }
+}

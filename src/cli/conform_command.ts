@@ -5,7 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatPolicyError, loadPolicies } from "../policy/mod.ts";
 import type { Policy, PolicyError } from "../policy/mod.ts";
@@ -14,6 +14,7 @@ import { loadRuntimeCatalogue } from "../runtime/mod.ts";
 import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
 import { type ConformProgress, runConform } from "../runner/run_conform.ts";
 import {
+  checkOutputPath,
   CORPUS_OPTIONS,
   CORPUS_OPTIONS_HELP,
   corpusOptionsFrom,
@@ -40,7 +41,9 @@ Options:
   --runtime V        runtime version(s) to check against, repeatable or comma-separated
                      (default: all of corpus/runtimes.json)
   --policy PATH      policy file or directory, repeatable (default: policies/)
-  --oracle MODE      none, sample (default) or all: pairs run in the real runtime
+  --oracle MODE      pairs run in the real runtime: none, sample (default; seeded and
+                     stratified), built-for (every wheel on its own runtime plus the
+                     sample) or all
   --oracle-size N    sample size (default 24)
   --oracle-seed N    sample seed (default 783)
   --format FMT       text (default), markdown, json, junit or html; repeatable, each
@@ -138,8 +141,8 @@ export async function run(args: string[]): Promise<number> {
     return EXIT_OK;
   }
   const oracle = values.oracle as string;
-  if (!["none", "sample", "all"].includes(oracle)) {
-    throw new UsageError(`--oracle must be none, sample or all, not "${oracle}"`);
+  if (!["none", "sample", "built-for", "all"].includes(oracle)) {
+    throw new UsageError(`--oracle must be none, sample, built-for or all, not "${oracle}"`);
   }
   if (values["fail-on"] !== undefined && values["fail-on"] !== "unsafe") {
     throw new UsageError(`--fail-on takes "unsafe", not "${values["fail-on"]}"`);
@@ -153,6 +156,7 @@ export async function run(args: string[]): Promise<number> {
     return n;
   };
   const outputs = outputsOf(args);
+  for (const { out } of outputs) if (out !== undefined) checkOutputPath(out);
   const corpus = corpusOptionsFrom(values);
   const repo = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -198,7 +202,7 @@ export async function run(args: string[]): Promise<number> {
       catalogue,
       runtimes,
       policies: loaded.policies,
-      oracle: oracle as "none" | "sample" | "all",
+      oracle: oracle as "none" | "sample" | "built-for" | "all",
       oracleSampleSize: integer("oracle-size", values["oracle-size"], 0),
       oracleSeed: integer("oracle-seed", values["oracle-seed"], 0),
       cacheDir: corpus.cacheDir!,
@@ -218,6 +222,7 @@ export async function run(args: string[]): Promise<number> {
     });
     if (out === undefined) await writeStdout(text.endsWith("\n") ? text : `${text}\n`);
     else {
+      await Deno.mkdir(dirname(out) || ".", { recursive: true });
       await Deno.writeTextFile(out, text);
       if (!quiet) console.error(`conform: wrote ${format} report to ${out}`);
     }

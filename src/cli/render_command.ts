@@ -13,7 +13,7 @@ import { renderJunit } from "../report/junit.ts";
 import { renderMarkdown } from "../report/markdown.ts";
 import { renderText } from "../report/text.ts";
 import type { ConformReport } from "../report/types.ts";
-import { parseOrUsage, UsageError, writeStdout } from "./_args.ts";
+import { checkOutputPath, parseOrUsage, UsageError, writeStdout } from "./_args.ts";
 import { EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
 import { readReportFile, ReportReadError } from "./_report_io.ts";
 
@@ -181,6 +181,7 @@ export async function run(args: string[], io: RenderIo = defaultIo): Promise<num
       throw new UsageError(`--width must be a positive integer, got "${values.width}"`);
     }
     if (values.color && values["no-color"]) throw new UsageError("--color and --no-color conflict");
+    for (const out of outs) checkOutputPath(out);
     jobs = formats.map((format, i) => ({
       format: format as RenderFormat,
       ...(outs[i] !== undefined ? { out: outs[i] } : {}),

@@ -27,6 +27,12 @@ export const SESSION_STACK_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_MEMORY_BYTES = 512 * 1024 * 1024;
 /** Default cap on table slots one check may add (dylink table sizes and GOT.func entries). */
 export const DEFAULT_MAX_TABLE_ENTRIES = 2_000_000;
+/**
+ * Memory a session may keep committed between checks beyond its heap base. A check that grows
+ * the shared memory further (a constructor calling `memory.grow` and writing to it) leaves the
+ * session to be rebuilt, so the pages it committed are released with the old instance.
+ */
+export const SESSION_RETAINED_MEMORY_BYTES = 128 * 1024 * 1024;
 
 /** GOT globals kept for reuse per session. */
 export const MAX_GOT_POOL = 65_536;
@@ -452,6 +458,16 @@ export class LinkSession {
   get state(): CheckState {
     if (!this.#state) throw new Error("No check in progress: call beginCheck first");
     return this.#state;
+  }
+
+  /** Bytes of the shared memory above the heap base (what checks committed). */
+  get heapBytes(): number {
+    return this.memory.buffer.byteLength - this.heapBase;
+  }
+
+  /** The session holds more memory than {@linkcode SESSION_RETAINED_MEMORY_BYTES}: rebuild it. */
+  get oversized(): boolean {
+    return this.heapBytes > SESSION_RETAINED_MEMORY_BYTES;
   }
 
   /** `getMemory` + `alignMemory`: a zeroed block of `size` bytes aligned to `align`. */

@@ -47,6 +47,8 @@ export interface WorkerStats {
   heapTotal: number;
   external: number;
   sessions: number;
+  /** Sessions rebuilt because a check left them holding too much memory. */
+  sessionsRebuilt: number;
   /** State of each permission inside the worker (`granted` would be a sandbox leak). */
   permissions: Record<string, string>;
 }
@@ -57,7 +59,15 @@ interface WorkerScope {
 }
 const scope = globalThis as unknown as WorkerScope;
 
-const runtimes = new Map<string, { runtime: RuntimeFacts; session: Promise<LinkSession> }>();
+interface RuntimeEntry {
+  runtime: RuntimeFacts;
+  stub: Promise<WebAssembly.Module>;
+  caps?: Partial<SessionCaps>;
+  session: Promise<LinkSession>;
+}
+
+const runtimes = new Map<string, RuntimeEntry>();
+let sessionsRebuilt = 0;
 let queue: Promise<void> = Promise.resolve();
 
 async function runJob(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
@@ -73,6 +83,11 @@ async function runJob(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
         runConstructors: job.runConstructors,
         onModule: (member) => scope.postMessage({ type: "module", id: job.id, index, member }),
       });
+      // Pages a hostile check committed go away with the session that holds them.
+      if (session.oversized) {
+        sessionsRebuilt++;
+        entry.session = entry.stub.then((m) => LinkSession.create(entry.runtime, m, entry.caps));
+      }
       scope.postMessage({ type: "result", id: job.id, index, outcome });
     } catch (e) {
       scope.postMessage({
@@ -87,30 +102,40 @@ async function runJob(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
   collectIfLarge();
 }
 
-/** Heap size past which a worker asks for a full collection between jobs (when it can). */
-export const WORKER_GC_THRESHOLD_BYTES = 128 * 1024 * 1024;
+/** Growth of heap plus external memory since the last collection that triggers the next one. */
+export const WORKER_GC_THRESHOLD_BYTES = 64 * 1024 * 1024;
+
+let retainedAfterGc = 0;
 
 /**
- * Between jobs, collect garbage when the heap has grown large and the process exposes `gc`
+ * Between jobs, collect garbage when the heap and external memory have grown by
+ * {@linkcode WORKER_GC_THRESHOLD_BYTES} since the last collection, and the process exposes `gc`
  * (`--v8-flags=--expose-gc`): compiled modules and instances of finished checks hold native
- * memory that a lazily collected worker heap would keep for a long time.
+ * memory that a lazily collected worker heap would keep for a long time. Growth, not size: the
+ * facts cache is large and long-lived, and a full collection after every job would scan it each
+ * time.
  */
 function collectIfLarge(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return;
-  const m = (Deno as unknown as { memoryUsage(): { heapTotal: number } }).memoryUsage();
-  if (m.heapTotal > WORKER_GC_THRESHOLD_BYTES) gc();
+  const usage = () => {
+    const m = (Deno as unknown as { memoryUsage(): { heapUsed: number; external: number } })
+      .memoryUsage();
+    return m.heapUsed + m.external;
+  };
+  if (usage() - retainedAfterGc <= WORKER_GC_THRESHOLD_BYTES) return;
+  gc();
+  retainedAfterGc = usage();
 }
 
 scope.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === "runtime") {
     if (!runtimes.has(msg.key)) {
-      const session = WebAssembly.compile(asBufferSource(msg.stub)).then((m) =>
-        LinkSession.create(msg.runtime, m, msg.caps)
-      );
+      const stub = WebAssembly.compile(asBufferSource(msg.stub));
+      const session = stub.then((m) => LinkSession.create(msg.runtime, m, msg.caps));
       session.catch(() => undefined);
-      runtimes.set(msg.key, { runtime: msg.runtime, session });
+      runtimes.set(msg.key, { runtime: msg.runtime, stub, caps: msg.caps, session });
     }
   } else if (msg.type === "job") {
     queue = queue.then(() => runJob(msg));
@@ -131,6 +156,7 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       heapTotal: m.heapTotal,
       external: m.external,
       sessions: runtimes.size,
+      sessionsRebuilt,
       permissions,
     });
   }

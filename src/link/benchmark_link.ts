@@ -34,7 +34,7 @@ export interface LinkBenchmark {
  * Run the matrix twice over a fresh pool and measure. `inputs` is an array, or a factory of an
  * async iterable that reads archives as it goes (memory stays bounded; each pass reads again).
  * Warm means stubs, sessions and the workers exist; compiled modules are cached up to
- * `MAX_COMPILED_BYTES`.
+ * `MAX_COMPILED_BYTES`. With `warmPasses` > 1 the fastest warm pass counts.
  *
  * @example
  * ```ts ignore
@@ -46,7 +46,7 @@ export interface LinkBenchmark {
 export async function benchmarkLink(
   inputs: CheckLinkInput[] | (() => AsyncIterable<CheckLinkInput>),
   runtimes: RuntimeFacts[],
-  options: LinkPoolOptions & { inFlight?: number } = {},
+  options: LinkPoolOptions & { inFlight?: number; warmPasses?: number } = {},
 ): Promise<LinkBenchmark> {
   let peak = Deno.memoryUsage().rss;
   const sampler = setInterval(() => {
@@ -80,11 +80,22 @@ export async function benchmarkLink(
     let t = performance.now();
     const { archives, modules } = await pass(true);
     const coldMs = performance.now() - t;
-    const cpu0 = cpuMicros();
-    t = performance.now();
-    await pass(false);
-    const warmMs = performance.now() - t;
-    const cpu1 = cpuMicros();
+    // Best of the warm passes: a shared machine's noise only ever slows a pass down.
+    let warmMs = Infinity;
+    let cpuMs: number | undefined;
+    for (let k = 0; k < Math.max(1, options.warmPasses ?? 1); k++) {
+      const cpu0 = cpuMicros();
+      t = performance.now();
+      await pass(false);
+      const ms = performance.now() - t;
+      const cpu1 = cpuMicros();
+      if (ms < warmMs) {
+        warmMs = ms;
+        cpuMs = cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0
+          ? (cpu1 - cpu0) / 1000
+          : undefined;
+      }
+    }
     peak = Math.max(peak, Deno.memoryUsage().rss);
     const modulePairs = modules * runtimes.length;
     return {
@@ -95,9 +106,7 @@ export async function benchmarkLink(
       coldMs,
       warmMs,
       pairsPerSecond: modulePairs / (warmMs / 1000),
-      pairsPerCpuSecond: cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0
-        ? modulePairs / ((cpu1 - cpu0) / 1e6)
-        : undefined,
+      pairsPerCpuSecond: cpuMs !== undefined ? modulePairs / (cpuMs / 1000) : undefined,
       peakRssBytes: peak,
       workers: pool.size,
       outcomes,

@@ -55,7 +55,7 @@ import { ALWAYS_KEPT_EXPORTS, stripExports } from "./_strip_exports.ts";
 import { asBufferSource, isTag } from "./_wasm_js.ts";
 
 /** Harness version of the link engine: part of every outcome cache key. */
-export const LINK_ENGINE_VERSION = 1;
+export const LINK_ENGINE_VERSION = 2;
 /** Upper bound on side modules in one check (archive plus libraries). */
 export const MAX_MODULES_PER_CHECK = 10_000;
 /** Upper bound on compiled modules kept per process (by sha256). */
@@ -86,6 +86,18 @@ export interface CheckLinkInput {
   libraries?: LinkLibraryInput[];
   /** Modules already compiled for this check, by compile key ({@linkcode precompileLinkInput}). */
   compiled?: Record<string, WebAssembly.Module>;
+  /**
+   * Compile key of each module (by sha256) as {@linkcode precompileLinkInput} computed it from
+   * the full facts; needed when the facts were pruned ({@linkcode pruneLinkInput}).
+   */
+  compileKeys?: Record<string, CompileKey>;
+}
+
+/** How a module is compiled for a check: its key and the exports kept (absent: all). */
+export interface CompileKey {
+  key: string;
+  keep?: ReadonlySet<string>;
+  full?: boolean;
 }
 
 export interface CheckLinkOptions {
@@ -257,7 +269,7 @@ export function obtainSession(
   runtime: RuntimeFacts,
   options: { stubStore?: ByteStore; caps?: Partial<SessionCaps> } = {},
 ): Promise<LinkSession> {
-  const key = `${runtime.mainSha256}:${runtime.glueSha256 ?? ""}:${runtime.version}`;
+  const key = sessionKey(runtime);
   let p = sessions.get(key);
   if (!p) {
     p = obtainStub(runtime, { store: options.stubStore }).then((stub) =>
@@ -267,6 +279,14 @@ export function obtainSession(
     p.catch(() => sessions.delete(key));
   }
   return p;
+}
+
+function sessionKey(runtime: RuntimeFacts): string {
+  return `${runtime.mainSha256}:${runtime.glueSha256 ?? ""}:${runtime.version}`;
+}
+
+function forgetSession(runtime: RuntimeFacts): void {
+  sessions.delete(sessionKey(runtime));
 }
 
 /** Forget cached sessions and compiled modules (tests, memory pressure).  *
@@ -365,7 +385,10 @@ export async function checkLink(
     return (await checkLinkLocked(input, runtime, session, options)).outcome;
   });
   sessionLocks.set(session, run.catch(() => undefined));
-  return await run;
+  const outcome = await run;
+  // A check that grew the memory leaves a cached session to be rebuilt (releases the pages).
+  if (!options.session && session.oversized) forgetSession(runtime);
+  return outcome;
 }
 
 /** Modules (sha256) whose constructors call their own functions through GOT pointers. */
@@ -512,7 +535,7 @@ async function checkLinkLocked(
       libsKey,
       modules: input.modules.length,
       importCounts: countImports([...own, ...deps]),
-      compileKeys: new Map(),
+      compileKeys: new Map(Object.entries(input.compileKeys ?? {})),
     };
     preparedInputs.set(input.wheel, prepared);
   }
@@ -712,7 +735,7 @@ function compileKeyOf(
   facts: WasmModuleFacts,
   sha256: string,
   counts: ReadonlyMap<string, number>,
-): { key: string; keep?: ReadonlySet<string>; full?: boolean } {
+): CompileKey {
   const keep = exportsToKeep(facts, sha256, counts);
   if (keep.size === facts.exports.length) return { key: sha256, full: true };
   return { key: `${sha256}:${hashNames([...keep].sort())}`, keep, full: fullExports.has(sha256) };
@@ -727,13 +750,13 @@ function compileKeyOf(
  *
  * @example
  * ```ts ignore
- * const compiled = await precompileLinkInput(input);
- * const outcome = await checkLink({ ...input, compiled }, runtime);
+ * const { modules, keys } = await precompileLinkInput(input);
+ * const outcome = await checkLink({ ...input, compiled: modules, compileKeys: keys }, runtime);
  * ```
  */
 export async function precompileLinkInput(
   input: CheckLinkInput,
-): Promise<Record<string, WebAssembly.Module>> {
+): Promise<{ modules: Record<string, WebAssembly.Module>; keys: Record<string, CompileKey> }> {
   const all: { bytes: Uint8Array; side?: SideModuleFacts }[] = [];
   const add = (modules: LinkModuleInput[], facts: WheelFacts) => {
     for (const m of modules) {
@@ -744,10 +767,12 @@ export async function precompileLinkInput(
   for (const lib of input.libraries ?? []) add(lib.modules, lib.facts);
   const counts = countImports(all.map((a) => ({ facts: a.side?.wasm })));
   const out: Record<string, WebAssembly.Module> = {};
+  const keys: Record<string, CompileKey> = {};
   for (const { bytes, side } of all) {
     if (!side?.wasm?.dylink) continue;
     const facts = side.wasm;
     const ck = compileKeyOf(facts, side.sha256, counts);
+    keys[side.sha256] = ck;
     const keep = ck.keep;
     try {
       out[ck.key] = await compileCached(
@@ -758,7 +783,46 @@ export async function precompileLinkInput(
       // reported by the check
     }
   }
-  return out;
+  return { modules: out, keys };
+}
+
+/**
+ * The input with each module's facts reduced to what a check reads: exports no module of the
+ * check imports (and the loader never calls) cannot be observed, and the per-function type list
+ * is not used. Workers receive this form: posting every export of every module to every worker
+ * cost more than some checks. Needs `compileKeys` from {@linkcode precompileLinkInput} so the
+ * worker compiles (or finds) the same stripped modules.
+ *
+ * @example
+ * ```ts ignore
+ * const { modules, keys } = await precompileLinkInput(input);
+ * const slim = pruneLinkInput({ ...input, compiled: modules, compileKeys: keys });
+ * ```
+ */
+export function pruneLinkInput(input: CheckLinkInput): CheckLinkInput {
+  const imported = new Set<string>();
+  const facts = [input.wheel, ...(input.libraries ?? []).map((l) => l.facts)];
+  for (const f of facts) {
+    for (const side of f.sideModules) for (const i of side.wasm.imports) imported.add(i.name);
+  }
+  const prune = (f: WheelFacts): WheelFacts => ({
+    ...f,
+    sideModules: f.sideModules.map((side) => ({
+      ...side,
+      wasm: {
+        ...side.wasm,
+        functions: [],
+        exports: side.wasm.exports.filter((e) =>
+          imported.has(e.name) || ALWAYS_KEPT_EXPORTS.has(e.name)
+        ),
+      },
+    })),
+  });
+  return {
+    ...input,
+    wheel: prune(input.wheel),
+    libraries: input.libraries?.map((l) => ({ ...l, facts: prune(l.facts) })),
+  };
 }
 
 /**
@@ -919,10 +983,11 @@ async function loadModule(
         value = imp.name === "__memory_base" ? memoryBase : tableBase;
         p = NUMBER;
       } else {
-        const base = session.symbols.get(imp.name);
+        // One lookup answers value and type for names of the main and the glue.
+        const base = baseTable(session).get(imp.name);
         if (base !== undefined) {
-          value = base;
-          p = baseProvided(session, imp.name, base);
+          value = base.value;
+          p = base.provided ?? describe(session, base.value, r.types);
         } else {
           const defined = session.lookupDefined(imp.name);
           if (defined !== undefined) {
@@ -1014,11 +1079,14 @@ async function loadModule(
 }
 
 function runInit(ctx: LoadContext, r: ModuleRun, what: string, fn: () => void): void {
-  const { state } = ctx;
+  const { state, session } = ctx;
   const callsBefore = state.calls.length;
+  const bytesBefore = session.memory.buffer.byteLength;
   try {
     fn();
+    reportGrowth(ctx, r, what, bytesBefore);
   } catch (e) {
+    if (reportGrowth(ctx, r, what, bytesBefore)) return;
     const called = state.calls.slice(callsBefore);
     const err = e as Error;
     let symbol: string | undefined;
@@ -1047,6 +1115,23 @@ function runInit(ctx: LoadContext, r: ModuleRun, what: string, fn: () => void): 
     }
     addEvidence(r, "trap", { kind: "trap", symbol, message });
   }
+}
+
+/**
+ * An init function that grew the shared memory past the session's cap is a `trap` with the
+ * sizes as its reason (the process's `--wasm-max-mem-pages` bounds how far it can get). Returns
+ * whether it did.
+ */
+function reportGrowth(ctx: LoadContext, r: ModuleRun, what: string, before: number): boolean {
+  const { session } = ctx;
+  const after = session.memory.buffer.byteLength;
+  if (after === before || session.heapBytes <= session.caps.maxMemoryBytes) return false;
+  addEvidence(r, "trap", {
+    kind: "trap",
+    message:
+      `${what} grew the shared memory from ${before} to ${after} bytes, past the cap of ${session.caps.maxMemoryBytes} bytes above the heap base (memory.grow in an init function)`,
+  });
+  return true;
 }
 
 const exportIndexCache = new WeakMap<WasmModuleFacts, ReadonlyMap<string, WasmExport>>();
@@ -1392,32 +1477,47 @@ const JSFUNC: Provided = { kind: "jsfunc" };
 const MISSING: Provided = { kind: "missing" };
 const GOT_GLOBAL: Provided = { kind: "global", global: { type: "i32", mutable: true } };
 
-/** What the base table hands over for a name, from the session's facts (cached per session). */
-const baseProvidedCache = new WeakMap<LinkSession, Map<string, Provided>>();
-function baseProvided(session: LinkSession, name: string, value: unknown): Provided {
-  if (value instanceof WebAssembly.Memory || value instanceof WebAssembly.Table) {
-    return describe(session, value, new Map());
-  }
-  let cache = baseProvidedCache.get(session);
-  if (!cache) baseProvidedCache.set(session, cache = new Map());
-  let p = cache.get(name);
-  if (!p) {
+/**
+ * A name of the base table (glue, then main exports) with what it hands over. `provided` is
+ * absent for memories and tables, whose current size is read at each check.
+ */
+interface BaseEntry {
+  value: unknown;
+  provided?: Provided;
+}
+
+/** The session's base table with types, built once per session (the symbols never change). */
+const baseTables = new WeakMap<LinkSession, Map<string, BaseEntry>>();
+function baseTable(session: LinkSession): Map<string, BaseEntry> {
+  let table = baseTables.get(session);
+  if (table) return table;
+  table = new Map();
+  for (const [name, value] of session.symbols) {
+    if (value === undefined) continue;
+    if (value instanceof WebAssembly.Memory || value instanceof WebAssembly.Table) {
+      table.set(name, { value });
+      continue;
+    }
     const info = session.info.get(name);
-    p = (info && providedFromInfo(info)) ?? describe(session, value, new Map());
-    cache.set(name, p);
+    table.set(name, {
+      value,
+      provided: (info && providedFromInfo(info)) ?? describe(session, value, new Map()),
+    });
   }
-  return p;
+  baseTables.set(session, table);
+  return table;
 }
 
 function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvidence | undefined {
   indexSession(ctx.session);
-  const where = `import #${imp.index} ${imp.module}.${imp.name}`;
-  const base = { symbol: imp.name, module: imp.module, importIndex: imp.index };
+  // Built only for a finding: most imports match, and this runs for every import of every check.
+  const where = () => `import #${imp.index} ${imp.module}.${imp.name}`;
+  const base = () => ({ symbol: imp.name, module: imp.module, importIndex: imp.index });
   if (p.kind === "missing" && !PROXIED_MODULES.has(imp.module) && !GOT_MODULES.has(imp.module)) {
     return {
-      ...base,
+      ...base(),
       kind: "unknown-module",
-      message: `${where}: the loader provides no import module "${imp.module}"`,
+      message: `${where()}: the loader provides no import module "${imp.module}"`,
     };
   }
   switch (imp.kind) {
@@ -1426,11 +1526,11 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
       if (p.kind === "wasmfunc") {
         if (p.type && imp.func && !sameTypes(p.type, imp.func)) {
           return {
-            ...base,
+            ...base(),
             kind: "type-mismatch",
             sideType: imp.func,
             mainType: p.type,
-            message: `${where}: side module expects ${
+            message: `${where()}: side module expects ${
               describeType(imp.func)
             }, the runtime provides ${describeType(p.type)}`,
           };
@@ -1438,11 +1538,11 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
         return undefined;
       }
       return {
-        ...base,
+        ...base(),
         kind: "type-mismatch",
         sideType: imp.func,
         mainType: p.kind === "number" || p.kind === "global" ? "data symbol (address)" : p.kind,
-        message: `${where}: imported as a function, but the runtime provides a ${
+        message: `${where()}: imported as a function, but the runtime provides a ${
           p.kind === "number" || p.kind === "global" ? "data symbol" : p.kind
         } (function import requires a callable)`,
       };
@@ -1452,21 +1552,21 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
       if (p.kind === "number") {
         if (want.mutable) {
           return {
-            ...base,
+            ...base(),
             kind: "global-mismatch",
             sideType: `${want.mutable ? "mut " : ""}${want.type}`,
             mainType: "number (immutable data symbol)",
             message:
-              `${where}: mutable global import, but the runtime provides a plain number (imported mutable global must be a WebAssembly.Global object)`,
+              `${where()}: mutable global import, but the runtime provides a plain number (imported mutable global must be a WebAssembly.Global object)`,
           };
         }
         if (want.type === "i64") {
           return {
-            ...base,
+            ...base(),
             kind: "global-mismatch",
             sideType: want.type,
             mainType: "number",
-            message: `${where}: i64 global import needs a BigInt`,
+            message: `${where()}: i64 global import needs a BigInt`,
           };
         }
         return undefined;
@@ -1475,11 +1575,11 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
         if (!p.global) return undefined;
         if (p.global.mutable !== want.mutable || p.global.type !== want.type) {
           return {
-            ...base,
+            ...base(),
             kind: "global-mismatch",
             sideType: `${want.mutable ? "mut " : ""}${want.type}`,
             mainType: `${p.global.mutable ? "mut " : ""}${p.global.type}`,
-            message: `${where}: side module expects ${
+            message: `${where()}: side module expects ${
               want.mutable ? "mutable" : "immutable"
             } ${want.type}, the runtime provides ${
               p.global.mutable ? "mutable" : "immutable"
@@ -1489,11 +1589,11 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
         return undefined;
       }
       return {
-        ...base,
+        ...base(),
         kind: "global-mismatch",
         sideType: `${want.mutable ? "mut " : ""}${want.type}`,
         mainType: p.kind,
-        message: `${where}: global import, but the runtime provides a ${
+        message: `${where()}: global import, but the runtime provides a ${
           p.kind === "jsfunc" ? "function (lazy stub or JS)" : p.kind
         }`,
       };
@@ -1502,11 +1602,11 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
       const want = imp.memory!;
       if (p.kind !== "memory") {
         return {
-          ...base,
+          ...base(),
           kind: "memory-mismatch",
           sideType: limitsText(want),
           mainType: p.kind,
-          message: `${where}: memory import, but the runtime provides a ${p.kind}`,
+          message: `${where()}: memory import, but the runtime provides a ${p.kind}`,
         };
       }
       const have = p.limits;
@@ -1533,46 +1633,46 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
       }
       if (problems.length === 0) return undefined;
       return {
-        ...base,
+        ...base(),
         kind: "memory-mismatch",
         sideType: limitsText(want),
         mainType: limitsText(have),
-        message: `${where}: ${problems.join("; ")}`,
+        message: `${where()}: ${problems.join("; ")}`,
       };
     }
     case "table": {
       const want = imp.table!;
       if (p.kind !== "table") {
         return {
-          ...base,
+          ...base(),
           kind: "table-mismatch",
           mainType: p.kind,
-          message: `${where}: table import, but the runtime provides a ${p.kind}`,
+          message: `${where()}: table import, but the runtime provides a ${p.kind}`,
         };
       }
       if (want.element !== "funcref") {
         return {
-          ...base,
+          ...base(),
           kind: "table-mismatch",
           sideType: want.element,
           mainType: "funcref",
-          message: `${where}: element type ${want.element}, runtime table holds funcref`,
+          message: `${where()}: element type ${want.element}, runtime table holds funcref`,
         };
       }
       if (want.limits.min > p.length) {
         return {
-          ...base,
+          ...base(),
           kind: "table-mismatch",
           message:
-            `${where}: module needs ${want.limits.min} entries, runtime table has ${p.length}`,
+            `${where()}: module needs ${want.limits.min} entries, runtime table has ${p.length}`,
         };
       }
       if (want.limits.max !== undefined) {
         return {
-          ...base,
+          ...base(),
           kind: "table-mismatch",
           message:
-            `${where}: module declares a table maximum ${want.limits.max}; the runtime table has none`,
+            `${where()}: module declares a table maximum ${want.limits.max}; the runtime table has none`,
         };
       }
       return undefined;
@@ -1581,23 +1681,23 @@ function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvi
       const want = imp.tag!;
       if (p.kind !== "tag") {
         return {
-          ...base,
+          ...base(),
           kind: "tag-mismatch",
           sideType: want.type,
           mainType: p.kind === "jsfunc"
             ? "none (lazy stub: this runtime defines no such tag)"
             : p.kind,
           message:
-            `${where}: tag import, but the runtime provides no WebAssembly.Tag (tag import requires a WebAssembly.Tag)`,
+            `${where()}: tag import, but the runtime provides no WebAssembly.Tag (tag import requires a WebAssembly.Tag)`,
         };
       }
       if (p.tag && !sameTypes(p.tag.type, want.type)) {
         return {
-          ...base,
+          ...base(),
           kind: "tag-mismatch",
           sideType: want.type,
           mainType: p.tag.type,
-          message: `${where}: tag type ${describeType(want.type)} differs from the runtime's ${
+          message: `${where()}: tag type ${describeType(want.type)} differs from the runtime's ${
             describeType(p.tag.type)
           }`,
         };

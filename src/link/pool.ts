@@ -13,7 +13,7 @@
  */
 import type { RuntimeFacts } from "../runtime/types.ts";
 import type { AllowList } from "./allow_list.ts";
-import { type CheckLinkInput, precompileLinkInput } from "./check_link.ts";
+import { type CheckLinkInput, precompileLinkInput, pruneLinkInput } from "./check_link.ts";
 import type { SessionCaps } from "./_session.ts";
 import type { LinkOutcome } from "./types.ts";
 import { type ByteStore, obtainStub } from "./stub.ts";
@@ -102,7 +102,18 @@ function sharedInput(input: CheckLinkInput): CheckLinkInput {
     modules: share(input.modules),
     libraries: input.libraries?.map((l) => ({ ...l, modules: share(l.modules) })),
     compiled: input.compiled,
+    compileKeys: input.compileKeys,
   };
+}
+
+const pruned = new WeakMap<CheckLinkInput, CheckLinkInput>();
+
+/** The form posted to workers, once per archive for all lanes (after compilation). */
+function prunedInput(input: CheckLinkInput): CheckLinkInput {
+  if (!input.compileKeys) return input;
+  let p = pruned.get(input);
+  if (!p) pruned.set(input, p = pruneLinkInput(input));
+  return p;
 }
 
 function runtimeKey(r: RuntimeFacts): string {
@@ -203,8 +214,9 @@ export class LinkPool {
     // lane: workers share V8's compiled code. Lazy, so queued archives hold no compiled code.
     let compiling: Promise<void> | undefined;
     const prepare = () =>
-      compiling ??= precompileLinkInput(shared).then((compiled) => {
-        shared.compiled = compiled;
+      compiling ??= precompileLinkInput(shared).then(({ modules, keys }) => {
+        shared.compiled = modules;
+        shared.compileKeys = keys;
       }, () => undefined);
     return new Promise((resolve) => {
       for (const [lane, part] of byLane) {
@@ -414,7 +426,7 @@ export class LinkPool {
     const msg: ToWorker = {
       type: "job",
       id: job.id,
-      input: job.input,
+      input: prunedInput(job.input),
       runtimes: runtimes.map(runtimeKey),
       allowList: this.#options.allowList,
       runConstructors: this.#options.runConstructors,

@@ -139,7 +139,10 @@ export function judgePath(path: PathResult): { works: boolean | null; reason: st
         };
       }
       if (path.smoke?.status === "error") {
-        const missing = missingForeignModule(path, path.smoke.value);
+        // A native extension may turn the ImportError into its own error (pyo3 panics with
+        // "Python API call failed"); the ImportError itself is then only on stderr.
+        const missing = missingForeignModule(path, path.smoke.value) ??
+          missingForeignModule(path, stderrOf(path));
         if (missing) {
           return {
             works: null,
@@ -184,6 +187,10 @@ export function judgePath(path: PathResult): { works: boolean | null; reason: st
  * "X._core.multiarray failed to import", for a top-level name that none of the wheel's own modules
  * has: a dependency outside the corpus, not the wheel's fault.
  */
+function stderrOf(path: PathResult): string {
+  return path.console.filter((l) => l.startsWith("stderr:")).join("\n");
+}
+
 function missingForeignModule(path: PathResult, text: string): string | undefined {
   const own = new Set(path.imports.map((i) => i.module.split(".")[0]));
   for (

@@ -210,8 +210,13 @@ async function writeAtomically(path: string, text: string): Promise<void> {
  * The Deno executable for children: this very binary when the run permission covers it, else
  * `deno` from PATH (a task granting `--allow-run=deno` allows the name, and the name may resolve
  * through a symlink to a path other than `Deno.execPath()`).
+ *
+ * @example
+ * ```ts ignore
+ * const child = new Deno.Command(denoCommand(), { args: ["--version"] });
+ * ```
  */
-function denoCommand(): string {
+export function denoCommand(): string {
   const self = Deno.execPath();
   try {
     if (Deno.permissions.querySync({ name: "run", command: self }).state === "granted") return self;
@@ -497,7 +502,24 @@ export async function runOraclePair(
         cached.wheelSha256 === wheelSha256 && cached.runtime === runtime &&
         cached.harnessVersion === options.harnessVersion
       ) {
-        return { ...cached, cached: true, ms: 0 };
+        // The cache holds observations; the verdict is judged again from them, so a better
+        // judgement applies without booting the runtime again.
+        const again = decideOracle(cached.paths);
+        const decisive = cached.paths.find((r) => r.path === again.decisivePath);
+        const { decisivePath: _p, symbol: _s, smoke: _m, ...rest } = cached;
+        return {
+          ...rest,
+          ...(again.decisivePath ? { decisivePath: again.decisivePath } : {}),
+          status: again.status,
+          message: again.message,
+          ...(again.symbol ? { symbol: again.symbol } : {}),
+          ...(decisive?.smoke ? { smoke: decisive.smoke } : {}),
+          works: again.works,
+          reason: again.reason,
+          pathsDisagree: again.pathsDisagree,
+          cached: true,
+          ms: 0,
+        };
       }
     } catch {
       // No usable cache entry.

@@ -181,7 +181,7 @@ export const HTML_SCRIPT = `
     if (o && o.oracle) {
       var or = o.oracle;
       s += dl([
-        ["result", esc((or.works ? "works" : "breaks") + " (" + or.status + ")")],
+        ["result", esc((or.works === null ? "inconclusive" : or.works ? "works" : "breaks") + " (" + or.status + ")")],
         ["message", esc(or.message)],
         ["agreement", or.agrees ? "agrees with the stub" : "<b>disagrees</b>: " + esc(or.disagreement || "other")]
       ]);

@@ -10,7 +10,7 @@ import type { ConformReport } from "./types.ts";
 
 type Schema = {
   $ref?: string;
-  type?: string;
+  type?: string | string[];
   properties?: Record<string, Schema>;
   items?: Schema;
   additionalProperties?: boolean | Schema;

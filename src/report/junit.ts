@@ -65,7 +65,9 @@ function evidenceText(o: ReportOutcome | undefined): string {
   }
   if (o.oracle) {
     lines.push(
-      `oracle: ${o.oracle.works ? "works" : "breaks"} (${o.oracle.status}) ${o.oracle.message}` +
+      `oracle: ${
+        o.oracle.works === null ? "inconclusive" : o.oracle.works ? "works" : "breaks"
+      } (${o.oracle.status}) ${o.oracle.message}` +
         (o.oracle.agrees ? "" : ` [disagrees: ${o.oracle.disagreement ?? "other"}]`),
     );
   }

@@ -237,20 +237,37 @@ export function renderMarkdown(report: ConformReport, options: MarkdownOptions =
       );
     }
     out.push("");
-    const disagree = report.outcomes.filter((o) => o.oracle && !o.oracle.agrees);
+    const disagree = a.disagreements ?? [];
     if (disagree.length > 0) {
-      out.push("Disagreements:");
+      out.push("Disagreements, each with both sides' messages and its explanation:");
       out.push("");
-      for (const o of disagree.slice(0, limit)) {
+      for (const d of disagree.slice(0, limit)) {
         out.push(
-          `- ${codeSpan(o.wheel)} on ${codeSpan(o.runtime)}: stub ${
-            escapeMarkdown(o.outcome)
-          }, real runtime ${escapeMarkdown(o.oracle?.status ?? "")} (${
-            escapeMarkdown(o.oracle?.disagreement ?? "other")
-          }): ${escapeMarkdown(o.oracle?.message ?? "")}`,
+          `- ${codeSpan(d.wheel)} on ${codeSpan(d.runtime)}: stub ${
+            escapeMarkdown(d.linkOutcome)
+          } (${escapeMarkdown(d.linkMessage)}), real runtime ${escapeMarkdown(d.oracleStatus)} (${
+            escapeMarkdown(d.oracleMessage)
+          }). ` +
+            `**${escapeMarkdown(d.kind)}${
+              d.invisibleToLinkCheck ? ", invisible to any link check" : ""
+            }**: ${escapeMarkdown(d.explanation)}`,
         );
       }
       if (disagree.length > limit) out.push(`- … and ${disagree.length - limit} more`);
+      out.push("");
+    }
+    const inconclusive = a.inconclusive ?? [];
+    if (inconclusive.length > 0) {
+      out.push(`Inconclusive in the real runtime (not counted above): ${inconclusive.length}`);
+      out.push("");
+      for (const c of inconclusive.slice(0, limit)) {
+        out.push(
+          `- ${codeSpan(c.wheel)} on ${codeSpan(c.runtime)}: ${escapeMarkdown(c.status)}, ${
+            escapeMarkdown(c.reason)
+          }`,
+        );
+      }
+      if (inconclusive.length > limit) out.push(`- … and ${inconclusive.length - limit} more`);
       out.push("");
     }
   } else {

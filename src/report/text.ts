@@ -160,15 +160,17 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
     for (const [cls, c] of Object.entries(a.byClass).sort(([x], [y]) => (x < y ? -1 : 1))) {
       line(`    ${pad(cls, 16)} ${c.agreeing}/${c.pairs} (${percent(c.agreeing, c.pairs)})`);
     }
-    const disagreements = report.outcomes.filter((o) => o.oracle && !o.oracle.agrees);
-    for (const o of disagreements.slice(0, nCounter)) {
+    const disagreements = a.disagreements ?? [];
+    for (const d of disagreements.slice(0, nCounter)) {
       line(
-        `    ≠ ${o.wheel} on ${o.runtime}: stub says ${o.outcome}, real runtime ${o.oracle?.status} (${
-          o.oracle?.disagreement ?? "other"
-        })`,
+        `    ≠ ${d.wheel} on ${d.runtime}: stub says ${d.linkOutcome}, real runtime ${d.oracleStatus} (${d.kind})`,
       );
     }
     if (disagreements.length > nCounter) line(`    … and ${disagreements.length - nCounter} more`);
+    const inconclusive = a.inconclusive?.length ?? 0;
+    if (inconclusive > 0) {
+      line(`    ${inconclusive} pair(s) inconclusive in the real runtime, not counted`);
+    }
   } else {
     line("Oracle: not run (the stub's verdicts are unchecked against a real runtime)");
   }

@@ -55,13 +55,13 @@ export interface ReportOutcome {
 }
 
 export interface ReportOracleResult {
-  /** Real runtime: does the wheel load and import? */
-  works: boolean;
+  /** Real runtime: does the wheel load and import? `null`: inconclusive (see `message`). */
+  works: boolean | null;
   /** Class of what happened, e.g. `ok`, `link-error`, `unresolved`, `python-exception`, `timeout`. */
   status: string;
   message: string;
   agrees: boolean;
-  /** For disagreements: `stub-stricter`, `stub-missed-break`, `other`. */
+  /** For disagreements: `stub-stricter`, `stub-missed-break`, `other`; `inconclusive` when `works` is null. */
   disagreement?: string;
 }
 

@@ -68,7 +68,8 @@ export interface ConformOptions {
   /** Runtime versions to check against (default: the whole catalogue). */
   runtimes?: string[];
   policies: Policy[];
-  oracle: "none" | "sample" | "all";
+  /** `built-for`: every wheel on the runtime it was built for, plus the cross-runtime sample. */
+  oracle: "none" | "sample" | "built-for" | "all";
   oracleSampleSize?: number;
   oracleSeed?: number;
   oracleTimeoutMs?: number;
@@ -534,12 +535,26 @@ async function runOracleSample(
     builtFor: p.read.input.entry?.builtForRuntime ?? null,
   })).filter((c) => pairs[c.index].read.link!.wheel.kind === "wheel");
   const seed = options.oracleSeed ?? DEFAULT_SEED;
-  const { sample, description } = options.oracle === "all"
-    ? { sample: candidates, description: `all ${candidates.length} wheel × runtime pairs` }
-    : selectOracleSample(candidates, {
+  const size = options.oracleSampleSize ?? DEFAULT_SAMPLE_SIZE;
+  let sample: typeof candidates;
+  let description: string;
+  if (options.oracle === "all") {
+    sample = candidates;
+    description = `all ${candidates.length} wheel × runtime pairs`;
+  } else if (options.oracle === "built-for") {
+    // Every wheel on the runtime it was built for (the baseline a tag must keep), plus the
+    // seeded cross-runtime sample where the schemes differ.
+    const own = candidates.filter((c) => c.builtFor === c.runtime);
+    const cross = selectOracleSample(candidates.filter((c) => c.builtFor !== c.runtime), {
       seed,
-      size: options.oracleSampleSize ?? DEFAULT_SAMPLE_SIZE,
+      size,
     });
+    sample = [...own, ...cross.sample];
+    description = `every wheel on the runtime it was built for (${own.length} pairs) plus a ` +
+      cross.description;
+  } else {
+    ({ sample, description } = selectOracleSample(candidates, { seed, size }));
+  }
   const dirs = new Map<string, string>();
   for (const r of runtimes) {
     if (!r.facts) continue;
@@ -595,7 +610,7 @@ async function runOracleSample(
     const row = reportOutcomes[jobIndex[k]];
     const d = disagreements.get(`${row.wheel}\u0000${row.runtime}`);
     row.oracle = {
-      works: oracle.works === true,
+      works: oracle.works,
       status: oracle.status,
       message: oracle.message.slice(0, 500),
       agrees: oracle.works === null ? false : !d,

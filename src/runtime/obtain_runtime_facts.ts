@@ -50,6 +50,90 @@ export function runtimeFactsPath(cacheDir: string, mainSha256: string): string {
   return join(cacheDir, "facts", `runtime-${mainSha256}-f${FACTS_VERSION}.json`);
 }
 
+/**
+ * Path of the stat index of a runtime's facts: `<cacheDir>/facts/runtime-<version>-stat.json`.
+ * It maps the size, mtime and inode of the main module, glue and lock to the facts file and
+ * its sha256, so a warm start neither reads nor hashes the ~10 MB main module (the way make and
+ * git trust an unchanged stat); a changed file or a facts file that fails its hash falls back
+ * to the full path.
+ *
+ * @example
+ * ```ts
+ * import { runtimeStatIndexPath } from "./obtain_runtime_facts.ts";
+ * console.assert(runtimeStatIndexPath(".cache", "0.27.7").endsWith("runtime-0.27.7-stat.json"));
+ * ```
+ */
+export function runtimeStatIndexPath(cacheDir: string, version: string): string {
+  return join(cacheDir, "facts", `runtime-${version.replace(/[^0-9A-Za-z._-]/g, "_")}-stat.json`);
+}
+
+interface FileStat {
+  path: string;
+  size: number;
+  mtimeMs: number | null;
+  ino: number | null;
+}
+
+interface StatIndex {
+  factsVersion: number;
+  version: string;
+  files: FileStat[];
+  mainSha256: string;
+  factsSha256: string;
+}
+
+async function statFiles(paths: string[]): Promise<FileStat[]> {
+  return await Promise.all(paths.map(async (path) => {
+    const info = await Deno.stat(path);
+    return { path, size: info.size, mtimeMs: info.mtime?.getTime() ?? null, ino: info.ino };
+  }));
+}
+
+/** Facts through the stat index, or undefined when anything does not match. */
+async function readFactsByStat(
+  cacheDir: string,
+  version: string,
+  paths: string[],
+): Promise<RuntimeFacts | undefined> {
+  try {
+    const index = JSON.parse(
+      await Deno.readTextFile(runtimeStatIndexPath(cacheDir, version)),
+    ) as StatIndex;
+    if (index.factsVersion !== FACTS_VERSION || index.version !== version) return undefined;
+    const now = await statFiles(paths);
+    // Files without an mtime or inode cannot be trusted by stat alone.
+    if (now.some((f) => f.mtimeMs === null)) return undefined;
+    if (JSON.stringify(now) !== JSON.stringify(index.files)) return undefined;
+    const path = runtimeFactsPath(cacheDir, index.mainSha256);
+    if ((await Deno.stat(path)).size > MAX_FACTS_BYTES) return undefined;
+    const text = await Deno.readTextFile(path);
+    // A corrupt or edited facts file fails its recorded hash and is rebuilt.
+    if (sha256Hex(text) !== index.factsSha256) return undefined;
+    const facts = JSON.parse(text) as RuntimeFacts;
+    if (facts.factsVersion !== FACTS_VERSION || facts.version !== version) return undefined;
+    return facts;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeStatIndex(
+  cacheDir: string,
+  version: string,
+  paths: string[],
+  mainSha256: string,
+  factsText: string,
+): Promise<void> {
+  const index: StatIndex = {
+    factsVersion: FACTS_VERSION,
+    version,
+    files: await statFiles(paths),
+    mainSha256,
+    factsSha256: sha256Hex(factsText),
+  };
+  await writeAtomically(runtimeStatIndexPath(cacheDir, version), JSON.stringify(index));
+}
+
 /** Write `text` to `path` through a temporary file in the same directory and a rename. */
 async function writeAtomically(path: string, text: string): Promise<void> {
   const dir = path.slice(0, path.lastIndexOf("/"));
@@ -93,6 +177,12 @@ export async function obtainRuntimeFacts(
   } else {
     files = await obtainRuntime(version, options);
   }
+  const paths = [files.wasmPath, files.gluePath, files.lockPath];
+  const quick = await readFactsByStat(options.cacheDir, version, paths);
+  if (quick) {
+    options.onProgress?.(`pyodide@${version}: facts from cache (stat index)`);
+    return quick;
+  }
   const wasm = await readCapped(files.wasmPath, MAX_MAIN_MODULE_BYTES, version);
   const glue = new TextDecoder().decode(await readCapped(files.gluePath, MAX_GLUE_BYTES, version));
   const lockText = new TextDecoder().decode(
@@ -111,13 +201,15 @@ export async function obtainRuntimeFacts(
 
   try {
     if ((await Deno.stat(path)).size <= MAX_FACTS_BYTES) {
-      const cached = JSON.parse(await Deno.readTextFile(path)) as RuntimeFacts;
+      const text = await Deno.readTextFile(path);
+      const cached = JSON.parse(text) as RuntimeFacts;
       if (
         cached.factsVersion === FACTS_VERSION && cached.mainSha256 === mainSha256 &&
         cached.glueSha256 === glueSha256 && cached.version === version &&
         cached.python === info.python && cached.emscripten === info.emscripten &&
         cached.platformTag === info.platformTag && cached.abiVersion === info.abiVersion
       ) {
+        await writeStatIndex(options.cacheDir, version, paths, mainSha256, text);
         options.onProgress?.(`pyodide@${version}: facts from cache`);
         return cached;
       }
@@ -134,7 +226,9 @@ export async function obtainRuntimeFacts(
     files: { wasm: files.wasmPath, glue: files.gluePath, lock: files.lockPath },
     mainSha256,
   });
-  await writeAtomically(path, JSON.stringify(facts));
+  const text = JSON.stringify(facts);
+  await writeAtomically(path, text);
+  await writeStatIndex(options.cacheDir, version, paths, mainSha256, text);
   options.onProgress?.(`pyodide@${version}: facts read and cached`);
   return facts;
 }

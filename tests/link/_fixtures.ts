@@ -104,6 +104,8 @@ export interface SideSpec {
   dylink?: DylinkSpec;
   /** Skip the dylink.0 section (not a side module). */
   noDylink?: boolean;
+  /** Index of a start function (runs during instantiation). */
+  start?: number;
 }
 
 /** The `env.memory` import every Emscripten side module has. */
@@ -123,6 +125,7 @@ export function sideModule(spec: SideSpec): Uint8Array {
     imports: hasMemory ? imports : [ENV_MEMORY, ...imports],
     functions: spec.functions,
     exports: spec.exports,
+    start: spec.start,
   });
 }
 

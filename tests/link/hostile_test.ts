@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { LinkPool } from "../../src/link/mod.ts";
-import { OP } from "../../src/wasm/build_module.ts";
+import { encodeSLEB128, OP } from "../../src/wasm/build_module.ts";
+import { SESSION_RETAINED_MEMORY_BYTES } from "../../src/link/_session.ts";
 import { corpusInput, runtime, sideModule, syntheticWheel } from "./_fixtures.ts";
 
 const CTOR = { name: "__wasm_call_ctors", kind: "func" as const, index: 0 };
@@ -44,17 +45,132 @@ Deno.test("hostile side modules in the link pool", async (t) => {
       assert.ok(o.modules[0].evidence.some((e) => /refused before instantiation/.test(e.message)));
     });
 
-    await t.step("memory.grow of ~3.9 GiB in a constructor stays contained", async () => {
-      // i32.const 59904; memory.grow 0; drop — reserves address space; nothing is committed.
-      const grow = [OP.i32Const, 0x80, 0xd4, 0x03, 0x40, 0x00, 0x1a];
-      const before = Deno.memoryUsage().rss;
+    await t.step(
+      "memory.grow of ~3.9 GiB fails at the process cap and nothing is committed",
+      async () => {
+        // i32.const 59904; memory.grow 0; i32.const -1; i32.ne; br_if 0 (ok); then store past the
+        // old end, which traps because the grow failed (`--wasm-max-mem-pages` in deno.json).
+        const grow = [
+          OP.i32Const,
+          ...encodeSLEB128(59904),
+          0x40,
+          0x00,
+          OP.drop,
+          OP.i32Const,
+          ...encodeSLEB128(0x7000_0000),
+          OP.i32Const,
+          1,
+          OP.i32Store,
+          2,
+          0,
+        ];
+        const before = Deno.memoryUsage().rss;
+        const o = await check(
+          "grow",
+          sideModule({ functions: [{ type: VOID, body: grow }], exports: [CTOR] }),
+        );
+        assert.equal(o.outcome, "trap");
+        assert.ok(
+          o.modules[0].evidence.some((e) => /out of bounds/.test(e.message)),
+          JSON.stringify(o.modules[0].evidence),
+        );
+        assert.ok(Deno.memoryUsage().rss - before < 256 * 1024 * 1024, "no resident blow-up");
+      },
+    );
+
+    await t.step(
+      "memory.grow past the session cap plus memory.fill is a trap naming the sizes",
+      async () => {
+        // Grow by 12,000 pages (~750 MiB, under the process cap, over the session cap) and commit
+        // 64 MiB of it: the check reports the growth and the worker rebuilds that session.
+        const body = [
+          OP.i32Const,
+          ...encodeSLEB128(12_000),
+          0x40,
+          0x00,
+          OP.drop,
+          OP.i32Const,
+          ...encodeSLEB128(0x2000_0000),
+          OP.i32Const,
+          1,
+          OP.i32Const,
+          ...encodeSLEB128(0x0400_0000),
+          0xfc,
+          0x0b,
+          0x00,
+        ];
+        const o = await check(
+          "fill",
+          sideModule({ functions: [{ type: VOID, body }], exports: [CTOR] }),
+        );
+        assert.equal(o.outcome, "trap");
+        const e = o.modules[0].evidence.find((x) => /grew the shared memory/.test(x.message));
+        assert.ok(e, JSON.stringify(o.modules[0].evidence));
+        assert.match(e.message, /__wasm_call_ctors grew the shared memory from \d+ to \d+ bytes/);
+        const [stats] = await pool.workerStats();
+        assert.equal(stats.sessionsRebuilt, 1, "the inflated session was rebuilt");
+        // The next check runs on a rebuilt session: a real wheel still links.
+        assert.equal((await pool.checkAll(fine, [rt]))[0].outcome, "links");
+        assert.ok(SESSION_RETAINED_MEMORY_BYTES < 0x2000_0000);
+      },
+    );
+
+    await t.step("a start function that loops forever ends as a time-out trap", async () => {
       const o = await check(
-        "grow",
-        sideModule({ functions: [{ type: VOID, body: grow }], exports: [CTOR] }),
+        "start-loop",
+        sideModule({
+          functions: [{ type: VOID, body: [OP.loop, OP.blockVoid, OP.br, 0, OP.end] }],
+          start: 0,
+        }),
       );
-      assert.ok(["links", "trap"].includes(o.outcome), o.outcome);
-      assert.ok(Deno.memoryUsage().rss - before < 512 * 1024 * 1024, "no resident blow-up");
+      assert.equal(o.outcome, "trap");
+      assert.ok(o.evidence.some((e) => e.kind === "timeout" && /start-loop\.so/.test(e.message)));
     });
+
+    await t.step("a start function that traps fails instantiation as a trap", async () => {
+      const o = await check(
+        "start-trap",
+        sideModule({ functions: [{ type: VOID, body: [OP.unreachable] }], start: 0 }),
+      );
+      assert.equal(o.outcome, "trap");
+      assert.ok(
+        o.modules[0].evidence.some((e) =>
+          /instantiation failed: RuntimeError: unreachable/.test(e.message)
+        ),
+        JSON.stringify(o.modules[0].evidence),
+      );
+    });
+
+    await t.step(
+      "a table.grow of 10 million entries in a constructor stays contained",
+      async () => {
+        // ref.null func; i32.const 10_000_000; table.grow 0; drop
+        const body = [
+          OP.refNull,
+          0x70,
+          OP.i32Const,
+          ...encodeSLEB128(10_000_000),
+          0xfc,
+          0x0f,
+          0x00,
+          OP.drop,
+        ];
+        const o = await check(
+          "table-grow",
+          sideModule({
+            imports: [{
+              module: "env",
+              name: "__indirect_function_table",
+              kind: "table",
+              table: { element: "funcref", limits: { min: 0, shared: false, is64: false } },
+            }],
+            functions: [{ type: VOID, body }],
+            exports: [CTOR],
+          }),
+        );
+        assert.ok(["links", "trap"].includes(o.outcome), JSON.stringify(o.evidence));
+      },
+    );
 
     await t.step("the pool still checks a real wheel afterwards", async () => {
       assert.equal((await pool.checkAll(fine, [rt]))[0].outcome, "links");

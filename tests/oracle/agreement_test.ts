@@ -89,6 +89,29 @@ Deno.test("judgePath maps statuses to works / breaks / inconclusive", async (t) 
       assert.equal(judgePath(ownModule).works, false);
     },
   );
+  await t.step("a smoke error whose ImportError is only on stderr is inconclusive", () => {
+    // pyo3 turns the ImportError into a panic; the missing module shows on stderr only.
+    const panic = {
+      status: "error" as const,
+      value: "PanicException: Python API call failed",
+      expected: "b'x'",
+    };
+    const withStderr = path({
+      path: "load-package",
+      status: "ok",
+      smoke: panic,
+      imports: [{ module: "cryptography", ok: true }],
+      console: ["stderr: ModuleNotFoundError: No module named '_cffi_backend'"],
+    });
+    const v = judgePath(withStderr);
+    assert.equal(v.works, null);
+    assert.match(v.reason, /_cffi_backend/);
+    // Without that line the same panic is a break.
+    assert.equal(judgePath({ ...withStderr, console: [] }).works, false);
+    // A missing module of the wheel itself is a break, not a missing dependency.
+    const own = { ...withStderr, console: ["stderr: No module named 'cryptography'"] };
+    assert.equal(judgePath(own).works, false);
+  });
 });
 
 Deno.test("decideOracle: the package-loader family decides, renamed variant first", async (t) => {

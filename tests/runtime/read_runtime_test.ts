@@ -6,6 +6,7 @@ import {
   readRuntime,
   type RuntimeFacts,
   runtimeFactsPath,
+  runtimeStatIndexPath,
 } from "../../src/runtime/mod.ts";
 import { atMost, catalogue, readRuntimeInputs, TEST_CACHE } from "./_runtimes.ts";
 
@@ -175,8 +176,29 @@ Deno.test("obtainRuntimeFacts caches facts by main sha256", async (t) => {
       catalogue,
       onProgress,
     });
-    assert.ok(messages.some((m) => m.includes("facts from cache")));
+    assert.ok(messages.some((m) => m.includes("facts from cache (stat index)")), messages.join());
     assert.deepEqual(second, first);
+  });
+
+  await t.step("the stat index is bypassed when the facts file fails its hash", async () => {
+    const text = await Deno.readTextFile(path);
+    // Same JSON, other bytes: the recorded sha256 no longer matches.
+    await Deno.writeTextFile(path, `${text} `);
+    messages.length = 0;
+    const again = await obtainRuntimeFacts(entry.version, {
+      cacheDir: TEST_CACHE,
+      catalogue,
+      onProgress,
+    });
+    assert.ok(messages.includes(`pyodide@${entry.version}: facts from cache`), messages.join());
+    assert.ok(!messages.some((m) => m.includes("stat index")), messages.join());
+    assert.deepEqual(again, f(entry.version));
+    // The full path rewrote the index: the next start is quick again.
+    messages.length = 0;
+    await obtainRuntimeFacts(entry.version, { cacheDir: TEST_CACHE, catalogue, onProgress });
+    assert.ok(messages.some((m) => m.includes("stat index")), messages.join());
+    const index = JSON.parse(await Deno.readTextFile(runtimeStatIndexPath(TEST_CACHE, "0.28.3")));
+    assert.equal(index.mainSha256, mainSha.get(entry.version));
   });
 
   await t.step("a cached file from another facts version or glue is not trusted", async () => {
