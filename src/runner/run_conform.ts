@@ -501,6 +501,61 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   };
 }
 
+/** Emscripten or Python version as numbers, for distances. */
+function versionParts(v: string | null | undefined): number[] {
+  return (v ?? "").split(/[^0-9]+/).filter(Boolean).map(Number);
+}
+
+/** Distance between two dotted versions, most significant part first (lexicographic). */
+function versionDistance(a: number[], b: number[]): number[] {
+  return Array.from(
+    { length: Math.max(a.length, b.length) },
+    (_, i) => Math.abs((a[i] ?? 0) - (b[i] ?? 0)),
+  );
+}
+
+function compareDistances(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * For each wheel without a built-for runtime, its pair with the nearest runtime: the same
+ * Python minor version when the catalogue knows the wheel's, then the nearest Emscripten
+ * version, then the earliest runtime in catalogue order. Facts decide, never names.
+ */
+function nearestRuntimePairs<T extends { wheel: string }>(
+  orphans: T[],
+  pairOf: (c: T) => { read: ReadInput; runtime: RuntimeFacts },
+): T[] {
+  const byWheel = new Map<string, T[]>();
+  for (const c of orphans) byWheel.set(c.wheel, [...(byWheel.get(c.wheel) ?? []), c]);
+  const out: T[] = [];
+  for (const list of byWheel.values()) {
+    const entry = pairOf(list[0]).read.input.entry;
+    const python = versionParts(entry?.pythonVersion).slice(0, 2);
+    const emscripten = versionParts(entry?.emscriptenVersion);
+    const samePython = list.filter((c) =>
+      python.length < 2 ||
+      versionParts(pairOf(c).runtime.python).slice(0, 2).join(".") === python.join(".")
+    );
+    let best: T | undefined;
+    let bestDistance: number[] = [];
+    for (const c of samePython) {
+      const d = versionDistance(versionParts(pairOf(c).runtime.emscripten), emscripten);
+      if (!best || compareDistances(d, bestDistance) < 0) {
+        best = c;
+        bestDistance = d;
+      }
+    }
+    if (best) out.push(best);
+  }
+  return out;
+}
+
 /** Write an archive under a stable name the real runtime accepts (its loader parses it). */
 async function materialize(cacheDir: string, read: ReadInput): Promise<string> {
   const name = read.input.file.split(/[\\/]/).pop()!;
@@ -544,13 +599,19 @@ async function runOracleSample(
   } else if (options.oracle === "built-for") {
     // Every wheel on the runtime it was built for (the baseline a tag must keep), plus the
     // seeded cross-runtime sample where the schemes differ.
+    // A wheel whose built-for runtime is not in the catalogue (a dev distribution never
+    // published) runs on the nearest one instead, and the description says how many did.
     const own = candidates.filter((c) => c.builtFor === c.runtime);
-    const cross = selectOracleSample(candidates.filter((c) => c.builtFor !== c.runtime), {
-      seed,
-      size,
-    });
-    sample = [...own, ...cross.sample];
-    description = `every wheel on the runtime it was built for (${own.length} pairs) plus a ` +
+    const nearest = nearestRuntimePairs(
+      candidates.filter((c) => c.builtFor === null),
+      (c) => pairs[c.index],
+    );
+    const chosen = new Set([...own, ...nearest]);
+    const cross = selectOracleSample(candidates.filter((c) => !chosen.has(c)), { seed, size });
+    sample = [...own, ...nearest, ...cross.sample];
+    description = `every wheel on the runtime it was built for (${own.length} pairs), ` +
+      `${nearest.length} wheels without a built-for runtime in the catalogue on the nearest ` +
+      `runtime (same Python minor version, nearest Emscripten, earliest), plus a ` +
       cross.description;
   } else {
     ({ sample, description } = selectOracleSample(candidates, { seed, size }));
@@ -570,13 +631,14 @@ async function runOracleSample(
   }
   const jobs = [];
   const jobIndex: number[] = [];
+  const readByFile = new Map(pairs.map((p) => [p.read.input.file, p.read]));
   for (const c of sample) {
     const dir = dirs.get(c.runtime);
     if (!dir) continue;
     const read = pairs[c.index].read;
     const deps = [];
     for (const lib of libsFor.get(read) ?? []) {
-      const libRead = pairs.find((p) => p.read.input.file === lib.file)?.read;
+      const libRead = readByFile.get(lib.file);
       if (libRead) deps.push(await materialize(options.cacheDir, libRead));
     }
     jobs.push({ wheelPath: await materialize(options.cacheDir, read), runtimeDir: dir, deps });

@@ -47,7 +47,52 @@ async function readCapped(path: string, max: number, version: string): Promise<U
  * ```
  */
 export function runtimeFactsPath(cacheDir: string, mainSha256: string): string {
-  return join(cacheDir, "facts", `runtime-${mainSha256}-f${FACTS_VERSION}.json`);
+  return join(cacheDir, "facts", `runtime-${mainSha256}-f${FACTS_VERSION}c${CACHE_FORMAT}.json`);
+}
+
+/** Layout of the cached facts file; see {@linkcode encodeFactsForCache}. */
+const CACHE_FORMAT = 2;
+
+/**
+ * The cached form of runtime facts: the main's ~9 000 function types as a table of distinct
+ * types plus `[name, typeIndex]` pairs (a third of the JSON, parsed three times faster, and the
+ * decoded facts share one object per distinct type).
+ */
+interface CachedFacts extends Omit<RuntimeFacts, "functions"> {
+  functionTypes: RuntimeFacts["functions"][number]["type"][];
+  functionList: [string, number][];
+}
+
+function encodeFactsForCache(facts: RuntimeFacts): string {
+  const { functions, ...rest } = facts;
+  const types: CachedFacts["functionTypes"] = [];
+  const index = new Map<string, number>();
+  const functionList: [string, number][] = functions.map((f) => {
+    const key = JSON.stringify(f.type);
+    let i = index.get(key);
+    if (i === undefined) {
+      i = types.length;
+      types.push(f.type);
+      index.set(key, i);
+    }
+    return [f.name, i];
+  });
+  return JSON.stringify({ ...rest, functionTypes: types, functionList } satisfies CachedFacts);
+}
+
+function decodeFactsFromCache(text: string): RuntimeFacts {
+  const { functionTypes, functionList, ...rest } = JSON.parse(text) as CachedFacts;
+  if (!Array.isArray(functionTypes) || !Array.isArray(functionList)) {
+    throw new SyntaxError("cached runtime facts lack the function table");
+  }
+  return {
+    ...rest,
+    functions: functionList.map(([name, i]) => {
+      const type = functionTypes[i];
+      if (!type) throw new SyntaxError(`cached runtime facts: no function type ${i}`);
+      return { name, type };
+    }),
+  } as RuntimeFacts;
 }
 
 /**
@@ -109,7 +154,7 @@ async function readFactsByStat(
     const text = await Deno.readTextFile(path);
     // A corrupt or edited facts file fails its recorded hash and is rebuilt.
     if (sha256Hex(text) !== index.factsSha256) return undefined;
-    const facts = JSON.parse(text) as RuntimeFacts;
+    const facts = decodeFactsFromCache(text);
     if (facts.factsVersion !== FACTS_VERSION || facts.version !== version) return undefined;
     return facts;
   } catch {
@@ -202,7 +247,7 @@ export async function obtainRuntimeFacts(
   try {
     if ((await Deno.stat(path)).size <= MAX_FACTS_BYTES) {
       const text = await Deno.readTextFile(path);
-      const cached = JSON.parse(text) as RuntimeFacts;
+      const cached = decodeFactsFromCache(text);
       if (
         cached.factsVersion === FACTS_VERSION && cached.mainSha256 === mainSha256 &&
         cached.glueSha256 === glueSha256 && cached.version === version &&
@@ -226,7 +271,7 @@ export async function obtainRuntimeFacts(
     files: { wasm: files.wasmPath, glue: files.gluePath, lock: files.lockPath },
     mainSha256,
   });
-  const text = JSON.stringify(facts);
+  const text = encodeFactsForCache(facts);
   await writeAtomically(path, text);
   await writeStatIndex(options.cacheDir, version, paths, mainSha256, text);
   options.onProgress?.(`pyodide@${version}: facts read and cached`);

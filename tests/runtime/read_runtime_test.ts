@@ -205,7 +205,7 @@ Deno.test("obtainRuntimeFacts caches facts by main sha256", async (t) => {
     const cached = JSON.parse(await Deno.readTextFile(path));
     await Deno.writeTextFile(
       path,
-      JSON.stringify({ ...cached, glueSha256: "0".repeat(64), functions: [] }),
+      JSON.stringify({ ...cached, glueSha256: "0".repeat(64), functionList: [] }),
     );
     messages.length = 0;
     const again = await obtainRuntimeFacts(entry.version, {
