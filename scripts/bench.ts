@@ -12,7 +12,8 @@
  * The link matrix runs first, so its peak memory is not inflated by what the later sections
  * hold (the inflater comparison keeps every archive in memory).
  *
- * Options: --skip-oracle, --skip-tools, --runtime V (repeatable; default all).
+ * Options: --skip-oracle, --skip-tools, --runtime V (repeatable; default all), --workers N
+ * (link pool size; default one per core).
  *
  * @module
  */
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     "skip-oracle": { type: "boolean" },
     "skip-tools": { type: "boolean" },
     runtime: { type: "string", multiple: true },
+    workers: { type: "string" },
   },
 });
 
@@ -77,7 +79,7 @@ async function* streamInputs(): AsyncIterable<CheckLinkInput> {
   }
 }
 const link = await benchmarkLink(streamInputs, runtimes, {
-  workers: navigator.hardwareConcurrency ?? 2,
+  workers: Number(values.workers ?? navigator.hardwareConcurrency ?? 2),
   warmPasses: 2,
 });
 line(
