@@ -975,6 +975,8 @@ async function loadModule(
   // pre-check of every import against what is handed over (V8 reports only the first mismatch).
   const imports: Record<string, Record<string, unknown>> = {};
   const mismatches = new Map<number, LinkEvidence>();
+  const baseSymbols = baseTable(session);
+  indexSession(session);
   for (const imp of facts.imports) {
     let value: unknown;
     let p: Provided;
@@ -984,7 +986,7 @@ async function loadModule(
         p = NUMBER;
       } else {
         // One lookup answers value and type for names of the main and the glue.
-        const base = baseTable(session).get(imp.name);
+        const base = baseSymbols.get(imp.name);
         if (base !== undefined) {
           value = base.value;
           p = base.provided ?? describe(session, base.value, r.types);
@@ -1193,8 +1195,13 @@ function gotEntry(ctx: LoadContext, r: ModuleRun, name: string): GotEntry {
     state.got.set(name, entry);
     if (!isInternalSym(name)) {
       // The main's updateGOT ran at startup; each loaded module's updateGOT ran after it.
-      const info = session.info.get(name);
-      if (info?.origin === "main") fillGot(ctx, entry, name, session.symbols.get(name));
+      const constant = mainGotConstant(session, name);
+      if (constant !== undefined) {
+        g.value = constant;
+        entry.filled = true;
+      } else if (session.info.get(name)?.origin === "main") {
+        fillGot(ctx, entry, name, session.symbols.get(name));
+      }
       for (const m of state.loadedModules) {
         if (entry.filled) break;
         if (m.exportNames.has(name)) fillGotFrom(ctx, entry, name, m as ModuleRun);
@@ -1203,6 +1210,32 @@ function gotEntry(ctx: LoadContext, r: ModuleRun, name: string): GotEntry {
   }
   if (!weak) entry.required = true;
   return entry;
+}
+
+/**
+ * What the main's updateGOT puts in a GOT entry, when it is the same for every check of the
+ * session: a main function's fixed table slot or a data symbol's address. Cached per session;
+ * about half of all side-module imports are GOT entries, most of them naming the main.
+ */
+const mainGotConstants = new WeakMap<LinkSession, Map<string, number | null>>();
+function mainGotConstant(session: LinkSession, name: string): number | undefined {
+  let cache = mainGotConstants.get(session);
+  if (!cache) mainGotConstants.set(session, cache = new Map());
+  let v = cache.get(name);
+  if (v === undefined) {
+    v = null;
+    if (session.info.get(name)?.origin === "main") {
+      const value = session.symbols.get(name);
+      if (typeof value === "function") v = session.mainFunctionSlot(name) ?? null;
+      else if (typeof value === "number") v = value;
+      else if (value instanceof WebAssembly.Global && typeof value.value === "number") {
+        // Immutable main globals (data symbols as Globals, 314+): their value never changes.
+        v = value.value;
+      }
+    }
+    cache.set(name, v);
+  }
+  return v ?? undefined;
 }
 
 function fillGot(ctx: LoadContext, entry: GotEntry, name: string, value: unknown): boolean {
@@ -1509,7 +1542,6 @@ function baseTable(session: LinkSession): Map<string, BaseEntry> {
 }
 
 function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvidence | undefined {
-  indexSession(ctx.session);
   // Built only for a finding: most imports match, and this runs for every import of every check.
   const where = () => `import #${imp.index} ${imp.module}.${imp.name}`;
   const base = () => ({ symbol: imp.name, module: imp.module, importIndex: imp.index });
