@@ -1010,7 +1010,7 @@ async function loadModule(
     } else {
       p = MISSING;
     }
-    const e = precheckImport(ctx, imp, p);
+    const e = precheckImport(imp, p);
     if (e) {
       e.member = r.member;
       mismatches.set(imp.index, e);
@@ -1541,7 +1541,7 @@ function baseTable(session: LinkSession): Map<string, BaseEntry> {
   return table;
 }
 
-function precheckImport(ctx: LoadContext, imp: WasmImport, p: Provided): LinkEvidence | undefined {
+function precheckImport(imp: WasmImport, p: Provided): LinkEvidence | undefined {
   // Built only for a finding: most imports match, and this runs for every import of every check.
   const where = () => `import #${imp.index} ${imp.module}.${imp.name}`;
   const base = () => ({ symbol: imp.name, module: imp.module, importIndex: imp.index });

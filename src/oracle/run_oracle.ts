@@ -206,6 +206,25 @@ async function writeAtomically(path: string, text: string): Promise<void> {
   }
 }
 
+/** The verdict fields of a result, judged from its load paths (also for cached results). */
+function verdictOf(paths: PathResult[]): Pick<
+  OracleResult,
+  "decisivePath" | "status" | "message" | "symbol" | "smoke" | "works" | "reason" | "pathsDisagree"
+> {
+  const d = decideOracle(paths);
+  const decisive = paths.find((r) => r.path === d.decisivePath);
+  return {
+    ...(d.decisivePath ? { decisivePath: d.decisivePath } : {}),
+    status: d.status,
+    message: d.message,
+    ...(d.symbol ? { symbol: d.symbol } : {}),
+    ...(decisive?.smoke ? { smoke: decisive.smoke } : {}),
+    works: d.works,
+    reason: d.reason,
+    pathsDisagree: d.pathsDisagree,
+  };
+}
+
 /**
  * The Deno executable for children: this very binary when the run permission covers it, else
  * `deno` from PATH (a task granting `--allow-run=deno` allows the name, and the name may resolve
@@ -504,22 +523,8 @@ export async function runOraclePair(
       ) {
         // The cache holds observations; the verdict is judged again from them, so a better
         // judgement applies without booting the runtime again.
-        const again = decideOracle(cached.paths);
-        const decisive = cached.paths.find((r) => r.path === again.decisivePath);
         const { decisivePath: _p, symbol: _s, smoke: _m, ...rest } = cached;
-        return {
-          ...rest,
-          ...(again.decisivePath ? { decisivePath: again.decisivePath } : {}),
-          status: again.status,
-          message: again.message,
-          ...(again.symbol ? { symbol: again.symbol } : {}),
-          ...(decisive?.smoke ? { smoke: decisive.smoke } : {}),
-          works: again.works,
-          reason: again.reason,
-          pathsDisagree: again.pathsDisagree,
-          cached: true,
-          ms: 0,
-        };
+        return { ...rest, ...verdictOf(cached.paths), cached: true, ms: 0 };
       }
     } catch {
       // No usable cache entry.
@@ -591,8 +596,6 @@ export async function runOraclePair(
     await Deno.remove(tmpDir, { recursive: true }).catch(() => {});
   }
 
-  const decision = decideOracle(results);
-  const decisive = results.find((r) => r.path === decision.decisivePath);
   const result: OracleResult = {
     wheel: file,
     wheelSha256,
@@ -600,15 +603,8 @@ export async function runOraclePair(
     harnessVersion: options.harnessVersion,
     ...(info ? { python: info.python, extSuffix: info.extSuffix } : {}),
     paths: results,
-    ...(decision.decisivePath ? { decisivePath: decision.decisivePath } : {}),
-    status: decision.status,
-    message: decision.message,
-    ...(decision.symbol ? { symbol: decision.symbol } : {}),
-    ...(decisive?.smoke ? { smoke: decisive.smoke } : {}),
-    works: decision.works,
-    reason: decision.reason,
+    ...verdictOf(results),
     crossPython: results.some((r) => r.path.endsWith("-renamed") || r.foreignSo.length > 0),
-    pathsDisagree: decision.pathsDisagree,
     ...(smoke ? { smokeCheck: smoke } : {}),
     runnerErrors,
     ms: Math.round(performance.now() - started),

@@ -13,9 +13,11 @@ import type { Catalogue, CatalogueEntry } from "../../src/corpus/types.ts";
 import {
   buildModule,
   type DylinkSpec,
+  encodeSLEB128,
   type ExportSpec,
   type FunctionSpec,
   type ImportSpec,
+  OP,
 } from "../../src/wasm/build_module.ts";
 import { parseWheelFilename } from "../../src/wheel/mod.ts";
 import type { WheelFacts } from "../../src/wheel/types.ts";
@@ -148,3 +150,60 @@ export function syntheticWheel(
   };
   return { wheel, modules };
 }
+
+const CALL_CTORS = { name: "__wasm_call_ctors", kind: "func" as const, index: 0 };
+const NO_PARAMS = { params: [], results: [] };
+const MEMORY_GROW = [0x40, 0x00];
+const MEMORY_FILL = [0xfc, 0x0b, 0x00];
+
+/** Hostile side modules shared by the link-pool and the oracle tests. */
+export const HOSTILE = {
+  /** `__wasm_call_ctors` loops forever. */
+  endlessConstructor(): Uint8Array {
+    return sideModule({
+      functions: [{ type: NO_PARAMS, body: [OP.loop, OP.blockVoid, OP.br, 0, OP.end] }],
+      exports: [CALL_CTORS],
+    });
+  },
+  /**
+   * `__wasm_call_ctors` asks for `pages` more pages, drops the answer and stores at `address`:
+   * a trap when the grow was refused.
+   */
+  growThenStore(pages: number, address: number): Uint8Array {
+    const body = [
+      OP.i32Const,
+      ...encodeSLEB128(pages),
+      ...MEMORY_GROW,
+      OP.drop,
+      OP.i32Const,
+      ...encodeSLEB128(address),
+      OP.i32Const,
+      1,
+      OP.i32Store,
+      2,
+      0,
+    ];
+    return sideModule({ functions: [{ type: NO_PARAMS, body }], exports: [CALL_CTORS] });
+  },
+  /** `__wasm_call_ctors` grows by `pages` and fills `length` bytes at `address` (commits them). */
+  growThenFill(pages: number, address: number, length: number): Uint8Array {
+    const body = [
+      OP.i32Const,
+      ...encodeSLEB128(pages),
+      ...MEMORY_GROW,
+      OP.drop,
+      OP.i32Const,
+      ...encodeSLEB128(address),
+      OP.i32Const,
+      1,
+      OP.i32Const,
+      ...encodeSLEB128(length),
+      ...MEMORY_FILL,
+    ];
+    return sideModule({ functions: [{ type: NO_PARAMS, body }], exports: [CALL_CTORS] });
+  },
+  /** A start function (runs during instantiation) with this body. */
+  startFunction(body: number[]): Uint8Array {
+    return sideModule({ functions: [{ type: NO_PARAMS, body }], start: 0 });
+  },
+};

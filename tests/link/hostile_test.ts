@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { LinkPool } from "../../src/link/mod.ts";
 import { encodeSLEB128, OP } from "../../src/wasm/build_module.ts";
 import { SESSION_RETAINED_MEMORY_BYTES } from "../../src/link/_session.ts";
-import { corpusInput, runtime, sideModule, syntheticWheel } from "./_fixtures.ts";
+import { corpusInput, HOSTILE, runtime, sideModule, syntheticWheel } from "./_fixtures.ts";
 
 const CTOR = { name: "__wasm_call_ctors", kind: "func" as const, index: 0 };
 const VOID = { params: [], results: [] };
@@ -48,27 +48,10 @@ Deno.test("hostile side modules in the link pool", async (t) => {
     await t.step(
       "memory.grow of ~3.9 GiB fails at the process cap and nothing is committed",
       async () => {
-        // i32.const 59904; memory.grow 0; i32.const -1; i32.ne; br_if 0 (ok); then store past the
-        // old end, which traps because the grow failed (`--wasm-max-mem-pages` in deno.json).
-        const grow = [
-          OP.i32Const,
-          ...encodeSLEB128(59904),
-          0x40,
-          0x00,
-          OP.drop,
-          OP.i32Const,
-          ...encodeSLEB128(0x7000_0000),
-          OP.i32Const,
-          1,
-          OP.i32Store,
-          2,
-          0,
-        ];
+        // The grow is refused (`--wasm-max-mem-pages` in deno.json); the store past the old end
+        // then traps.
         const before = Deno.memoryUsage().rss;
-        const o = await check(
-          "grow",
-          sideModule({ functions: [{ type: VOID, body: grow }], exports: [CTOR] }),
-        );
+        const o = await check("grow", HOSTILE.growThenStore(59_904, 0x7000_0000));
         assert.equal(o.outcome, "trap");
         assert.ok(
           o.modules[0].evidence.some((e) => /out of bounds/.test(e.message)),
@@ -83,26 +66,7 @@ Deno.test("hostile side modules in the link pool", async (t) => {
       async () => {
         // Grow by 12,000 pages (~750 MiB, under the process cap, over the session cap) and commit
         // 64 MiB of it: the check reports the growth and the worker rebuilds that session.
-        const body = [
-          OP.i32Const,
-          ...encodeSLEB128(12_000),
-          0x40,
-          0x00,
-          OP.drop,
-          OP.i32Const,
-          ...encodeSLEB128(0x2000_0000),
-          OP.i32Const,
-          1,
-          OP.i32Const,
-          ...encodeSLEB128(0x0400_0000),
-          0xfc,
-          0x0b,
-          0x00,
-        ];
-        const o = await check(
-          "fill",
-          sideModule({ functions: [{ type: VOID, body }], exports: [CTOR] }),
-        );
+        const o = await check("fill", HOSTILE.growThenFill(12_000, 0x2000_0000, 0x0400_0000));
         assert.equal(o.outcome, "trap");
         const e = o.modules[0].evidence.find((x) => /grew the shared memory/.test(x.message));
         assert.ok(e, JSON.stringify(o.modules[0].evidence));
@@ -118,20 +82,14 @@ Deno.test("hostile side modules in the link pool", async (t) => {
     await t.step("a start function that loops forever ends as a time-out trap", async () => {
       const o = await check(
         "start-loop",
-        sideModule({
-          functions: [{ type: VOID, body: [OP.loop, OP.blockVoid, OP.br, 0, OP.end] }],
-          start: 0,
-        }),
+        HOSTILE.startFunction([OP.loop, OP.blockVoid, OP.br, 0, OP.end]),
       );
       assert.equal(o.outcome, "trap");
       assert.ok(o.evidence.some((e) => e.kind === "timeout" && /start-loop\.so/.test(e.message)));
     });
 
     await t.step("a start function that traps fails instantiation as a trap", async () => {
-      const o = await check(
-        "start-trap",
-        sideModule({ functions: [{ type: VOID, body: [OP.unreachable] }], start: 0 }),
-      );
+      const o = await check("start-trap", HOSTILE.startFunction([OP.unreachable]));
       assert.equal(o.outcome, "trap");
       assert.ok(
         o.modules[0].evidence.some((e) =>

@@ -6,12 +6,9 @@ import assert from "node:assert/strict";
 import JSZip from "jszip";
 import { runOracle } from "../../src/oracle/run_oracle.ts";
 import type { OracleOptions } from "../../src/oracle/run_oracle.ts";
-import { encodeSLEB128, OP } from "../../src/wasm/build_module.ts";
-import { sideModule } from "../link/_fixtures.ts";
+import { OP } from "../../src/wasm/build_module.ts";
+import { HOSTILE } from "../link/_fixtures.ts";
 import { obtainForTest } from "../runtime/_runtimes.ts";
-
-const CTOR = { name: "__wasm_call_ctors", kind: "func" as const, index: 0 };
-const VOID = { params: [], results: [] };
 
 /** A wheel whose package imports one extension module with the given bytes. */
 async function hostileWheel(dir: string, name: string, so: Uint8Array): Promise<string> {
@@ -56,46 +53,11 @@ Deno.test({
   };
   try {
     const rt = await obtainForTest("0.27.7");
-    // Constructor that never returns.
-    const loop = await hostileWheel(
-      dir,
-      "loop_probe",
-      sideModule({
-        functions: [{ type: VOID, body: [OP.loop, OP.blockVoid, OP.br, 0, OP.end] }],
-        exports: [CTOR],
-      }),
-    );
-    // Constructor asking for ~3.7 GiB more memory, then writing to where it would end.
-    const grow = await hostileWheel(
-      dir,
-      "grow_probe",
-      sideModule({
-        functions: [{
-          type: VOID,
-          body: [
-            OP.i32Const,
-            ...encodeSLEB128(57_000),
-            0x40,
-            0x00,
-            OP.drop,
-            OP.i32Const,
-            ...encodeSLEB128(0x7000_0000),
-            OP.i32Const,
-            1,
-            OP.i32Store,
-            2,
-            0,
-          ],
-        }],
-        exports: [CTOR],
-      }),
-    );
-    // Start function that traps during instantiation.
-    const start = await hostileWheel(
-      dir,
-      "start_probe",
-      sideModule({ functions: [{ type: VOID, body: [OP.unreachable] }], start: 0 }),
-    );
+    // Constructor that never returns; one asking for ~3.7 GiB more memory, then writing to
+    // where it would end; a start function that traps during instantiation.
+    const loop = await hostileWheel(dir, "loop_probe", HOSTILE.endlessConstructor());
+    const grow = await hostileWheel(dir, "grow_probe", HOSTILE.growThenStore(57_000, 0x7000_0000));
+    const start = await hostileWheel(dir, "start_probe", HOSTILE.startFunction([OP.unreachable]));
     const results = await runOracle(
       [loop, grow, start].map((wheelPath, i) => ({
         wheelPath,
