@@ -80,14 +80,14 @@ async function* streamInputs(): AsyncIterable<CheckLinkInput> {
 }
 const link = await benchmarkLink(streamInputs, runtimes, {
   workers: Number(values.workers ?? navigator.hardwareConcurrency ?? 2),
-  warmPasses: 2,
+  warmPasses: 3,
 });
 line(
   `link matrix cold (${link.archivePairs} archive×runtime, ${link.modulePairs} module×runtime)`,
   `${(link.coldMs / 1000).toFixed(1)} s`,
 );
 line(
-  "link matrix warm (stubs, sessions, workers up), best of 2",
+  "link matrix warm (stubs, sessions, workers up), best of 3",
   `${(link.warmMs / 1000).toFixed(1)} s`,
 );
 line(
