@@ -59,7 +59,7 @@ Deno.test("nightly.yml runs conform, discovers runtimes, uploads and diffs", asy
   const run = runText(doc);
   assert.match(
     run,
-    /deno@\$\{DENO_VERSION\}" task conform corpus\/ --oracle sample --format json --out reports\/conform\.json/,
+    /deno@\$\{DENO_VERSION\}" task conform corpus\/ --oracle built-for --format json --out reports\/conform\.json/,
   );
   assert.match(run, /DENO_VERSION|deno@2\.9\.6/);
   for (const fmt of ["markdown", "html", "junit"]) {
