@@ -35,6 +35,7 @@ import {
   writeStdout,
 } from "./_args.ts";
 import { EXIT_OK, EXIT_RUNTIME_UNAVAILABLE, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
+import { writeFileAtomically } from "../corpus/write_atomically.ts";
 
 const USAGE = `Usage: deno task conform link PATH... [--runtime VERSION|all] [OPTIONS]
 
@@ -68,10 +69,7 @@ function stubStoreIn(cacheDir: string): ByteStore {
     },
     async set(key, bytes) {
       try {
-        await Deno.mkdir(dir, { recursive: true });
-        const tmp = await Deno.makeTempFile({ dir, prefix: ".tmp-stub-" });
-        await Deno.writeFile(tmp, bytes);
-        await Deno.rename(tmp, join(dir, `${key}.wasm`));
+        await writeFileAtomically(join(dir, `${key}.wasm`), bytes);
       } catch {
         // A cache that cannot be written only costs time.
       }

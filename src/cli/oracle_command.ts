@@ -36,6 +36,7 @@ import {
   writeStdout,
 } from "./_args.ts";
 import { EXIT_OK, EXIT_RUNTIME_UNAVAILABLE, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
+import { writeFileAtomically } from "../corpus/write_atomically.ts";
 
 const LOAD_PATHS: LoadPath[] = ["load-package", "dlopen", "load-package-renamed", "dlopen-renamed"];
 
@@ -92,10 +93,7 @@ async function stageCatalogueFile(
   }
   const dir = join(options.cacheDir, "oracle", "files", entry.sha256);
   const path = join(dir, basename(entry.path));
-  await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  await Deno.writeFile(tmp, resolved.bytes);
-  await Deno.rename(tmp, path);
+  await writeFileAtomically(path, resolved.bytes);
   return path;
 }
 

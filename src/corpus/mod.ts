@@ -21,3 +21,4 @@ export * from "./load_catalogue.ts";
 export * from "./resolve_catalogue_file.ts";
 export * from "./collect_inputs.ts";
 export * from "./defaults.ts";
+export * from "./write_atomically.ts";

@@ -13,6 +13,7 @@ import {
   type ResolveAttempt,
 } from "./errors.ts";
 import type { CatalogueEntry } from "./types.ts";
+import { writeFileAtomically } from "./write_atomically.ts";
 
 /** Largest file the resolver downloads, whatever the catalogue claims. */
 export const MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024;
@@ -92,20 +93,6 @@ async function download(
     at += chunk.byteLength;
   }
   return bytes;
-}
-
-/** Write verified bytes into the cache: a temporary file in the same directory, then a rename. */
-async function writeCacheEntry(path: string, bytes: Uint8Array): Promise<void> {
-  const dir = join(path, "..");
-  await Deno.mkdir(dir, { recursive: true });
-  const temp = join(dir, `.tmp-${crypto.randomUUID()}`);
-  try {
-    await Deno.writeFile(temp, bytes);
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
 }
 
 /** The ways a user can make a missing file available. */
@@ -189,7 +176,7 @@ export async function resolveCatalogueFile(
       if (actual !== entry.sha256) {
         throw new HashMismatchError(entry.path, entry.sha256, actual, "network", entry.url);
       }
-      await writeCacheEntry(cachePath, result);
+      await writeFileAtomically(cachePath, result);
       return { bytes: result, origin: "network", location: entry.url };
     }
   }

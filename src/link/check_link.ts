@@ -976,7 +976,6 @@ async function loadModule(
   const imports: Record<string, Record<string, unknown>> = {};
   const mismatches = new Map<number, LinkEvidence>();
   const baseSymbols = baseTable(session);
-  indexSession(session);
   for (const imp of facts.imports) {
     let value: unknown;
     let p: Provided;
@@ -1225,29 +1224,30 @@ function mainGotConstant(session: LinkSession, name: string): number | undefined
   if (v === undefined) {
     v = null;
     if (session.info.get(name)?.origin === "main") {
-      const value = session.symbols.get(name);
-      if (typeof value === "function") v = session.mainFunctionSlot(name) ?? null;
-      else if (typeof value === "number") v = value;
-      else if (value instanceof WebAssembly.Global && typeof value.value === "number") {
-        // Immutable main globals (data symbols as Globals, 314+): their value never changes.
-        v = value.value;
-      }
+      // A main function's slot is fixed; main globals (data symbols as Globals, 314+) are
+      // immutable.
+      v = gotNumber(session.symbols.get(name), () => session.mainFunctionSlot(name)) ?? null;
     }
     cache.set(name, v);
   }
   return v ?? undefined;
 }
 
+/** The number a GOT entry holds for a value; `slotOf` places a function in the table. */
+function gotNumber(
+  value: unknown,
+  slotOf: (fn: unknown) => number | undefined,
+): number | undefined {
+  if (typeof value === "function") return slotOf(value);
+  if (typeof value === "number") return value;
+  if (value instanceof WebAssembly.Global && typeof value.value === "number") return value.value;
+  return undefined;
+}
+
 function fillGot(ctx: LoadContext, entry: GotEntry, name: string, value: unknown): boolean {
-  if (typeof value === "function") {
-    entry.global.value = ctx.session.addFunction(value, name);
-  } else if (typeof value === "number") {
-    entry.global.value = value;
-  } else if (value instanceof WebAssembly.Global && typeof value.value === "number") {
-    entry.global.value = value.value;
-  } else {
-    return false;
-  }
+  const n = gotNumber(value, (fn) => ctx.session.addFunction(fn, name));
+  if (n === undefined) return false;
+  entry.global.value = n;
   entry.filled = true;
   return true;
 }

@@ -24,6 +24,7 @@ import type {
   PathResult,
   SmokeCheck,
 } from "./types.ts";
+import { writeFileAtomically } from "../corpus/write_atomically.ts";
 
 /** Version of the oracle harness (runner, classification, decision); part of the cache key. */
 export const ORACLE_HARNESS_VERSION = "oracle-1";
@@ -193,17 +194,6 @@ function runnerPath(): string {
 
 function safeName(text: string): string {
   return text.replace(/[^0-9A-Za-z._+-]/g, "_");
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  await Deno.writeTextFile(tmp, text);
-  try {
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
 }
 
 /** The verdict fields of a result, judged from its load paths (also for cached results). */
@@ -615,7 +605,7 @@ export async function runOraclePair(
   const transient = results.some((r) => r.status === "timeout") || runnerErrors.length > 0;
   if (!options.noCache && !transient) {
     await Deno.mkdir(cacheDir, { recursive: true });
-    await writeAtomically(cacheFile, JSON.stringify(result, null, 1) + "\n");
+    await writeFileAtomically(cacheFile, JSON.stringify(result, null, 1) + "\n");
   }
   return result;
 }

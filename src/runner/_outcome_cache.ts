@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { LinkOutcome } from "../link/types.ts";
+import { writeFileAtomically } from "../corpus/write_atomically.ts";
 
 function sha256(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -66,13 +67,11 @@ export async function writeCachedOutcome(
   key: string,
   outcome: LinkOutcome,
 ): Promise<void> {
-  const path = pathOf(cacheDir, key);
-  const dir = join(cacheDir, "outcomes", key.slice(0, 2));
-  await Deno.mkdir(dir, { recursive: true });
   const body = JSON.stringify(outcome);
-  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify({ key, digest: sha256(body), outcome }));
-  await Deno.rename(tmp, path);
+  await writeFileAtomically(
+    pathOf(cacheDir, key),
+    JSON.stringify({ key, digest: sha256(body), outcome }),
+  );
 }
 
 /** Digest of an allow-list (or any JSON value), for cache keys. */

@@ -43,6 +43,7 @@ import { formatFuncType } from "../wasm/mod.ts";
 import type { FuncType } from "../wasm/types.ts";
 import { digestJson, outcomeKey, readCachedOutcome, writeCachedOutcome } from "./_outcome_cache.ts";
 import { HARNESS_VERSION } from "./version.ts";
+import { writeFileAtomically } from "../corpus/write_atomically.ts";
 
 /** How the link matrix is executed: in this process, or by the worker pool. */
 export type LinkExecutor = (
@@ -563,14 +564,10 @@ async function materialize(cacheDir: string, read: ReadInput): Promise<string> {
   const path = join(dir, name);
   try {
     await Deno.stat(path);
-    return path;
   } catch {
-    await Deno.mkdir(dir, { recursive: true });
-    const tmp = `${path}.${crypto.randomUUID()}.tmp`;
-    await Deno.writeFile(tmp, read.bytes!);
-    await Deno.rename(tmp, path);
-    return path;
+    await writeFileAtomically(path, read.bytes!);
   }
+  return path;
 }
 
 async function runOracleSample(

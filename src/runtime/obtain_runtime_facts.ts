@@ -15,6 +15,7 @@ import {
 import { FACTS_VERSION, readRuntime, sha256Hex } from "./read_runtime.ts";
 import { readLockInfo } from "./read_lock.ts";
 import type { RuntimeFacts, RuntimeFiles } from "./types.ts";
+import { writeFileAtomically } from "../corpus/write_atomically.ts";
 
 /** Largest main module read (bytes). */
 export const MAX_MAIN_MODULE_BYTES = 256 * 1024 * 1024;
@@ -176,21 +177,7 @@ async function writeStatIndex(
     mainSha256,
     factsSha256: sha256Hex(factsText),
   };
-  await writeAtomically(runtimeStatIndexPath(cacheDir, version), JSON.stringify(index));
-}
-
-/** Write `text` to `path` through a temporary file in the same directory and a rename. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf("/"));
-  await Deno.mkdir(dir, { recursive: true });
-  const tmp = await Deno.makeTempFile({ dir, prefix: ".tmp-facts-" });
-  try {
-    await Deno.writeTextFile(tmp, text);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomically(runtimeStatIndexPath(cacheDir, version), JSON.stringify(index));
 }
 
 /**
@@ -272,7 +259,7 @@ export async function obtainRuntimeFacts(
     mainSha256,
   });
   const text = encodeFactsForCache(facts);
-  await writeAtomically(path, text);
+  await writeFileAtomically(path, text);
   await writeStatIndex(options.cacheDir, version, paths, mainSha256, text);
   options.onProgress?.(`pyodide@${version}: facts read and cached`);
   return facts;

@@ -151,30 +151,34 @@ export function syntheticWheel(
   return { wheel, modules };
 }
 
-const CALL_CTORS = { name: "__wasm_call_ctors", kind: "func" as const, index: 0 };
-const NO_PARAMS = { params: [], results: [] };
-const MEMORY_GROW = [0x40, 0x00];
-const MEMORY_FILL = [0xfc, 0x0b, 0x00];
+/** The export a loader calls after instantiation. */
+export const CALL_CTORS = { name: "__wasm_call_ctors", kind: "func" as const, index: 0 };
+/** `() -> ()`. */
+export const NO_PARAMS = { params: [], results: [] };
+
+/** `i32.const pages; memory.grow 0; drop`: asks for more memory and ignores the answer. */
+function growAndDrop(pages: number): number[] {
+  return [OP.i32Const, ...encodeSLEB128(pages), 0x40, 0x00, OP.drop];
+}
+
+/** A side module whose `__wasm_call_ctors` runs `body`. */
+function constructorModule(body: number[]): Uint8Array {
+  return sideModule({ functions: [{ type: NO_PARAMS, body }], exports: [CALL_CTORS] });
+}
 
 /** Hostile side modules shared by the link-pool and the oracle tests. */
 export const HOSTILE = {
   /** `__wasm_call_ctors` loops forever. */
   endlessConstructor(): Uint8Array {
-    return sideModule({
-      functions: [{ type: NO_PARAMS, body: [OP.loop, OP.blockVoid, OP.br, 0, OP.end] }],
-      exports: [CALL_CTORS],
-    });
+    return constructorModule([OP.loop, OP.blockVoid, OP.br, 0, OP.end]);
   },
   /**
    * `__wasm_call_ctors` asks for `pages` more pages, drops the answer and stores at `address`:
    * a trap when the grow was refused.
    */
   growThenStore(pages: number, address: number): Uint8Array {
-    const body = [
-      OP.i32Const,
-      ...encodeSLEB128(pages),
-      ...MEMORY_GROW,
-      OP.drop,
+    return constructorModule([
+      ...growAndDrop(pages),
       OP.i32Const,
       ...encodeSLEB128(address),
       OP.i32Const,
@@ -182,25 +186,23 @@ export const HOSTILE = {
       OP.i32Store,
       2,
       0,
-    ];
-    return sideModule({ functions: [{ type: NO_PARAMS, body }], exports: [CALL_CTORS] });
+    ]);
   },
   /** `__wasm_call_ctors` grows by `pages` and fills `length` bytes at `address` (commits them). */
   growThenFill(pages: number, address: number, length: number): Uint8Array {
-    const body = [
-      OP.i32Const,
-      ...encodeSLEB128(pages),
-      ...MEMORY_GROW,
-      OP.drop,
+    // memory.fill 0 is 0xfc 0x0b 0x00.
+    return constructorModule([
+      ...growAndDrop(pages),
       OP.i32Const,
       ...encodeSLEB128(address),
       OP.i32Const,
       1,
       OP.i32Const,
       ...encodeSLEB128(length),
-      ...MEMORY_FILL,
-    ];
-    return sideModule({ functions: [{ type: NO_PARAMS, body }], exports: [CALL_CTORS] });
+      0xfc,
+      0x0b,
+      0x00,
+    ]);
   },
   /** A start function (runs during instantiation) with this body. */
   startFunction(body: number[]): Uint8Array {

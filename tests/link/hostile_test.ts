@@ -6,10 +6,15 @@ import assert from "node:assert/strict";
 import { LinkPool } from "../../src/link/mod.ts";
 import { encodeSLEB128, OP } from "../../src/wasm/build_module.ts";
 import { SESSION_RETAINED_MEMORY_BYTES } from "../../src/link/_session.ts";
-import { corpusInput, HOSTILE, runtime, sideModule, syntheticWheel } from "./_fixtures.ts";
-
-const CTOR = { name: "__wasm_call_ctors", kind: "func" as const, index: 0 };
-const VOID = { params: [], results: [] };
+import {
+  CALL_CTORS,
+  corpusInput,
+  HOSTILE,
+  NO_PARAMS,
+  runtime,
+  sideModule,
+  syntheticWheel,
+} from "./_fixtures.ts";
 
 Deno.test("hostile side modules in the link pool", async (t) => {
   const rt = await runtime("0.27.7");
@@ -27,7 +32,10 @@ Deno.test("hostile side modules in the link pool", async (t) => {
       async () => {
         const o = await check(
           "recurse",
-          sideModule({ functions: [{ type: VOID, body: [OP.call, 0] }], exports: [CTOR] }),
+          sideModule({
+            functions: [{ type: NO_PARAMS, body: [OP.call, 0] }],
+            exports: [CALL_CTORS],
+          }),
         );
         assert.equal(o.outcome, "trap");
         assert.ok(
@@ -122,8 +130,8 @@ Deno.test("hostile side modules in the link pool", async (t) => {
               kind: "table",
               table: { element: "funcref", limits: { min: 0, shared: false, is64: false } },
             }],
-            functions: [{ type: VOID, body }],
-            exports: [CTOR],
+            functions: [{ type: NO_PARAMS, body }],
+            exports: [CALL_CTORS],
           }),
         );
         assert.ok(["links", "trap"].includes(o.outcome), JSON.stringify(o.evidence));
