@@ -34,9 +34,6 @@ export const DEFAULT_MAX_TABLE_ENTRIES = 2_000_000;
  */
 export const SESSION_RETAINED_MEMORY_BYTES = 128 * 1024 * 1024;
 
-/** GOT globals kept for reuse per session. */
-export const MAX_GOT_POOL = 65_536;
-
 /** Glue functions that abort or unwind in the real runtime: calling them during load is a trap. */
 const THROWING_GLUE: ReadonlySet<string> = new Set([
   "abort",
@@ -122,7 +119,10 @@ export interface CheckState {
   globalModules: ExportSource[];
   /** Every library loaded so far, in load order (their exports fill the GOT). */
   loadedModules: ExportSource[];
-  got: Map<string, GotEntry>;
+  /** The check's GOT, keyed by the link check's symbol number of each name. */
+  got: Map<number, GotEntry>;
+  /** GOT entries no export has filled yet, apart from internal names (`updateGOT` visits these). */
+  gotUnfilled: GotEntry[];
   heapCursor: number;
   tableCursor: number;
   /** Main functions called during this check, in order. */
@@ -131,6 +131,7 @@ export interface CheckState {
 }
 
 export interface GotEntry {
+  name: string;
   global: WebAssembly.Global;
   /** Some module imported it without the weak flag. */
   required: boolean;
@@ -155,8 +156,6 @@ export class LinkSession {
   readonly mainMemoryBase: number;
   #state: CheckState | undefined;
   #jsWrappers = new Map<string, unknown>();
-  /** GOT globals reused across checks (reset per check): creating thousands per check is slow. */
-  #gotPool = new Map<string, WebAssembly.Global>();
   /** A fixed table slot per main function, for GOT.func entries that name one. */
   readonly #mainSlotBase: number;
   readonly #mainSlotIndex = new Map<string, number>();
@@ -389,24 +388,13 @@ export class LinkSession {
       globalModules: [],
       loadedModules: [],
       got: new Map(),
+      gotUnfilled: [],
       heapCursor: this.heapBase,
       tableCursor: this.tableBaseline,
       calls: [],
       glueCalls: [],
     };
     return this.#state;
-  }
-
-  /** A GOT global for this check (pooled across checks, value reset to 0). */
-  gotGlobal(name: string): WebAssembly.Global {
-    let g = this.#gotPool.get(name);
-    if (!g) {
-      g = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
-      // Bounded: a pool that only grows would hold a Global for every GOT name ever seen.
-      if (this.#gotPool.size >= MAX_GOT_POOL) this.#gotPool.clear();
-      this.#gotPool.set(name, g);
-    } else g.value = 0;
-    return g;
   }
 
   /** The fixed table slot of a main function (filled on first use). */
@@ -433,6 +421,21 @@ export class LinkSession {
    * dropped (see `_strip_exports.ts`): a placeholder of the same type that records the call.
    */
   placeholderSlot(type: FuncType): number {
+    // By type object first: a module's exports share their type objects, and the string key
+    // would be built for each of thousands of GOT.func entries per check.
+    let fn = this.#placeholdersByType.get(type);
+    if (fn === undefined) {
+      fn = this.#placeholderOf(type);
+      this.#placeholdersByType.set(type, fn);
+    }
+    const slot = this.allocTable(1);
+    this.table.set(slot, fn as never);
+    return slot;
+  }
+
+  #placeholdersByType = new WeakMap<FuncType, unknown>();
+
+  #placeholderOf(type: FuncType): unknown {
     const key = `${type.params.join(",")}>${type.results.join(",")}`;
     let fn = this.#placeholders.get(key);
     if (fn === undefined) {
@@ -445,9 +448,7 @@ export class LinkSession {
       fn = new WebAssembly.Instance(module, { h: { hit } }).exports.f;
       this.#placeholders.set(key, fn);
     }
-    const slot = this.allocTable(1);
-    this.table.set(slot, fn as never);
-    return slot;
+    return fn;
   }
 
   /** The stub's recorder: a main function was called. */

@@ -53,6 +53,7 @@ import { type ByteStore, obtainStub } from "./stub.ts";
 import { checkPython, readCpythonSuffix } from "./_python.ts";
 import { ALWAYS_KEPT_EXPORTS, stripExports } from "./_strip_exports.ts";
 import { asBufferSource, isTag } from "./_wasm_js.ts";
+import { importNumbers, NumberedSlots, renumberIfFull, setDense } from "./_symbol_numbers.ts";
 
 /** Harness version of the link engine: part of every outcome cache key. */
 export const LINK_ENGINE_VERSION = 2;
@@ -115,32 +116,34 @@ export interface CheckLinkOptions {
 }
 
 const SPECIAL_ENV = new Set(["__memory_base", "__table_base"]);
-const PROXIED_MODULES = new Set(["env", "wasi_snapshot_preview1"]);
-const GOT_MODULES = new Set(["GOT.mem", "GOT.func"]);
+// Compared directly, not through a Set: these run once per import of every check.
+const isProxied = (module: string) => module === "env" || module === "wasi_snapshot_preview1";
+const isGot = (module: string) => module === "GOT.mem" || module === "GOT.func";
 
 /** `isInternalSym` of the loaders: never entered into the GOT from exports. */
+const INTERNAL_SYMBOLS: ReadonlySet<string> = new Set([
+  "memory",
+  "__memory_base",
+  "__table_base",
+  "__stack_pointer",
+  "__indirect_function_table",
+  "__cpp_exception",
+  "__c_longjmp",
+  "__wasm_apply_data_relocs",
+  "__dso_handle",
+  "__tls_size",
+  "__tls_align",
+  "__set_stack_limits",
+  "_emscripten_tls_init",
+  "__wasm_init_tls",
+  "__wasm_call_ctors",
+  "__start_em_asm",
+  "__stop_em_asm",
+  "__start_em_js",
+  "__stop_em_js",
+]);
 function isInternalSym(name: string): boolean {
-  return [
-    "memory",
-    "__memory_base",
-    "__table_base",
-    "__stack_pointer",
-    "__indirect_function_table",
-    "__cpp_exception",
-    "__c_longjmp",
-    "__wasm_apply_data_relocs",
-    "__dso_handle",
-    "__tls_size",
-    "__tls_align",
-    "__set_stack_limits",
-    "_emscripten_tls_init",
-    "__wasm_init_tls",
-    "__wasm_call_ctors",
-    "__start_em_asm",
-    "__stop_em_asm",
-    "__start_em_js",
-    "__stop_em_js",
-  ].includes(name) || name.startsWith("__em_js__");
+  return INTERNAL_SYMBOLS.has(name) || name.startsWith("__em_js__");
 }
 
 /** What a value handed to an import is, for the static pre-check (V8's import rules). */
@@ -186,7 +189,8 @@ interface ModuleRun {
   v8Failed: boolean;
   /** Function imports that got a lazy stub: the only ones the final resolution must re-check. */
   lazyImports: WasmImport[];
-  gotImports: WasmImport[];
+  /** GOT imports with the check's entry for each. */
+  gotImports: { imp: WasmImport; entry: GotEntry }[];
   /** Its relocations or constructors called through a placeholder function pointer. */
   placeholderHit?: boolean;
 }
@@ -333,8 +337,13 @@ function limitsText(l: Limits): string {
 }
 
 function sameTypes(a: FuncType, b: FuncType): boolean {
-  return a.params.length === b.params.length && a.results.length === b.results.length &&
-    a.params.every((p, i) => p === b.params[i]) && a.results.every((r, i) => r === b.results[i]);
+  if (a === b) return true;
+  return sameList(a.params, b.params) && sameList(a.results, b.results);
+}
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -539,6 +548,8 @@ async function checkLinkLocked(
     };
     preparedInputs.set(input.wheel, prepared);
   }
+  // Between checks only: numbers of one check must come from one numbering.
+  renumberIfFull();
   const state = session.beginCheck();
   const ctx: LoadContext = {
     session,
@@ -974,19 +985,28 @@ async function loadModule(
   // The import object, built per import exactly as the loader's proxies answer, with the static
   // pre-check of every import against what is handed over (V8 reports only the first mismatch).
   const imports: Record<string, Record<string, unknown>> = {};
+  // The namespaces by name without a keyed lookup per import.
+  const namespace = (module: string) => imports[module] ??= {};
+  let env: Record<string, unknown> | undefined;
+  let gotMem: Record<string, unknown> | undefined;
+  let gotFunc: Record<string, unknown> | undefined;
   const mismatches = new Map<number, LinkEvidence>();
-  const baseSymbols = baseTable(session);
-  for (const imp of facts.imports) {
+  const numbers = importNumbers(facts);
+  const records = symbolRecords.of(session);
+  for (let i = 0; i < numbers.length; i++) {
+    const imp = facts.imports[i];
+    const id = numbers[i];
+    const rec = records[id] ?? setDense(records, id, symbolRecord(session, imp.name));
     let value: unknown;
     let p: Provided;
-    if (PROXIED_MODULES.has(imp.module)) {
-      if (SPECIAL_ENV.has(imp.name)) {
+    if (isProxied(imp.module)) {
+      if (rec.special) {
         value = imp.name === "__memory_base" ? memoryBase : tableBase;
         p = NUMBER;
       } else {
-        // One lookup answers value and type for names of the main and the glue.
-        const base = baseSymbols.get(imp.name);
-        if (base !== undefined) {
+        // One record answers value and type for names of the main and the glue.
+        const base = rec.base;
+        if (base !== null) {
           value = base.value;
           p = base.provided ?? describe(session, base.value, r.types);
         } else {
@@ -1001,10 +1021,13 @@ async function loadModule(
           }
         }
       }
-      (imports[imp.module] ??= {})[imp.name] = value;
-    } else if (GOT_MODULES.has(imp.module)) {
-      (imports[imp.module] ??= {})[imp.name] = gotEntry(ctx, r, imp.name).global;
-      r.gotImports.push(imp);
+      if (imp.module === "env") (env ??= namespace("env"))[imp.name] = value;
+      else namespace(imp.module)[imp.name] = value;
+    } else if (isGot(imp.module)) {
+      const entry = gotEntry(ctx, r, id, rec);
+      if (imp.module === "GOT.mem") (gotMem ??= namespace("GOT.mem"))[imp.name] = entry.global;
+      else (gotFunc ??= namespace("GOT.func"))[imp.name] = entry.global;
+      r.gotImports.push({ imp, entry });
       p = GOT_GLOBAL;
     } else {
       p = MISSING;
@@ -1146,12 +1169,20 @@ function exportNamesOf(facts: WasmModuleFacts): ReadonlyMap<string, WasmExport> 
   return map;
 }
 
+/** What `relocatedCache` holds for an export that relocates to nothing. */
+const NO_VALUE = Symbol("no value");
+
 /** relocateExports for one name: data addresses + memoryBase, as numbers or immutable Globals. */
-function relocatedExport(r: ModuleRun, asGlobals: boolean, name: string): unknown {
-  if (!r.raw || !r.exportNames.has(name)) return undefined;
-  if (r.relocatedCache.has(name)) return r.relocatedCache.get(name);
+function relocatedExport(
+  r: ModuleRun,
+  asGlobals: boolean,
+  name: string,
+  fact = r.exportNames.get(name),
+): unknown {
+  if (!r.raw || fact === undefined) return undefined;
+  const cached = r.relocatedCache.get(name);
+  if (cached !== undefined) return cached === NO_VALUE ? undefined : cached;
   let v = r.raw[name];
-  const fact = r.exportNames.get(name)!;
   if (v === undefined && fact.kind === "global" && typeof fact.value === "number") {
     // A dropped data export: its constant from the facts stands for it.
     v = { value: fact.value } as unknown as WebAssembly.Global;
@@ -1173,64 +1204,59 @@ function relocatedExport(r: ModuleRun, asGlobals: boolean, name: string): unknow
       out = typeof x === "number" ? x + r.memoryBase : x;
     }
   } else if (typeof v === "function") {
-    const e = r.exportNames.get(name);
-    if (e?.func) r.types.set(v, { kind: "wasmfunc", type: e.func });
+    if (fact.func) r.types.set(v, { kind: "wasmfunc", type: fact.func });
   } else if (isTag(v)) {
-    const e = r.exportNames.get(name);
-    if (e?.tag) r.types.set(v, { kind: "tag", tag: e.tag });
+    if (fact.tag) r.types.set(v, { kind: "tag", tag: fact.tag });
   }
-  r.relocatedCache.set(name, out);
+  r.relocatedCache.set(name, out === undefined ? NO_VALUE : out);
   return out;
 }
 
 /** GOT entry for a symbol, pre-filled from the main's and already loaded modules' exports. */
-function gotEntry(ctx: LoadContext, r: ModuleRun, name: string): GotEntry {
+function gotEntry(ctx: LoadContext, r: ModuleRun, id: number, rec: SymbolRecord): GotEntry {
   const { state, session } = ctx;
-  let entry = state.got.get(name);
-  const weak = r.weakImports.has(name);
+  const name = rec.name;
+  let entry = state.got.get(id);
   if (!entry) {
-    const g = session.gotGlobal(name);
-    entry = { global: g, required: false, filled: false };
-    state.got.set(name, entry);
-    if (!isInternalSym(name)) {
+    // One Global per name and session, reused by every check (creating thousands is slow).
+    const g = rec.got ??= new WebAssembly.Global({ value: "i32", mutable: true }, 0);
+    entry = { name, global: g, required: false, filled: false };
+    state.got.set(id, entry);
+    if (!rec.internal) {
       // The main's updateGOT ran at startup; each loaded module's updateGOT ran after it.
-      const constant = mainGotConstant(session, name);
+      const constant = mainGotConstant(session, rec);
       if (constant !== undefined) {
         g.value = constant;
         entry.filled = true;
-      } else if (session.info.get(name)?.origin === "main") {
+      } else if (rec.main) {
         fillGot(ctx, entry, name, session.symbols.get(name));
       }
       for (const m of state.loadedModules) {
         if (entry.filled) break;
         if (m.exportNames.has(name)) fillGotFrom(ctx, entry, name, m as ModuleRun);
       }
+      if (!entry.filled) state.gotUnfilled.push(entry);
     }
+    if (!entry.filled) g.value = 0;
   }
-  if (!weak) entry.required = true;
+  if (r.weakImports.size === 0 || !r.weakImports.has(name)) entry.required = true;
   return entry;
 }
 
 /**
  * What the main's updateGOT puts in a GOT entry, when it is the same for every check of the
- * session: a main function's fixed table slot or a data symbol's address. Cached per session;
- * about half of all side-module imports are GOT entries, most of them naming the main.
+ * session: a main function's fixed table slot or a data symbol's address. Kept in the session's
+ * record of the name; about half of all side-module imports are GOT entries, most naming the main.
  */
-const mainGotConstants = new WeakMap<LinkSession, Map<string, number | null>>();
-function mainGotConstant(session: LinkSession, name: string): number | undefined {
-  let cache = mainGotConstants.get(session);
-  if (!cache) mainGotConstants.set(session, cache = new Map());
-  let v = cache.get(name);
-  if (v === undefined) {
-    v = null;
-    if (session.info.get(name)?.origin === "main") {
-      // A main function's slot is fixed; main globals (data symbols as Globals, 314+) are
-      // immutable.
-      v = gotNumber(session.symbols.get(name), () => session.mainFunctionSlot(name)) ?? null;
-    }
-    cache.set(name, v);
+function mainGotConstant(session: LinkSession, rec: SymbolRecord): number | undefined {
+  if (rec.gotConstant === undefined) {
+    // A main function's slot is fixed; main globals (data symbols as Globals, 314+) are
+    // immutable.
+    rec.gotConstant = rec.main
+      ? gotNumber(session.symbols.get(rec.name), () => session.mainFunctionSlot(rec.name)) ?? null
+      : null;
   }
-  return v ?? undefined;
+  return rec.gotConstant ?? undefined;
 }
 
 /** The number a GOT entry holds for a value; `slotOf` places a function in the table. */
@@ -1253,35 +1279,39 @@ function fillGot(ctx: LoadContext, entry: GotEntry, name: string, value: unknown
 }
 
 /** Fill a GOT entry from a module's export; a dropped function export gets a placeholder. */
-function fillGotFrom(ctx: LoadContext, entry: GotEntry, name: string, r: ModuleRun): void {
-  const v = r.exportValue(name);
+function fillGotFrom(
+  ctx: LoadContext,
+  entry: GotEntry,
+  name: string,
+  r: ModuleRun,
+  e = r.exportNames.get(name),
+): void {
+  const v = relocatedExport(r, ctx.runtime.loader.dataSymbolsAsGlobals, name, e);
   if (v !== undefined) {
     fillGot(ctx, entry, name, v);
     return;
   }
-  const e = r.exportNames.get(name);
   if (e?.kind === "func" && e.func) {
     entry.global.value = ctx.session.placeholderSlot(e.func);
     entry.filled = true;
   }
 }
 
-/** updateGOT: fill still-empty entries from a module's relocated exports. */
+/**
+ * updateGOT: fill still-empty entries from a module's relocated exports. Only the entries nothing
+ * has filled yet are visited (most are filled from the main when created); internal names never
+ * join that list.
+ */
 function updateGot(ctx: LoadContext, r: ModuleRun): void {
-  const got = ctx.state.got;
-  // Iterate the smaller side: a big library has thousands of exports, a check few GOT entries.
-  if (got.size < r.exportNames.size) {
-    for (const [name, entry] of got) {
-      if (!entry.filled && r.exportNames.has(name) && !isInternalSym(name)) {
-        fillGotFrom(ctx, entry, name, r);
-      }
-    }
-  } else {
-    for (const name of r.exportNames.keys()) {
-      const entry = got.get(name);
-      if (entry && !entry.filled && !isInternalSym(name)) fillGotFrom(ctx, entry, name, r);
-    }
+  const unfilled = ctx.state.gotUnfilled;
+  let kept = 0;
+  for (const entry of unfilled) {
+    if (entry.filled) continue;
+    const e = r.exportNames.get(entry.name);
+    if (e !== undefined) fillGotFrom(ctx, entry, entry.name, r, e);
+    if (!entry.filled) unfilled[kept++] = entry;
   }
+  unfilled.length = kept;
 }
 
 /** resolveGlobalSymbol of this loader generation. */
@@ -1333,10 +1363,10 @@ function finalResolution(
 ): void {
   const packageName = wheel.metadata?.name ?? wheel.filename?.name;
   // reportUndefinedSymbols: GOT entries still empty resolve through the global table only.
-  for (const [name, entry] of ctx.state.got) {
+  for (const entry of ctx.state.got.values()) {
     if (entry.filled) continue;
-    const v = resolveGlobal(ctx, name);
-    if (v !== undefined) fillGot(ctx, entry, name, v);
+    const v = resolveGlobal(ctx, entry.name);
+    if (v !== undefined) fillGot(ctx, entry, entry.name, v);
   }
   for (const r of own) {
     if (!r.facts || r.classes.has("invalid")) continue;
@@ -1354,11 +1384,10 @@ function finalResolution(
       unresolved(r, allow, packageName, imp, "function", r.weakImports.has(imp.name), v);
     }
     seen.clear();
-    for (const imp of r.gotImports) {
-      if (seen.has(imp.name)) continue;
+    for (const { imp, entry } of r.gotImports) {
+      if (entry.filled || seen.has(imp.name)) continue;
       seen.add(imp.name);
-      const entry = ctx.state.got.get(imp.name);
-      if (entry?.filled || ownExportKind(r, imp.name) !== undefined) continue;
+      if (ownExportKind(r, imp.name) !== undefined) continue;
       unresolved(r, allow, packageName, imp, "got", r.weakImports.has(imp.name), undefined);
     }
   }
@@ -1519,6 +1548,36 @@ interface BaseEntry {
   provided?: Provided;
 }
 
+/** What a session answers about one import name, whatever module imports it. */
+interface SymbolRecord {
+  readonly name: string;
+  /** The base table's answer (glue, then main exports); null when it lacks the name. */
+  readonly base: BaseEntry | null;
+  /** `__memory_base` or `__table_base`: answered per module. */
+  readonly special: boolean;
+  /** `isInternalSym`: never filled into the GOT from exports. */
+  readonly internal: boolean;
+  /** A main export (not a glue name). */
+  readonly main: boolean;
+  /** The main's constant GOT value (see `mainGotConstant`); null: none; undefined: not yet. */
+  gotConstant?: number | null;
+  /** The GOT Global of this name, reused by every check of the session. */
+  got?: WebAssembly.Global;
+}
+
+/** Each session's records by symbol number (see `_symbol_numbers.ts`). */
+const symbolRecords = new NumberedSlots<LinkSession, SymbolRecord>();
+
+function symbolRecord(session: LinkSession, name: string): SymbolRecord {
+  return {
+    name,
+    base: baseTable(session).get(name) ?? null,
+    special: SPECIAL_ENV.has(name),
+    internal: isInternalSym(name),
+    main: session.info.get(name)?.origin === "main",
+  };
+}
+
 /** The session's base table with types, built once per session (the symbols never change). */
 const baseTables = new WeakMap<LinkSession, Map<string, BaseEntry>>();
 function baseTable(session: LinkSession): Map<string, BaseEntry> {
@@ -1541,15 +1600,21 @@ function baseTable(session: LinkSession): Map<string, BaseEntry> {
   return table;
 }
 
+function whereOf(imp: WasmImport): string {
+  return `import #${imp.index} ${imp.module}.${imp.name}`;
+}
+function evidenceBase(imp: WasmImport): Pick<LinkEvidence, "symbol" | "module" | "importIndex"> {
+  return { symbol: imp.name, module: imp.module, importIndex: imp.index };
+}
+
 function precheckImport(imp: WasmImport, p: Provided): LinkEvidence | undefined {
-  // Built only for a finding: most imports match, and this runs for every import of every check.
-  const where = () => `import #${imp.index} ${imp.module}.${imp.name}`;
-  const base = () => ({ symbol: imp.name, module: imp.module, importIndex: imp.index });
-  if (p.kind === "missing" && !PROXIED_MODULES.has(imp.module) && !GOT_MODULES.has(imp.module)) {
+  // Evidence is built only for a finding: this runs for every import of every check, and most
+  // imports match.
+  if (p.kind === "missing" && !isProxied(imp.module) && !isGot(imp.module)) {
     return {
-      ...base(),
+      ...evidenceBase(imp),
       kind: "unknown-module",
-      message: `${where()}: the loader provides no import module "${imp.module}"`,
+      message: `${whereOf(imp)}: the loader provides no import module "${imp.module}"`,
     };
   }
   switch (imp.kind) {
@@ -1558,11 +1623,11 @@ function precheckImport(imp: WasmImport, p: Provided): LinkEvidence | undefined 
       if (p.kind === "wasmfunc") {
         if (p.type && imp.func && !sameTypes(p.type, imp.func)) {
           return {
-            ...base(),
+            ...evidenceBase(imp),
             kind: "type-mismatch",
             sideType: imp.func,
             mainType: p.type,
-            message: `${where()}: side module expects ${
+            message: `${whereOf(imp)}: side module expects ${
               describeType(imp.func)
             }, the runtime provides ${describeType(p.type)}`,
           };
@@ -1570,11 +1635,11 @@ function precheckImport(imp: WasmImport, p: Provided): LinkEvidence | undefined 
         return undefined;
       }
       return {
-        ...base(),
+        ...evidenceBase(imp),
         kind: "type-mismatch",
         sideType: imp.func,
         mainType: p.kind === "number" || p.kind === "global" ? "data symbol (address)" : p.kind,
-        message: `${where()}: imported as a function, but the runtime provides a ${
+        message: `${whereOf(imp)}: imported as a function, but the runtime provides a ${
           p.kind === "number" || p.kind === "global" ? "data symbol" : p.kind
         } (function import requires a callable)`,
       };
@@ -1584,21 +1649,22 @@ function precheckImport(imp: WasmImport, p: Provided): LinkEvidence | undefined 
       if (p.kind === "number") {
         if (want.mutable) {
           return {
-            ...base(),
+            ...evidenceBase(imp),
             kind: "global-mismatch",
             sideType: `${want.mutable ? "mut " : ""}${want.type}`,
             mainType: "number (immutable data symbol)",
-            message:
-              `${where()}: mutable global import, but the runtime provides a plain number (imported mutable global must be a WebAssembly.Global object)`,
+            message: `${
+              whereOf(imp)
+            }: mutable global import, but the runtime provides a plain number (imported mutable global must be a WebAssembly.Global object)`,
           };
         }
         if (want.type === "i64") {
           return {
-            ...base(),
+            ...evidenceBase(imp),
             kind: "global-mismatch",
             sideType: want.type,
             mainType: "number",
-            message: `${where()}: i64 global import needs a BigInt`,
+            message: `${whereOf(imp)}: i64 global import needs a BigInt`,
           };
         }
         return undefined;
@@ -1607,11 +1673,11 @@ function precheckImport(imp: WasmImport, p: Provided): LinkEvidence | undefined 
         if (!p.global) return undefined;
         if (p.global.mutable !== want.mutable || p.global.type !== want.type) {
           return {
-            ...base(),
+            ...evidenceBase(imp),
             kind: "global-mismatch",
             sideType: `${want.mutable ? "mut " : ""}${want.type}`,
             mainType: `${p.global.mutable ? "mut " : ""}${p.global.type}`,
-            message: `${where()}: side module expects ${
+            message: `${whereOf(imp)}: side module expects ${
               want.mutable ? "mutable" : "immutable"
             } ${want.type}, the runtime provides ${
               p.global.mutable ? "mutable" : "immutable"
@@ -1621,11 +1687,11 @@ function precheckImport(imp: WasmImport, p: Provided): LinkEvidence | undefined 
         return undefined;
       }
       return {
-        ...base(),
+        ...evidenceBase(imp),
         kind: "global-mismatch",
         sideType: `${want.mutable ? "mut " : ""}${want.type}`,
         mainType: p.kind,
-        message: `${where()}: global import, but the runtime provides a ${
+        message: `${whereOf(imp)}: global import, but the runtime provides a ${
           p.kind === "jsfunc" ? "function (lazy stub or JS)" : p.kind
         }`,
       };
@@ -1634,11 +1700,11 @@ function precheckImport(imp: WasmImport, p: Provided): LinkEvidence | undefined 
       const want = imp.memory!;
       if (p.kind !== "memory") {
         return {
-          ...base(),
+          ...evidenceBase(imp),
           kind: "memory-mismatch",
           sideType: limitsText(want),
           mainType: p.kind,
-          message: `${where()}: memory import, but the runtime provides a ${p.kind}`,
+          message: `${whereOf(imp)}: memory import, but the runtime provides a ${p.kind}`,
         };
       }
       const have = p.limits;
@@ -1665,46 +1731,48 @@ function precheckImport(imp: WasmImport, p: Provided): LinkEvidence | undefined 
       }
       if (problems.length === 0) return undefined;
       return {
-        ...base(),
+        ...evidenceBase(imp),
         kind: "memory-mismatch",
         sideType: limitsText(want),
         mainType: limitsText(have),
-        message: `${where()}: ${problems.join("; ")}`,
+        message: `${whereOf(imp)}: ${problems.join("; ")}`,
       };
     }
     case "table": {
       const want = imp.table!;
       if (p.kind !== "table") {
         return {
-          ...base(),
+          ...evidenceBase(imp),
           kind: "table-mismatch",
           mainType: p.kind,
-          message: `${where()}: table import, but the runtime provides a ${p.kind}`,
+          message: `${whereOf(imp)}: table import, but the runtime provides a ${p.kind}`,
         };
       }
       if (want.element !== "funcref") {
         return {
-          ...base(),
+          ...evidenceBase(imp),
           kind: "table-mismatch",
           sideType: want.element,
           mainType: "funcref",
-          message: `${where()}: element type ${want.element}, runtime table holds funcref`,
+          message: `${whereOf(imp)}: element type ${want.element}, runtime table holds funcref`,
         };
       }
       if (want.limits.min > p.length) {
         return {
-          ...base(),
+          ...evidenceBase(imp),
           kind: "table-mismatch",
-          message:
-            `${where()}: module needs ${want.limits.min} entries, runtime table has ${p.length}`,
+          message: `${
+            whereOf(imp)
+          }: module needs ${want.limits.min} entries, runtime table has ${p.length}`,
         };
       }
       if (want.limits.max !== undefined) {
         return {
-          ...base(),
+          ...evidenceBase(imp),
           kind: "table-mismatch",
-          message:
-            `${where()}: module declares a table maximum ${want.limits.max}; the runtime table has none`,
+          message: `${
+            whereOf(imp)
+          }: module declares a table maximum ${want.limits.max}; the runtime table has none`,
         };
       }
       return undefined;
@@ -1713,25 +1781,26 @@ function precheckImport(imp: WasmImport, p: Provided): LinkEvidence | undefined 
       const want = imp.tag!;
       if (p.kind !== "tag") {
         return {
-          ...base(),
+          ...evidenceBase(imp),
           kind: "tag-mismatch",
           sideType: want.type,
           mainType: p.kind === "jsfunc"
             ? "none (lazy stub: this runtime defines no such tag)"
             : p.kind,
-          message:
-            `${where()}: tag import, but the runtime provides no WebAssembly.Tag (tag import requires a WebAssembly.Tag)`,
+          message: `${
+            whereOf(imp)
+          }: tag import, but the runtime provides no WebAssembly.Tag (tag import requires a WebAssembly.Tag)`,
         };
       }
       if (p.tag && !sameTypes(p.tag.type, want.type)) {
         return {
-          ...base(),
+          ...evidenceBase(imp),
           kind: "tag-mismatch",
           sideType: want.type,
           mainType: p.tag.type,
-          message: `${where()}: tag type ${describeType(want.type)} differs from the runtime's ${
-            describeType(p.tag.type)
-          }`,
+          message: `${whereOf(imp)}: tag type ${
+            describeType(want.type)
+          } differs from the runtime's ${describeType(p.tag.type)}`,
         };
       }
       return undefined;

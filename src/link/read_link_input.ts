@@ -53,10 +53,19 @@ export async function readLinkInput(
 ): Promise<CheckLinkInput> {
   const file = options.file;
   let wheel: WheelFacts;
-  let wanted: Set<string> | undefined;
+  const inflated: LinkModuleInput[] = [];
+  const share = (data: Uint8Array) => {
+    if (!options.shared) return data;
+    const copy = new Uint8Array(new SharedArrayBuffer(data.length));
+    copy.set(data);
+    return copy;
+  };
   try {
-    wheel = readWheelSync(bytes, { file });
-    wanted = new Set(wheel.sideModules.map((s) => s.member));
+    wheel = readWheelSync(bytes, {
+      file,
+      onSideModule: (member, data) => inflated.push({ member, bytes: share(data) }),
+    });
+    return { wheel, modules: inflated };
   } catch (e) {
     const member = (e as { member?: string }).member;
     if (!(e instanceof SyntaxError) || member === undefined) throw e;
@@ -80,23 +89,15 @@ export async function readLinkInput(
       findings: [{ code: "side-module-unreadable", message: (e as Error).message, member }],
     };
   }
+  // Every wasm member named like a library, so the check reports the bad one as invalid.
   const directory = readZipDirectory(bytes, { file });
   const budget = createInflateBudget();
   const modules: LinkModuleInput[] = [];
   for (const entry of directory.entries) {
-    if (entry.isDirectory) continue;
-    if (wanted) {
-      if (!wanted.has(entry.name)) continue;
-    } else if (!SO_NAME.test(entry.name)) continue;
+    if (entry.isDirectory || !SO_NAME.test(entry.name)) continue;
     const data = inflateMember(bytes, entry, { file, budget });
-    if (!wanted && !hasMagic(data)) continue;
-    let moduleBytes = data;
-    if (options.shared) {
-      moduleBytes = new Uint8Array(new SharedArrayBuffer(data.length));
-      moduleBytes.set(data);
-    }
-    modules.push({ member: entry.name, bytes: moduleBytes });
+    if (hasMagic(data)) modules.push({ member: entry.name, bytes: share(data) });
   }
-  if (!wanted) wheel.memberCount = directory.entries.length;
+  wheel.memberCount = directory.entries.length;
   return { wheel, modules };
 }

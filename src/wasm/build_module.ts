@@ -53,6 +53,7 @@ export const OP = {
   i64Const: 0x42,
   f32Const: 0x43,
   f64Const: 0x44,
+  i32Eqz: 0x45,
   i32Add: 0x6a,
   refNull: 0xd0,
   refFunc: 0xd2,

@@ -16,6 +16,7 @@ import {
   encodeSLEB128,
   type ExportSpec,
   type FunctionSpec,
+  type GlobalSpec,
   type ImportSpec,
   OP,
 } from "../../src/wasm/build_module.ts";
@@ -103,6 +104,7 @@ export interface SideSpec {
   imports?: ImportSpec[];
   functions?: FunctionSpec[];
   exports?: ExportSpec[];
+  globals?: GlobalSpec[];
   dylink?: DylinkSpec;
   /** Skip the dylink.0 section (not a side module). */
   noDylink?: boolean;
@@ -127,6 +129,7 @@ export function sideModule(spec: SideSpec): Uint8Array {
     imports: hasMemory ? imports : [ENV_MEMORY, ...imports],
     functions: spec.functions,
     exports: spec.exports,
+    globals: spec.globals,
     start: spec.start,
   });
 }

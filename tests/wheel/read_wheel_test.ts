@@ -4,6 +4,7 @@ import {
   InvalidWheelFilename,
   readCpythonSuffix,
   readWheel,
+  readWheelSync,
   sha256Hex,
   ZipFormatError,
 } from "../../src/wheel/mod.ts";
@@ -346,4 +347,29 @@ Deno.test("readCpythonSuffix() and sha256Hex()", async () => {
   assert.equal(readCpythonSuffix("highspy/_core.so"), undefined);
   const data = encoder.encode("abc");
   assert.equal(await sha256Hex(data), await subtleHex(data));
+});
+
+Deno.test("readWheelSync() hands each side module's inflated bytes to onSideModule", async () => {
+  const core = makeWasm({ exports: ["PyInit__core"] });
+  const lib = makeWasm({ exports: ["foo"] });
+  const { bytes } = await makeZip([
+    { name: "demo/_core.cpython-312-wasm32-emscripten.so", data: core },
+    { name: "demo/readme.txt", data: "not a module" },
+    { name: "demo.libs/libfoo.so", data: lib, method: 0 },
+  ]);
+  const seen: { member: string; bytes: Uint8Array }[] = [];
+  const facts = readWheelSync(bytes, {
+    file: "demo-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl",
+    onSideModule: (member, data) => seen.push({ member, bytes: data }),
+  });
+  assert.deepEqual(seen.map((s) => s.member), facts.sideModules.map((s) => s.member));
+  assert.deepEqual(seen.map((s) => s.member), [
+    "demo/_core.cpython-312-wasm32-emscripten.so",
+    "demo.libs/libfoo.so",
+  ]);
+  assert.deepEqual(seen[0].bytes, core);
+  assert.deepEqual(seen[1].bytes, lib);
+  for (const [i, side] of facts.sideModules.entries()) {
+    assert.equal(side.sha256, await subtleHex(seen[i].bytes));
+  }
 });
