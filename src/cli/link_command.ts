@@ -143,7 +143,7 @@ export async function run(args: string[]): Promise<number> {
     timeLimitMs,
     stubStore: stubStoreIn(cacheDir),
   });
-  pool.warmUp();
+  void pool.warmUp();
   const progress = createProgress();
   const runtimes: RuntimeFacts[] = [];
   try {
@@ -170,7 +170,8 @@ export async function run(args: string[]): Promise<number> {
     return EXIT_RUNTIME_UNAVAILABLE;
   }
 
-  pool.warmUp(runtimes);
+  // Stubs posted before the archives are read: the workers build their sessions meanwhile.
+  await pool.warmUp(runtimes);
 
   // Archives.
   const inputs = await collectInputs(positionals, corpus);

@@ -11,13 +11,14 @@ import type { RuntimeFacts } from "../runtime/types.ts";
 import type { AllowList } from "./allow_list.ts";
 import type { LinkOutcome } from "./types.ts";
 import { asBufferSource } from "./_wasm_js.ts";
+import { type PackedRuntimeFacts, unpackRuntimeFacts } from "./_runtime_wire.ts";
 
 /** Messages the pool sends. */
 export type ToWorker =
   | {
     type: "runtime";
     key: string;
-    runtime: RuntimeFacts;
+    runtime: PackedRuntimeFacts;
     stub: Uint8Array;
     caps?: Partial<SessionCaps>;
   }
@@ -132,10 +133,11 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === "runtime") {
     if (!runtimes.has(msg.key)) {
+      const runtime = unpackRuntimeFacts(msg.runtime);
       const stub = WebAssembly.compile(asBufferSource(msg.stub));
-      const session = stub.then((m) => LinkSession.create(msg.runtime, m, msg.caps));
+      const session = stub.then((m) => LinkSession.create(runtime, m, msg.caps));
       session.catch(() => undefined);
-      runtimes.set(msg.key, { runtime: msg.runtime, stub, caps: msg.caps, session });
+      runtimes.set(msg.key, { runtime, stub, caps: msg.caps, session });
     }
   } else if (msg.type === "job") {
     queue = queue.then(() => runJob(msg));

@@ -17,7 +17,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import type {
   AbiFeatures,
   FuncType,
@@ -311,9 +310,19 @@ function sha256OfSync(facts: SideModuleFacts | undefined): string | undefined {
   return facts?.sha256;
 }
 
-function sha256Hex(bytes: Uint8Array): string {
-  // node:crypto accepts views on SharedArrayBuffers (pool inputs); SubtleCrypto does not.
-  return createHash("sha256").update(bytes).digest("hex");
+/**
+ * SubtleCrypto, not node:crypto: loading Node compatibility costs each worker ~30 ms of its
+ * start-up, which a one-wheel run waits for.
+ */
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  // SubtleCrypto refuses views on SharedArrayBuffers (pool inputs): those are copied.
+  const plain = bytes.buffer instanceof SharedArrayBuffer ? bytes.slice() : bytes;
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", plain as Uint8Array<ArrayBuffer>),
+  );
+  let hex = "";
+  for (const b of digest) hex += b.toString(16).padStart(2, "0");
+  return hex;
 }
 
 function basename(member: string): string {
@@ -438,11 +447,11 @@ async function checkLinkLocked(
   // by thousands of entries per check makes every garbage collection slower.
   const checkTypes = new Map<object, Provided>();
   // Facts per module: from the wheel reader, else read here (a malformed one becomes invalid).
-  const makeRun = (
+  const makeRun = async (
     m: LinkModuleInput,
     facts: WheelFacts,
     dependency: boolean,
-  ): ModuleRun => {
+  ): Promise<ModuleRun> => {
     const side = facts.sideModules.find((s) => s.member === m.member);
     const r: ModuleRun = {
       member: m.member,
@@ -495,7 +504,7 @@ async function checkLinkLocked(
         r.state = "failed";
       }
     }
-    r.sha256 ??= sha256Hex(m.bytes);
+    r.sha256 ??= await sha256Hex(m.bytes);
     if (r.facts && !r.facts.dylink) {
       addEvidence(r, "invalid", {
         kind: "invalid",
@@ -512,10 +521,10 @@ async function checkLinkLocked(
   };
 
   const own: ModuleRun[] = [];
-  for (const m of input.modules) own.push(makeRun(m, wheel, false));
+  for (const m of input.modules) own.push(await makeRun(m, wheel, false));
   const deps: ModuleRun[] = [];
   for (const lib of input.libraries ?? []) {
-    for (const m of lib.modules) deps.push(makeRun(m, lib.facts, true));
+    for (const m of lib.modules) deps.push(await makeRun(m, lib.facts, true));
   }
 
   // Python version: the wheel's tags and each module's cpython suffix against the runtime.

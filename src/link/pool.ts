@@ -18,6 +18,7 @@ import type { SessionCaps } from "./_session.ts";
 import type { LinkOutcome } from "./types.ts";
 import { type ByteStore, obtainStub } from "./stub.ts";
 import type { FromWorker, ToWorker, WorkerStats } from "./_worker.ts";
+import { type PackedRuntimeFacts, packRuntimeFacts } from "./_runtime_wire.ts";
 
 export type { WorkerStats };
 
@@ -163,17 +164,22 @@ export class LinkPool {
   }
 
   /**
-   * Start the workers and hand them these runtimes' stubs now, so their start-up overlaps with
-   * whatever the caller does next (reading archives, say).
+   * Start the workers and hand them these runtimes' stubs now, so that their start-up and the
+   * building of their stub sessions overlap with whatever the caller does next (reading
+   * archives, say). The promise settles once every stub is posted: a caller about to block its
+   * thread (archives are read synchronously) awaits it first, or the stubs wait behind that work.
+   * It never rejects; a runtime whose stub cannot be had fails in its checks, with the reason.
    */
-  warmUp(runtimes: RuntimeFacts[] = []): void {
-    if (this.#closed) return;
+  warmUp(runtimes: RuntimeFacts[] = []): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const posted: Promise<unknown>[] = [];
     for (const r of runtimes) {
       const lane = this.#lanes[this.#laneOf(r)];
       if (!lane.worker) this.#spawn(lane);
-      this.#sendRuntime(lane, r).catch(() => undefined);
+      posted.push(this.#sendRuntime(lane, r).catch(() => undefined));
     }
     for (const lane of this.#lanes) if (!lane.worker && runtimes.length === 0) this.#spawn(lane);
+    return Promise.all(posted).then(() => undefined);
   }
 
   /** Send a runtime to a lane's worker once; every caller waits until it is posted. */
@@ -185,7 +191,13 @@ export class LinkPool {
     if (!sent) {
       sent = this.#stubBytes(r).then((stub) => {
         if (lane.worker !== worker) return false;
-        const msg: ToWorker = { type: "runtime", key, runtime: r, stub, caps: this.#options.caps };
+        const msg: ToWorker = {
+          type: "runtime",
+          key,
+          runtime: this.#packed(r),
+          stub,
+          caps: this.#options.caps,
+        };
         worker.postMessage(msg);
         return true;
       });
@@ -377,6 +389,15 @@ export class LinkPool {
         this.#pump(lane);
         break;
     }
+  }
+
+  #packedFacts = new WeakMap<RuntimeFacts, PackedRuntimeFacts>();
+
+  /** Runtime facts in their posting form, packed once per pool (see `_runtime_wire.ts`). */
+  #packed(r: RuntimeFacts): PackedRuntimeFacts {
+    let p = this.#packedFacts.get(r);
+    if (!p) this.#packedFacts.set(r, p = packRuntimeFacts(r));
+    return p;
   }
 
   #stubBytes(runtime: RuntimeFacts): Promise<Uint8Array> {

@@ -39,16 +39,26 @@ async function readCapped(path: string, max: number, version: string): Promise<U
 }
 
 /**
- * Path of the cached facts of a main module: `<cacheDir>/facts/runtime-<sha256>-f<FACTS_VERSION>.json`.
+ * Path of the cached facts of a main module as one version:
+ * `<cacheDir>/facts/runtime-<sha256>-<version>-f<FACTS_VERSION>c<format>.json`. The version is
+ * part of the key because the same main module can come with locks of different versions (an
+ * npm release and the distribution directory it was built from); one file for both would be
+ * rewritten by each in turn.
  *
  * @example
  * ```ts
  * import { runtimeFactsPath } from "./obtain_runtime_facts.ts";
- * console.assert(runtimeFactsPath(".cache", "ab").startsWith(".cache/facts/runtime-ab-f"));
+ * const path = runtimeFactsPath(".cache", "ab", "0.28.3");
+ * console.assert(path.startsWith(".cache/facts/runtime-ab-0.28.3-f"));
  * ```
  */
-export function runtimeFactsPath(cacheDir: string, mainSha256: string): string {
-  return join(cacheDir, "facts", `runtime-${mainSha256}-f${FACTS_VERSION}c${CACHE_FORMAT}.json`);
+export function runtimeFactsPath(cacheDir: string, mainSha256: string, version: string): string {
+  const v = version.replace(/[^0-9A-Za-z._-]/g, "_");
+  return join(
+    cacheDir,
+    "facts",
+    `runtime-${mainSha256}-${v}-f${FACTS_VERSION}c${CACHE_FORMAT}.json`,
+  );
 }
 
 /** Layout of the cached facts file; see {@linkcode encodeFactsForCache}. */
@@ -97,20 +107,30 @@ function decodeFactsFromCache(text: string): RuntimeFacts {
 }
 
 /**
- * Path of the stat index of a runtime's facts: `<cacheDir>/facts/runtime-<version>-stat.json`.
- * It maps the size, mtime and inode of the main module, glue and lock to the facts file and
- * its sha256, so a warm start neither reads nor hashes the ~10 MB main module (the way make and
- * git trust an unchanged stat); a changed file or a facts file that fails its hash falls back
- * to the full path.
+ * Path of the stat index of a runtime's facts:
+ * `<cacheDir>/facts/runtime-<version>-<hash of the main module's path>-stat.json`. It maps the
+ * size, mtime and inode of the main module, glue and lock to the facts file and its sha256, so
+ * a warm start neither reads nor hashes the ~10 MB main module (the way make and git trust an
+ * unchanged stat); a changed file or a facts file that fails its hash falls back to the full
+ * path. One index per location: copies of a version in several directories (the npm cache, a
+ * local distribution, a test's scratch copy) sharing one cache would otherwise overwrite each
+ * other's index, and every start would take the slow path.
  *
  * @example
  * ```ts
  * import { runtimeStatIndexPath } from "./obtain_runtime_facts.ts";
- * console.assert(runtimeStatIndexPath(".cache", "0.27.7").endsWith("runtime-0.27.7-stat.json"));
+ * const path = runtimeStatIndexPath(".cache", "0.27.7", "/x/pyodide.asm.wasm");
+ * console.assert(/runtime-0\.27\.7-[0-9a-f]{12}-stat\.json$/.test(path));
+ * console.assert(path !== runtimeStatIndexPath(".cache", "0.27.7", "/y/pyodide.asm.wasm"));
  * ```
  */
-export function runtimeStatIndexPath(cacheDir: string, version: string): string {
-  return join(cacheDir, "facts", `runtime-${version.replace(/[^0-9A-Za-z._-]/g, "_")}-stat.json`);
+export function runtimeStatIndexPath(cacheDir: string, version: string, mainPath: string): string {
+  const where = sha256Hex(mainPath).slice(0, 12);
+  return join(
+    cacheDir,
+    "facts",
+    `runtime-${version.replace(/[^0-9A-Za-z._-]/g, "_")}-${where}-stat.json`,
+  );
 }
 
 interface FileStat {
@@ -143,14 +163,14 @@ async function readFactsByStat(
 ): Promise<RuntimeFacts | undefined> {
   try {
     const index = JSON.parse(
-      await Deno.readTextFile(runtimeStatIndexPath(cacheDir, version)),
+      await Deno.readTextFile(runtimeStatIndexPath(cacheDir, version, paths[0])),
     ) as StatIndex;
     if (index.factsVersion !== FACTS_VERSION || index.version !== version) return undefined;
     const now = await statFiles(paths);
     // Files without an mtime or inode cannot be trusted by stat alone.
     if (now.some((f) => f.mtimeMs === null)) return undefined;
     if (JSON.stringify(now) !== JSON.stringify(index.files)) return undefined;
-    const path = runtimeFactsPath(cacheDir, index.mainSha256);
+    const path = runtimeFactsPath(cacheDir, index.mainSha256, version);
     if ((await Deno.stat(path)).size > MAX_FACTS_BYTES) return undefined;
     const text = await Deno.readTextFile(path);
     // A corrupt or edited facts file fails its recorded hash and is rebuilt.
@@ -177,7 +197,10 @@ async function writeStatIndex(
     mainSha256,
     factsSha256: sha256Hex(factsText),
   };
-  await writeFileAtomically(runtimeStatIndexPath(cacheDir, version), JSON.stringify(index));
+  await writeFileAtomically(
+    runtimeStatIndexPath(cacheDir, version, paths[0]),
+    JSON.stringify(index),
+  );
 }
 
 /**
@@ -228,7 +251,7 @@ export async function obtainRuntimeFacts(
   }
   const mainSha256 = sha256Hex(wasm);
   const glueSha256 = sha256Hex(glue);
-  const path = runtimeFactsPath(options.cacheDir, mainSha256);
+  const path = runtimeFactsPath(options.cacheDir, mainSha256, version);
   const info = readLockInfo(lock, { file: files.lockPath });
 
   try {

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { readWasmModule } from "../../src/wasm/mod.ts";
 import {
   FACTS_VERSION,
+  obtainRuntime,
   obtainRuntimeFacts,
   readRuntime,
+  readRuntimeDir,
   type RuntimeFacts,
   runtimeFactsPath,
   runtimeStatIndexPath,
@@ -158,7 +160,7 @@ Deno.test("obtainRuntimeFacts caches facts by main sha256", async (t) => {
   const entry = catalogue.find((e) => e.version === "0.28.3")!;
   const messages: string[] = [];
   const onProgress = (m: string) => messages.push(m);
-  const path = runtimeFactsPath(TEST_CACHE, mainSha.get(entry.version)!);
+  const path = runtimeFactsPath(TEST_CACHE, mainSha.get(entry.version)!, entry.version);
   await Deno.remove(path).catch(() => {});
 
   await t.step("first call reads and writes the cache, second reuses it", async () => {
@@ -197,8 +199,46 @@ Deno.test("obtainRuntimeFacts caches facts by main sha256", async (t) => {
     messages.length = 0;
     await obtainRuntimeFacts(entry.version, { cacheDir: TEST_CACHE, catalogue, onProgress });
     assert.ok(messages.some((m) => m.includes("stat index")), messages.join());
-    const index = JSON.parse(await Deno.readTextFile(runtimeStatIndexPath(TEST_CACHE, "0.28.3")));
+    const files = await obtainRuntime(entry.version, { cacheDir: TEST_CACHE, catalogue });
+    const index = JSON.parse(
+      await Deno.readTextFile(runtimeStatIndexPath(TEST_CACHE, "0.28.3", files.wasmPath)),
+    );
     assert.equal(index.mainSha256, mainSha.get(entry.version));
+  });
+
+  await t.step("a copy of the runtime elsewhere keeps its own stat index", async () => {
+    const files = await obtainRuntime(entry.version, { cacheDir: TEST_CACHE, catalogue });
+    const copy = await Deno.makeTempDir({ dir: TEST_CACHE, prefix: "runtime-copy-" });
+    try {
+      for (const p of [files.wasmPath, files.gluePath, files.lockPath]) {
+        await Deno.copyFile(p, `${copy}/${p.split("/").pop()}`);
+      }
+      // A directory states its own version (the lock's), which may differ from the npm one.
+      const copyVersion = (await readRuntimeDir(copy, { catalogue })).version;
+      const fromCopy = () =>
+        obtainRuntimeFacts(copyVersion, {
+          cacheDir: TEST_CACHE,
+          catalogue,
+          onProgress,
+          runtimeDir: copy,
+        });
+      const fromNpm = () =>
+        obtainRuntimeFacts(entry.version, { cacheDir: TEST_CACHE, catalogue, onProgress });
+      await fromCopy();
+      await fromNpm();
+      // Each location now has its index: neither start rewrites the other's.
+      for (const start of [fromCopy, fromNpm, fromCopy]) {
+        messages.length = 0;
+        assert.equal((await start()).mainSha256, mainSha.get(entry.version));
+        assert.ok(messages.some((m) => m.includes("stat index")), messages.join());
+      }
+      assert.notEqual(
+        runtimeStatIndexPath(TEST_CACHE, copyVersion, `${copy}/pyodide.asm.wasm`),
+        runtimeStatIndexPath(TEST_CACHE, entry.version, files.wasmPath),
+      );
+    } finally {
+      await Deno.remove(copy, { recursive: true });
+    }
   });
 
   await t.step("a cached file from another facts version or glue is not trusted", async () => {
