@@ -993,9 +993,10 @@ async function loadModule(
 
   // The import object, built per import exactly as the loader's proxies answer, with the static
   // pre-check of every import against what is handed over (V8 reports only the first mismatch).
-  const imports: Record<string, Record<string, unknown>> = {};
+  let imports = importObjects.get(facts);
+  if (!imports) importObjects.set(facts, imports = {});
   // The namespaces by name without a keyed lookup per import.
-  const namespace = (module: string) => imports[module] ??= {};
+  const namespace = (module: string) => imports![module] ??= {};
   let env: Record<string, unknown> | undefined;
   let gotMem: Record<string, unknown> | undefined;
   let gotFunc: Record<string, unknown> | undefined;
@@ -1110,6 +1111,15 @@ async function loadModule(
     runInit(ctx, r, "__wasm_call_ctors", ctors as () => void);
   }
 }
+
+/**
+ * The import object of a module, reused by every check of the same facts object (a worker job
+ * checks one archive against several runtimes). Each check assigns every import it hands over,
+ * so no value of an earlier check survives, and V8 reads the values only while instantiating.
+ * A dictionary of thousands of names built per check was a fifth of the import loop and much of
+ * the workers' young garbage.
+ */
+const importObjects = new WeakMap<WasmModuleFacts, Record<string, Record<string, unknown>>>();
 
 function runInit(ctx: LoadContext, r: ModuleRun, what: string, fn: () => void): void {
   const { state, session } = ctx;

@@ -139,3 +139,23 @@ Deno.test("symbol numbers", async (t) => {
     },
   );
 });
+
+Deno.test("one input checked against runtimes in turn keeps no value of the previous check", async () => {
+  // A worker job checks one archive (one facts object) against several runtimes, and the
+  // import object is reused between them: a name only the first runtime defines must not stay
+  // resolved in the second.
+  const r023 = await runtime("0.23.4");
+  const ready = r023.functions.find((f) => f.name === "_PyUnicode_Ready");
+  assert.ok(ready, "0.23.4 exports _PyUnicode_Ready");
+  const input = syntheticWheel([{
+    member: "probe.so",
+    bytes: sideModule({
+      imports: [{ module: "env", name: "_PyUnicode_Ready", kind: "func", type: ready.type }],
+    }),
+  }]);
+  const outcomes = [];
+  for (const version of ["0.23.4", "0.27.7", "0.23.4", "0.27.7"]) {
+    outcomes.push((await checkLink(input, await runtime(version))).linkOutcome);
+  }
+  assert.deepEqual(outcomes, ["links", "unresolved", "links", "unresolved"]);
+});
