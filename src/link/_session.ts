@@ -11,7 +11,9 @@ import { buildModule } from "../wasm/build_module.ts";
 import { asBufferSource, createTag, type WasmTag } from "./_wasm_js.ts";
 import { EMULATED_FUNCTIONS, type EmulationHost } from "./_emulated.ts";
 import {
+  sessionStubBytes,
   STUB_EMULATION_MODULE,
+  STUB_FUNCTIONS_EXPORT,
   STUB_MEMORY_EXPORT,
   STUB_RECORDER,
   STUB_STACK_POINTER_EXPORT,
@@ -138,14 +140,22 @@ export interface GotEntry {
   filled: boolean;
 }
 
-/** The stub instance of one runtime and the glue's symbol table around it. */
+/** A resolved name of the base table: the value handed over and what is known of its type. */
+interface SymbolEntry {
+  value: unknown;
+  info: SymbolInfo;
+}
+
+/**
+ * The stub instance of one runtime and the glue's symbol table around it. The table is resolved
+ * name by name on first lookup: a check asks for a few hundred of the ~10,000 names, and making
+ * every value and record up front was most of a one-wheel run's session time.
+ */
 export class LinkSession {
   readonly runtime: RuntimeFacts;
   readonly memory: WebAssembly.Memory;
   readonly table: WebAssembly.Table;
   readonly stackPointer: WebAssembly.Global;
-  readonly symbols = new Map<string, unknown>();
-  readonly info = new Map<string, SymbolInfo>();
   /** Names `resolveGlobalSymbol` also finds as `Module["_X"]` (0.21/0.22 loaders). */
   readonly moduleSymbols: ReadonlySet<string>;
   readonly tableBaseline: number;
@@ -156,9 +166,20 @@ export class LinkSession {
   readonly mainMemoryBase: number;
   #state: CheckState | undefined;
   #jsWrappers = new Map<string, unknown>();
+  readonly #exports: Record<string, unknown>;
+  /** The stub's table of main functions, in `runtime.functions` order. */
+  readonly #functions: WebAssembly.Table;
+  readonly #tags: Map<string, WasmTag>;
+  readonly #glueNames: ReadonlySet<string>;
+  /** First index of each name in `runtime.functions`, `runtime.globals`, `runtime.tags`. */
+  readonly #functionIndex = new Map<string, number>();
+  readonly #globalIndex = new Map<string, number>();
+  readonly #tagIndex = new Map<string, number>();
+  readonly #entries = new Map<string, SymbolEntry>();
+  /** What each value handed out is (the JS API does not reflect wasm types). */
+  readonly #infoByValue = new WeakMap<object, SymbolInfo>();
   /** A fixed table slot per main function, for GOT.func entries that name one. */
   readonly #mainSlotBase: number;
-  readonly #mainSlotIndex = new Map<string, number>();
   readonly #mainSlotSet = new Set<number>();
   #wrapperModules = new Map<string, WebAssembly.Module>();
   #tableDirtyHigh: number;
@@ -172,12 +193,26 @@ export class LinkSession {
     this.runtime = runtime;
     this.caps = caps;
     const ex = instance.exports as Record<string, unknown>;
+    this.#exports = ex;
+    this.#tags = tags;
     this.memory = ex[STUB_MEMORY_EXPORT] as WebAssembly.Memory;
     this.table = ex[STUB_TABLE_EXPORT] as WebAssembly.Table;
     this.stackPointer = ex[STUB_STACK_POINTER_EXPORT] as WebAssembly.Global;
+    this.#functions = ex[STUB_FUNCTIONS_EXPORT] as WebAssembly.Table;
+    if (!(this.#functions instanceof WebAssembly.Table)) {
+      throw new TypeError(
+        `The stub of ${runtime.version} lacks its ${STUB_FUNCTIONS_EXPORT} table`,
+      );
+    }
+    const indexNames = (map: Map<string, number>, list: { name: string }[]) => {
+      for (let i = 0; i < list.length; i++) if (!map.has(list[i].name)) map.set(list[i].name, i);
+    };
+    indexNames(this.#functionIndex, runtime.functions);
+    indexNames(this.#globalIndex, runtime.globals);
+    indexNames(this.#tagIndex, runtime.tags);
+    this.#glueNames = new Set(runtime.glueNames);
     // Reserve one slot per main function once; per-check slots start after them.
     this.#mainSlotBase = this.table.length;
-    runtime.functions.forEach((f, i) => this.#mainSlotIndex.set(f.name, i));
     this.table.grow(runtime.functions.length);
     this.tableBaseline = this.table.length;
     this.#tableDirtyHigh = this.tableBaseline;
@@ -199,59 +234,93 @@ export class LinkSession {
       ? dataEnd + SESSION_STACK_BYTES
       : (globalValue("__stack_pointer") ?? dataEnd + SESSION_STACK_BYTES);
     this.heapBase = align16(Math.max(realHeap ?? 0, this.stackTop, dataEnd));
-
-    // 1. The glue's own names (JS wins on a clash, as in mergeLibSymbols).
-    const sigs = runtime.glueSignatures ?? {};
-    for (const name of runtime.glueNames) {
-      const special = this.#specialGlueValue(name, tags);
-      if (special) {
-        this.symbols.set(name, special.value);
-        this.info.set(name, special.info);
-        continue;
-      }
-      this.symbols.set(name, this.#glueFunction(name, sigs[name]));
-      this.info.set(name, { origin: "glue", kind: "jsfunc" });
-    }
-    // The loader's own objects exist whatever the glue calls them.
-    for (const name of ["memory", "__indirect_function_table", "__stack_pointer"]) {
-      if (this.symbols.has(name)) continue;
-      const special = this.#specialGlueValue(name, tags)!;
-      this.symbols.set(name, special.value);
-      this.info.set(name, special.info);
-    }
-    // 2. Main exports, where the name is still free (relocateExports on the main, then merge).
-    for (const f of runtime.functions) {
-      if (this.symbols.has(f.name)) continue;
-      this.symbols.set(f.name, ex[f.name]);
-      this.info.set(f.name, { origin: "main", kind: "func", type: f.type });
-    }
-    for (const g of runtime.globals) {
-      if (this.symbols.has(g.name)) continue;
-      const glob = ex[g.name] as WebAssembly.Global;
-      if (runtime.loader.dataSymbolsAsGlobals) {
-        this.symbols.set(g.name, glob);
-        this.info.set(g.name, { origin: "main", kind: "global", global: g.type });
-      } else {
-        // ≤0.29: relocateExports turns every exported Global into a plain number (+ base).
-        const v = glob.value;
-        this.symbols.set(g.name, typeof v === "number" ? v + this.mainMemoryBase : v);
-        this.info.set(g.name, { origin: "main", kind: "number" });
-      }
-    }
-    for (const t of runtime.tags) {
-      if (this.symbols.has(t.name)) continue;
-      const tag = t.origin === "imported" ? tags.get(t.name) : ex[t.name];
-      this.symbols.set(t.name, tag);
-      this.info.set(t.name, {
-        origin: t.origin === "imported" ? "glue" : "main",
-        kind: "tag",
-        tag: t.type,
-      });
-    }
   }
 
   /**
-   * Instantiate a runtime's stub and build its symbol table.
+   * The value the loader's symbol table holds for `name`: the glue's own names first (JS wins on
+   * a clash, as in `mergeLibSymbols`), then the main's exports (`relocateExports` on the main).
+   * Undefined when neither has it.
+   */
+  symbol(name: string): unknown {
+    return this.#entry(name)?.value;
+  }
+
+  /** What the static pre-check knows about {@linkcode LinkSession.symbol}'s value. */
+  symbolInfo(name: string): SymbolInfo | undefined {
+    return this.#entry(name)?.info;
+  }
+
+  /** What a value this session handed out is (undefined for values from elsewhere). */
+  infoOfValue(value: unknown): SymbolInfo | undefined {
+    return (typeof value === "object" || typeof value === "function") && value !== null
+      ? this.#infoByValue.get(value)
+      : undefined;
+  }
+
+  #entry(name: string): SymbolEntry | undefined {
+    let entry = this.#entries.get(name);
+    if (entry === undefined) {
+      entry = this.#resolve(name);
+      if (entry === undefined) return undefined;
+      this.#entries.set(name, entry);
+      const v = entry.value;
+      if ((typeof v === "object" || typeof v === "function") && v !== null) {
+        if (!this.#infoByValue.has(v)) this.#infoByValue.set(v, entry.info);
+      }
+    }
+    return entry;
+  }
+
+  #resolve(name: string): SymbolEntry | undefined {
+    const runtime = this.runtime;
+    // 1. The glue's own names; the loader's own objects exist whatever the glue calls them.
+    if (this.#glueNames.has(name)) {
+      return this.#specialGlueValue(name) ?? {
+        value: this.#glueFunction(name, runtime.glueSignatures?.[name]),
+        info: { origin: "glue", kind: "jsfunc" },
+      };
+    }
+    if (name === "memory" || name === "__indirect_function_table" || name === "__stack_pointer") {
+      return this.#specialGlueValue(name);
+    }
+    // 2. Main exports.
+    const f = this.#functionIndex.get(name);
+    if (f !== undefined) {
+      return {
+        value: this.#functions.get(f),
+        info: { origin: "main", kind: "func", type: runtime.functions[f].type },
+      };
+    }
+    const g = this.#globalIndex.get(name);
+    if (g !== undefined) {
+      const glob = this.#exports[name] as WebAssembly.Global;
+      if (runtime.loader.dataSymbolsAsGlobals) {
+        return {
+          value: glob,
+          info: { origin: "main", kind: "global", global: runtime.globals[g].type },
+        };
+      }
+      // ≤0.29: relocateExports turns every exported Global into a plain number (+ base).
+      const v = glob.value;
+      return {
+        value: typeof v === "number" ? v + this.mainMemoryBase : v,
+        info: { origin: "main", kind: "number" },
+      };
+    }
+    const t = this.#tagIndex.get(name);
+    if (t !== undefined) {
+      const tag = runtime.tags[t];
+      return {
+        value: tag.origin === "imported" ? this.#tags.get(name) : this.#exports[name],
+        info: { origin: tag.origin === "imported" ? "glue" : "main", kind: "tag", tag: tag.type },
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * Instantiate a runtime's stub and build its symbol table. `stub` is the stub's bytes or the
+   * compiled form of {@linkcode sessionStubBytes}.
    */
   static async create(
     runtime: RuntimeFacts,
@@ -260,7 +329,7 @@ export class LinkSession {
   ): Promise<LinkSession> {
     const module = stub instanceof WebAssembly.Module
       ? stub
-      : await WebAssembly.compile(asBufferSource(stub.bytes));
+      : await WebAssembly.compile(asBufferSource(sessionStubBytes(stub.bytes)));
     const layoutFunctions = runtime.functions.map((f) => f.name);
     const tags = new Map<string, WasmTag>();
     const env: Record<string, unknown> = {};
@@ -300,10 +369,7 @@ export class LinkSession {
     return ref.session;
   }
 
-  #specialGlueValue(
-    name: string,
-    tags: Map<string, WasmTag>,
-  ): { value: unknown; info: SymbolInfo } | undefined {
+  #specialGlueValue(name: string): SymbolEntry | undefined {
     switch (name) {
       case "memory":
         return {
@@ -339,7 +405,7 @@ export class LinkSession {
           info: { origin: "glue", kind: "number" },
         };
     }
-    const tag = tags.get(name);
+    const tag = this.#tags.get(name);
     if (tag) {
       const t = this.runtime.tags.find((x) => x.name === name)!;
       return { value: tag, info: { origin: "glue", kind: "tag", tag: t.type } };
@@ -399,11 +465,11 @@ export class LinkSession {
 
   /** The fixed table slot of a main function (filled on first use). */
   mainFunctionSlot(name: string): number | undefined {
-    const i = this.#mainSlotIndex.get(name);
+    const i = this.#functionIndex.get(name);
     if (i === undefined) return undefined;
     const slot = this.#mainSlotBase + i;
     if (!this.#mainSlotSet.has(slot)) {
-      const fn = this.symbols.get(name);
+      const fn = this.symbol(name);
       try {
         this.table.set(slot, fn as never);
       } catch {
@@ -508,7 +574,7 @@ export class LinkSession {
 
   /** `addFunction`: a table slot holding `fn` (JS functions are wrapped when their sig is known). */
   addFunction(fn: unknown, name: string): number {
-    if (this.symbols.get(name) === fn) {
+    if (this.symbol(name) === fn) {
       const fixed = this.mainFunctionSlot(name);
       if (fixed !== undefined) return fixed;
     }
@@ -553,7 +619,7 @@ export class LinkSession {
 
   /** `isSymbolDefined` over the glue table plus global libraries loaded in this check. */
   lookupDefined(name: string): unknown {
-    const base = this.symbols.get(name);
+    const base = this.symbol(name);
     if (base !== undefined) return base;
     const st = this.#state;
     if (!st) return undefined;

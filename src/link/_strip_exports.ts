@@ -8,6 +8,7 @@
  */
 import { ByteWriter, encodeULEB128 } from "../wasm/build_module.ts";
 import type { ExternKind, WasmModuleFacts } from "../wasm/types.ts";
+import { Cursor } from "../wasm/_cursor.ts";
 
 const KIND_CODES: Record<ExternKind, number> = { func: 0, table: 1, memory: 2, global: 3, tag: 4 };
 const EXPORT_SECTION = 7;
@@ -37,7 +38,56 @@ export function stripExports(
   if (start < 8 || end > bytes.length || bytes[start] !== EXPORT_SECTION) return bytes;
   const payload = new ByteWriter(kept.length * 16 + 8).u32(kept.length);
   for (const e of kept) payload.name(e.name).byte(KIND_CODES[e.kind]).u32(e.index);
-  const body = payload.toBytes();
+  return replaceSection(bytes, start, end, payload.toBytes());
+}
+
+/**
+ * The module without its function exports; memories, tables, globals and tags stay exported.
+ * Reads only the section headers and the export section, copying kept entries as raw bytes.
+ *
+ * @throws {WasmFormatError} when the section list or the export section is malformed
+ * @example
+ * ```ts
+ * import { buildModule } from "../wasm/build_module.ts";
+ * import { stripFunctionExports } from "./_strip_exports.ts";
+ * const bytes = buildModule({
+ *   functions: [{ type: { params: [], results: [] }, body: [] }],
+ *   memories: [{ min: 1, shared: false, is64: false }],
+ *   exports: [{ name: "f", kind: "func", index: 0 }, { name: "m", kind: "memory", index: 0 }],
+ * });
+ * const names = WebAssembly.Module.exports(new WebAssembly.Module(stripFunctionExports(bytes)));
+ * console.assert(names.length === 1 && names[0].name === "m");
+ * ```
+ */
+export function stripFunctionExports(bytes: Uint8Array): Uint8Array {
+  const c = new Cursor(bytes, 0, "the module", undefined, {});
+  c.readBytes(8, "module header");
+  while (c.remaining > 0) {
+    const start = c.pos;
+    const id = c.readU8("section id");
+    const size = c.readVarU32("section size");
+    const body = c.readBytes(size, "section");
+    if (id !== EXPORT_SECTION) continue;
+    const e = new Cursor(body, c.pos - size, 'section "export"', "export", {});
+    const count = e.readVarU32("export count");
+    const kept: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) {
+      const from = e.pos;
+      e.skipSized("export name");
+      const kind = e.readU8("export kind");
+      e.readVarU32("export index");
+      if (kind !== KIND_CODES.func) kept.push(body.subarray(from, e.pos));
+    }
+    if (kept.length === count) return bytes;
+    const payload = new ByteWriter(body.length).u32(kept.length);
+    for (const k of kept) payload.bytes(k);
+    return replaceSection(bytes, start, c.pos, payload.toBytes());
+  }
+  return bytes;
+}
+
+/** `bytes` with the section spanning `[start, end)` replaced by an export section of `body`. */
+function replaceSection(bytes: Uint8Array, start: number, end: number, body: Uint8Array) {
   const sizeBytes = encodeULEB128(body.length);
   const out = new Uint8Array(start + 1 + sizeBytes.length + body.length + (bytes.length - end));
   out.set(bytes.subarray(0, start), 0);

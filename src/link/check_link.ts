@@ -209,9 +209,6 @@ function rememberFacts(sha: string, facts: WasmModuleFacts, abi: AbiFeatures): v
 const sessions = new Map<string, Promise<LinkSession>>();
 const sessionLocks = new WeakMap<LinkSession, Promise<unknown>>();
 
-/** Types the harness knows for JS-visible wasm objects (the JS API does not reflect them). */
-const objectTypes = new WeakMap<object, Provided>();
-
 const compiledSizes = new Map<string, number>();
 let compiledBytes = 0;
 
@@ -1248,7 +1245,7 @@ function gotEntry(ctx: LoadContext, r: ModuleRun, id: number, rec: SymbolRecord)
         g.value = constant;
         entry.filled = true;
       } else if (rec.main) {
-        fillGot(ctx, entry, name, session.symbols.get(name));
+        fillGot(ctx, entry, name, session.symbol(name));
       }
       for (const m of state.loadedModules) {
         if (entry.filled) break;
@@ -1272,7 +1269,7 @@ function mainGotConstant(session: LinkSession, rec: SymbolRecord): number | unde
     // A main function's slot is fixed; main globals (data symbols as Globals, 314+) are
     // immutable.
     rec.gotConstant = rec.main
-      ? gotNumber(session.symbols.get(rec.name), () => session.mainFunctionSlot(rec.name)) ?? null
+      ? gotNumber(session.symbol(rec.name), () => session.mainFunctionSlot(rec.name)) ?? null
       : null;
   }
   return rec.gotConstant ?? undefined;
@@ -1475,7 +1472,8 @@ function describe(session: LinkSession, v: unknown, types: Map<object, Provided>
   if (v === undefined) return { kind: "missing" };
   if (typeof v === "number" || typeof v === "bigint") return { kind: "number" };
   if (typeof v === "object" || typeof v === "function") {
-    const known = types.get(v as object) ?? objectTypes.get(v as object);
+    const info = session.infoOfValue(v);
+    const known = types.get(v as object) ?? (info && providedFromInfo(info));
     if (known) return known;
   }
   if (typeof v === "function") {
@@ -1504,21 +1502,6 @@ function describe(session: LinkSession, v: unknown, types: Map<object, Provided>
   return { kind: "other" };
 }
 
-/** Types of the stub's own exports, registered once per session. */
-const sessionIndexed = new WeakSet<LinkSession>();
-function indexSession(session: LinkSession): void {
-  if (sessionIndexed.has(session)) return;
-  sessionIndexed.add(session);
-  for (const [name, info] of session.info) {
-    const v = session.symbols.get(name);
-    if (v === undefined || v === null || (typeof v !== "object" && typeof v !== "function")) {
-      continue;
-    }
-    const p = providedFromInfo(info);
-    if (p) objectTypes.set(v as object, p);
-  }
-}
-
 function providedFromInfo(info: SymbolInfo): Provided | undefined {
   switch (info.kind) {
     case "func":
@@ -1536,20 +1519,18 @@ function providedFromInfo(info: SymbolInfo): Provided | undefined {
   }
 }
 
+/** Types of the stub's own values, as the session handed them out. */
 function functionType(session: LinkSession, v: unknown): FuncType | undefined {
-  indexSession(session);
-  const p = objectTypes.get(v as object);
-  return p?.kind === "wasmfunc" ? p.type : undefined;
+  const info = session.infoOfValue(v);
+  return info?.kind === "func" ? info.type : undefined;
 }
 function globalType(session: LinkSession, v: unknown): GlobalType | undefined {
-  indexSession(session);
-  const p = objectTypes.get(v as object);
-  return p?.kind === "global" ? p.global : undefined;
+  const info = session.infoOfValue(v);
+  return info?.kind === "global" ? info.global : undefined;
 }
 function tagType(session: LinkSession, v: unknown): TagType | undefined {
-  indexSession(session);
-  const p = objectTypes.get(v as object);
-  return p?.kind === "tag" ? p.tag : undefined;
+  const info = session.infoOfValue(v);
+  return info?.kind === "tag" ? info.tag : undefined;
 }
 
 /** V8's import rules, applied statically to the value the loader hands over. */
@@ -1588,35 +1569,29 @@ interface SymbolRecord {
 const symbolRecords = new NumberedSlots<LinkSession, SymbolRecord>();
 
 function symbolRecord(session: LinkSession, name: string): SymbolRecord {
+  const info = session.symbolInfo(name);
   return {
     name,
-    base: baseTable(session).get(name) ?? null,
+    base: baseEntry(session, name, info),
     special: SPECIAL_ENV.has(name),
     internal: isInternalSym(name),
-    main: session.info.get(name)?.origin === "main",
+    main: info?.origin === "main",
   };
 }
 
-/** The session's base table with types, built once per session (the symbols never change). */
-const baseTables = new WeakMap<LinkSession, Map<string, BaseEntry>>();
-function baseTable(session: LinkSession): Map<string, BaseEntry> {
-  let table = baseTables.get(session);
-  if (table) return table;
-  table = new Map();
-  for (const [name, value] of session.symbols) {
-    if (value === undefined) continue;
-    if (value instanceof WebAssembly.Memory || value instanceof WebAssembly.Table) {
-      table.set(name, { value });
-      continue;
-    }
-    const info = session.info.get(name);
-    table.set(name, {
-      value,
-      provided: (info && providedFromInfo(info)) ?? describe(session, value, new Map()),
-    });
-  }
-  baseTables.set(session, table);
-  return table;
+/** The base table's answer for a name (the symbols of a session never change). */
+function baseEntry(
+  session: LinkSession,
+  name: string,
+  info: SymbolInfo | undefined,
+): BaseEntry | null {
+  const value = session.symbol(name);
+  if (value === undefined) return null;
+  if (value instanceof WebAssembly.Memory || value instanceof WebAssembly.Table) return { value };
+  return {
+    value,
+    provided: (info && providedFromInfo(info)) ?? describe(session, value, new Map()),
+  };
 }
 
 function whereOf(imp: WasmImport): string {

@@ -16,7 +16,7 @@ import type { AllowList } from "./allow_list.ts";
 import { type CheckLinkInput, precompileLinkInput, pruneLinkInput } from "./check_link.ts";
 import type { SessionCaps } from "./_session.ts";
 import type { LinkOutcome } from "./types.ts";
-import { type ByteStore, obtainStub } from "./stub.ts";
+import { type ByteStore, obtainSessionStub } from "./stub.ts";
 import type { FromWorker, ToWorker, WorkerStats } from "./_worker.ts";
 import { type PackedRuntimeFacts, packRuntimeFacts } from "./_runtime_wire.ts";
 
@@ -404,7 +404,7 @@ export class LinkPool {
     const key = runtimeKey(runtime);
     let p = this.#stubs.get(key);
     if (!p) {
-      p = obtainStub(runtime, { store: this.#options.stubStore }).then((s) => s.bytes);
+      p = obtainSessionStub(runtime, { store: this.#options.stubStore });
       this.#stubs.set(key, p);
     }
     return p;

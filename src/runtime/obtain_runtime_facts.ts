@@ -96,14 +96,16 @@ function decodeFactsFromCache(text: string): RuntimeFacts {
   if (!Array.isArray(functionTypes) || !Array.isArray(functionList)) {
     throw new SyntaxError("cached runtime facts lack the function table");
   }
-  return {
-    ...rest,
-    functions: functionList.map(([name, i]) => {
-      const type = functionTypes[i];
-      if (!type) throw new SyntaxError(`cached runtime facts: no function type ${i}`);
-      return { name, type };
-    }),
-  } as RuntimeFacts;
+  // An indexed loop: a cold process runs this once, in the interpreter, where destructuring
+  // each pair through the iterator protocol cost 10 ms.
+  const functions: RuntimeFacts["functions"] = new Array(functionList.length);
+  for (let f = 0; f < functionList.length; f++) {
+    const entry = functionList[f];
+    const type = functionTypes[entry[1]];
+    if (!type) throw new SyntaxError(`cached runtime facts: no function type ${entry[1]}`);
+    functions[f] = { name: entry[0], type };
+  }
+  return { ...rest, functions } as RuntimeFacts;
 }
 
 /**

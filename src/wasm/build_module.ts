@@ -319,8 +319,10 @@ export interface DataSpec {
   passive?: boolean;
 }
 
-/** An active element segment for table 0 holding function indices. */
+/** An active element segment holding function indices. */
 export interface ElementSpec {
+  /** The table it fills (default 0). */
+  table?: number;
   offset: ConstInit;
   functions: number[];
 }
@@ -627,8 +629,14 @@ export function buildModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   if (spec.elements?.length) {
     const p = new ByteWriter().u32(spec.elements.length);
     for (const e of spec.elements) {
-      p.u32(0); // flags 0: active, table 0, funcref, vector of function indices
-      writeConstInit(p, e.offset);
+      if (!e.table) {
+        p.u32(0); // flags 0: active, table 0, funcref, vector of function indices
+        writeConstInit(p, e.offset);
+      } else {
+        p.u32(2).u32(e.table); // flags 2: active, explicit table, element kind, function indices
+        writeConstInit(p, e.offset);
+        p.byte(0); // element kind funcref
+      }
       p.u32(e.functions.length);
       for (const f of e.functions) p.u32(f);
     }

@@ -4,7 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { buildStubModule, obtainStub, stubCacheKey } from "../../src/link/mod.ts";
+import { obtainSessionStub, sessionStubBytes, STUB_FUNCTIONS_EXPORT } from "../../src/link/stub.ts";
 import { LinkSession } from "../../src/link/_session.ts";
+import { createTag } from "../../src/link/_wasm_js.ts";
 import { formatFuncType, readWasmModule } from "../../src/wasm/mod.ts";
 import { runtime } from "./_fixtures.ts";
 
@@ -48,22 +50,59 @@ for (const version of ["0.21.3", "0.27.7", "0.28.3", "314.0.7"]) {
       }
     });
 
+    await t.step("the functions table holds each main function at its index", async () => {
+      const { instance } = await WebAssembly.instantiate(bytes as BufferSource, stubImports(r));
+      const ex = instance.exports as Record<string, unknown>;
+      const table = ex[STUB_FUNCTIONS_EXPORT] as WebAssembly.Table;
+      assert.equal(table.length, r.functions.length);
+      r.functions.forEach((f, i) => assert.equal(table.get(i), ex[f.name], f.name));
+    });
+
+    await t.step("the session form drops function exports only", () => {
+      const session = WebAssembly.Module.exports(
+        new WebAssembly.Module(sessionStubBytes(bytes) as BufferSource),
+      );
+      assert.deepEqual(
+        session.map((e) => `${e.kind} ${e.name}`).sort(),
+        stub.exports.filter((e) => e.kind !== "func").map((e) =>
+          `${e.kind === "func" ? "function" : e.kind} ${e.name}`
+        ).sort(),
+      );
+      assert.equal(sessionStubBytes(bytes), sessionStubBytes(bytes));
+    });
+
     await t.step("bodies record the call; __cxa_atexit returns 0; malloc is emulated", async () => {
-      const session = await LinkSession.create(r, await WebAssembly.compile(bytes as BufferSource));
+      const session = await LinkSession.create(
+        r,
+        await WebAssembly.compile(sessionStubBytes(bytes) as BufferSource),
+      );
       const state = session.beginCheck();
       const pick = r.functions.find((f) => f.name === "PyLong_FromLong" || f.name === "Py_IncRef")!;
-      const fn = session.symbols.get(pick.name) as (...a: unknown[]) => unknown;
+      const fn = session.symbol(pick.name) as (...a: unknown[]) => unknown;
       assert.throws(() => fn(...pick.type.params.map(() => 0)), WebAssembly.RuntimeError);
       assert.deepEqual(state.calls, [pick.name]);
-      const atexit = session.symbols.get("__cxa_atexit") as (...a: number[]) => number;
+      const atexit = session.symbol("__cxa_atexit") as (...a: number[]) => number;
       assert.equal(atexit(0, 0, 0), 0);
-      const malloc = session.symbols.get("malloc") as (n: number) => number;
+      const malloc = session.symbol("malloc") as (n: number) => number;
       const a = malloc(10);
       const b = malloc(10);
       assert.ok(a >= session.heapBase && b >= a + 10 && a % 16 === 0, `${a} ${b}`);
       assert.deepEqual(state.calls, [pick.name]);
     });
   });
+}
+
+/** What a stub imports, answered with inert values. */
+function stubImports(r: Awaited<ReturnType<typeof runtime>>): WebAssembly.Imports {
+  const module = new WebAssembly.Module(buildStubModule(r) as BufferSource);
+  const imports: Record<string, Record<string, unknown>> = {};
+  for (const i of WebAssembly.Module.imports(module)) {
+    const ns = imports[i.module] ??= {};
+    ns[i.name] = (i.kind as string) === "tag"
+      ? createTag([...r.tags.find((t) => t.name === i.name)!.type.type.params])
+      : () => 0;
+  }
+  return imports as WebAssembly.Imports;
 }
 
 Deno.test("stub cache: memory, then the byte store, keyed by content", async () => {
@@ -91,4 +130,69 @@ Deno.test("stub cache: memory, then the byte store, keyed by content", async () 
   assert.equal(again, first);
   assert.equal(calls.length, 2);
   assert.ok(WebAssembly.validate(store.get(stubCacheKey(other))! as BufferSource));
+});
+
+Deno.test("stub cache: stored bytes that no longer compile are rebuilt", async () => {
+  const r = await runtime("0.27.7");
+  const good = buildStubModule(r);
+  const damaged = [good.subarray(0, good.length >> 1), new Uint8Array([0, 97, 115, 109])];
+  for (const [n, bad] of damaged.entries()) {
+    // Another main hash per case: the in-memory cache must not answer.
+    const copy = { ...r, mainSha256: String(n + 2).repeat(64) };
+    const sets: string[] = [];
+    const store = {
+      get: () => Promise.resolve(bad),
+      set: (k: string) => {
+        sets.push(k);
+        return Promise.resolve();
+      },
+    };
+    const stub = await obtainStub(copy, { store });
+    assert.deepEqual(sets, [stubCacheKey(copy)]);
+    assert.ok(WebAssembly.validate(stub.bytes as BufferSource));
+  }
+});
+
+Deno.test("session stub: stored under its own key, rebuilt when damaged", async () => {
+  const r = await runtime("0.27.7");
+  const calls: string[] = [];
+  const store = new Map<string, Uint8Array>();
+  const byteStore = {
+    get: (k: string) => {
+      calls.push(`get ${k}`);
+      return Promise.resolve(store.get(k));
+    },
+    set: (k: string, b: Uint8Array) => {
+      calls.push(`set ${k}`);
+      store.set(k, b);
+      return Promise.resolve();
+    },
+  };
+  const copy = { ...r, mainSha256: "4".repeat(64) };
+  const key = stubCacheKey(copy);
+  const bytes = await obtainSessionStub(copy, { store: byteStore });
+  assert.deepEqual(calls, [
+    `get ${key}-session`,
+    `get ${key}`,
+    `set ${key}`,
+    `set ${key}-session`,
+  ]);
+  assert.deepEqual(bytes, sessionStubBytes(store.get(key)!));
+  assert.ok(bytes.length * 2 < store.get(key)!.length, "the session form drops the names");
+  assert.equal(await obtainSessionStub(copy, { store: byteStore }), bytes);
+  assert.equal(calls.length, 4, "answered from memory the second time");
+
+  // Another process: the stored session form is used as is, or rebuilt when it does not compile.
+  const fresh = { ...copy, mainSha256: "5".repeat(64) };
+  const freshKey = stubCacheKey(fresh);
+  store.set(`${freshKey}-session`, bytes);
+  calls.length = 0;
+  assert.equal(await obtainSessionStub(fresh, { store: byteStore }), bytes);
+  assert.deepEqual(calls, [`get ${freshKey}-session`]);
+  const damaged = { ...copy, mainSha256: "6".repeat(64) };
+  const damagedKey = stubCacheKey(damaged);
+  store.set(`${damagedKey}-session`, bytes.subarray(0, bytes.length - 7));
+  calls.length = 0;
+  assert.deepEqual(await obtainSessionStub(damaged, { store: byteStore }), bytes);
+  assert.deepEqual(calls.at(-1), `set ${damagedKey}-session`);
 });
