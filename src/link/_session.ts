@@ -54,6 +54,12 @@ const THROWING_GLUE: ReadonlySet<string> = new Set([
 /** What a call through a placeholder function pointer is recorded as. */
 export const PLACEHOLDER_CALL = "(function pointer to an own export; the stub holds a placeholder)";
 
+/** Which list of the runtime facts holds a name of the base table (see `LinkSession`). */
+const SOURCE_GLUE = 0;
+const SOURCE_FUNCTION = 1;
+const SOURCE_GLOBAL = 2;
+const SOURCE_TAG = 3;
+
 /** What the static pre-check knows about a symbol of the base table. */
 export type SymbolInfo =
   | { origin: "glue"; kind: "jsfunc" }
@@ -170,12 +176,14 @@ export class LinkSession {
   /** The stub's table of main functions, in `runtime.functions` order. */
   readonly #functions: WebAssembly.Table;
   readonly #tags: Map<string, WasmTag>;
-  readonly #glueNames: ReadonlySet<string>;
-  /** First index of each name in `runtime.functions`, `runtime.globals`, `runtime.tags`. */
-  readonly #functionIndex = new Map<string, number>();
-  readonly #globalIndex = new Map<string, number>();
-  readonly #tagIndex = new Map<string, number>();
-  readonly #entries = new Map<string, SymbolEntry>();
+  /**
+   * Every name of the base table, in the loader's order of precedence, as `kind + 4 × index`:
+   * the kind says which list of `runtime` holds it (see `SOURCE_*`), the index where. One lookup
+   * answers a name the table lacks, the most frequent question.
+   */
+  readonly #sources = new Map<string, number>();
+  /** Entries made so far, by kind, then index. */
+  readonly #entries: (SymbolEntry | undefined)[][];
   /** What each value handed out is (the JS API does not reflect wasm types). */
   readonly #infoByValue = new WeakMap<object, SymbolInfo>();
   /** A fixed table slot per main function, for GOT.func entries that name one. */
@@ -204,13 +212,29 @@ export class LinkSession {
         `The stub of ${runtime.version} lacks its ${STUB_FUNCTIONS_EXPORT} table`,
       );
     }
-    const indexNames = (map: Map<string, number>, list: { name: string }[]) => {
-      for (let i = 0; i < list.length; i++) if (!map.has(list[i].name)) map.set(list[i].name, i);
+    // 1. The glue's own names (JS wins on a clash, as in mergeLibSymbols); the loader's own
+    // objects exist whatever the glue calls them. 2. The main's exports, where still free.
+    const sources = this.#sources;
+    const add = (name: string, source: number) => {
+      if (!sources.has(name)) sources.set(name, source);
     };
-    indexNames(this.#functionIndex, runtime.functions);
-    indexNames(this.#globalIndex, runtime.globals);
-    indexNames(this.#tagIndex, runtime.tags);
-    this.#glueNames = new Set(runtime.glueNames);
+    const glue = [...runtime.glueNames, "memory", "__indirect_function_table", "__stack_pointer"];
+    for (let i = 0; i < glue.length; i++) add(glue[i], SOURCE_GLUE + 4 * i);
+    for (let i = 0; i < runtime.functions.length; i++) {
+      add(runtime.functions[i].name, SOURCE_FUNCTION + 4 * i);
+    }
+    for (let i = 0; i < runtime.globals.length; i++) {
+      add(runtime.globals[i].name, SOURCE_GLOBAL + 4 * i);
+    }
+    for (let i = 0; i < runtime.tags.length; i++) add(runtime.tags[i].name, SOURCE_TAG + 4 * i);
+    // Dense from the start: stores far past the end would make V8 switch to slow elements.
+    this.#entries = [
+      glue.length,
+      runtime.functions.length,
+      runtime.globals.length,
+      runtime.tags.length,
+    ]
+      .map((n) => new Array<SymbolEntry | undefined>(n).fill(undefined));
     // Reserve one slot per main function once; per-check slots start after them.
     this.#mainSlotBase = this.table.length;
     this.table.grow(runtime.functions.length);
@@ -258,11 +282,13 @@ export class LinkSession {
   }
 
   #entry(name: string): SymbolEntry | undefined {
-    let entry = this.#entries.get(name);
+    const source = this.#sources.get(name);
+    if (source === undefined) return undefined;
+    const made = this.#entries[source & 3];
+    let entry = made[source >>> 2];
     if (entry === undefined) {
-      entry = this.#resolve(name);
-      if (entry === undefined) return undefined;
-      this.#entries.set(name, entry);
+      entry = this.#resolve(name, source);
+      made[source >>> 2] = entry;
       const v = entry.value;
       if ((typeof v === "object" || typeof v === "function") && v !== null) {
         if (!this.#infoByValue.has(v)) this.#infoByValue.set(v, entry.info);
@@ -271,28 +297,24 @@ export class LinkSession {
     return entry;
   }
 
-  #resolve(name: string): SymbolEntry | undefined {
+  #resolve(name: string, source: number): SymbolEntry {
     const runtime = this.runtime;
-    // 1. The glue's own names; the loader's own objects exist whatever the glue calls them.
-    if (this.#glueNames.has(name)) {
+    const kind = source & 3;
+    const index = source >>> 2;
+    if (kind === SOURCE_GLUE) {
       return this.#specialGlueValue(name) ?? {
         value: this.#glueFunction(name, runtime.glueSignatures?.[name]),
         info: { origin: "glue", kind: "jsfunc" },
       };
     }
-    if (name === "memory" || name === "__indirect_function_table" || name === "__stack_pointer") {
-      return this.#specialGlueValue(name);
-    }
-    // 2. Main exports.
-    const f = this.#functionIndex.get(name);
-    if (f !== undefined) {
+    if (kind === SOURCE_FUNCTION) {
       return {
-        value: this.#functions.get(f),
-        info: { origin: "main", kind: "func", type: runtime.functions[f].type },
+        value: this.#functions.get(index),
+        info: { origin: "main", kind: "func", type: runtime.functions[index].type },
       };
     }
-    const g = this.#globalIndex.get(name);
-    if (g !== undefined) {
+    if (kind === SOURCE_GLOBAL) {
+      const g = index;
       const glob = this.#exports[name] as WebAssembly.Global;
       if (runtime.loader.dataSymbolsAsGlobals) {
         return {
@@ -307,15 +329,11 @@ export class LinkSession {
         info: { origin: "main", kind: "number" },
       };
     }
-    const t = this.#tagIndex.get(name);
-    if (t !== undefined) {
-      const tag = runtime.tags[t];
-      return {
-        value: tag.origin === "imported" ? this.#tags.get(name) : this.#exports[name],
-        info: { origin: tag.origin === "imported" ? "glue" : "main", kind: "tag", tag: tag.type },
-      };
-    }
-    return undefined;
+    const tag = runtime.tags[index];
+    return {
+      value: tag.origin === "imported" ? this.#tags.get(name) : this.#exports[name],
+      info: { origin: tag.origin === "imported" ? "glue" : "main", kind: "tag", tag: tag.type },
+    };
   }
 
   /**
@@ -465,8 +483,9 @@ export class LinkSession {
 
   /** The fixed table slot of a main function (filled on first use). */
   mainFunctionSlot(name: string): number | undefined {
-    const i = this.#functionIndex.get(name);
-    if (i === undefined) return undefined;
+    const source = this.#sources.get(name);
+    if (source === undefined || (source & 3) !== SOURCE_FUNCTION) return undefined;
+    const i = source >>> 2;
     const slot = this.#mainSlotBase + i;
     if (!this.#mainSlotSet.has(slot)) {
       const fn = this.symbol(name);
