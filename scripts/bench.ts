@@ -42,6 +42,15 @@ const { values } = parseArgs({
 
 const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
 const line = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`);
+/** The machine is shared: figures measured under load are read next to how loaded it was. */
+const loadAverage = () => {
+  try {
+    return Deno.loadavg().map((x) => x.toFixed(2)).join(" ");
+  } catch {
+    return "unavailable";
+  }
+};
+const loadStart = loadAverage();
 const target = (ok: boolean) => (ok ? "meets" : "MISSES");
 
 async function has(cmd: string): Promise<boolean> {
@@ -210,3 +219,4 @@ for (const [name, ms] of Object.entries(inflaters)) {
   else line(`inflate corpus members: ${name}`, `${ms.toFixed(0)} ms`);
 }
 line("RSS at the end (every archive in memory)", mib(Deno.memoryUsage().rss));
+line("host load average 1/5/15 min, start → end", `${loadStart} → ${loadAverage()}`);
