@@ -314,12 +314,11 @@ export class LinkSession {
       };
     }
     if (kind === SOURCE_GLOBAL) {
-      const g = index;
       const glob = this.#exports[name] as WebAssembly.Global;
       if (runtime.loader.dataSymbolsAsGlobals) {
         return {
           value: glob,
-          info: { origin: "main", kind: "global", global: runtime.globals[g].type },
+          info: { origin: "main", kind: "global", global: runtime.globals[index].type },
         };
       }
       // ≤0.29: relocateExports turns every exported Global into a plain number (+ base).

@@ -3,6 +3,9 @@
  * whole exports object at instantiation (about 5 µs per export: 25 ms for a library with 5 600
  * exports), while a check only looks up names some module imports, plus the init functions.
  * The code, data and element segments are untouched, so linking and running are unchanged.
+ * Side modules keep the names a check can observe ({@linkcode stripExports}); the stub main
+ * module drops all its function exports, which a session reaches through a table instead
+ * ({@linkcode stripFunctionExports}).
  *
  * @module
  */
