@@ -844,10 +844,12 @@ export function pruneLinkInput(input: CheckLinkInput): CheckLinkInput {
 
 /**
  * Exports a check can observe: the loader's init functions, names other modules import, and the
- * module's own imports that the facts cannot answer (functions it calls through env, globals
- * without a constant value). Own GOT.mem entries take the constant from the facts, own GOT.func
- * entries a typed placeholder, so those exports are dropped (V8 builds every exported function's
- * wrapper at instantiation, ~2.5 µs each).
+ * module's own imports that the facts cannot answer (globals without a constant value). Own
+ * GOT.mem entries take the constant from the facts, own GOT.func entries a typed placeholder, and
+ * own functions imported through env stay lazy stubs that only a call resolves, so those exports
+ * are dropped (V8 builds every exported function's wrapper at instantiation, ~2.5 µs each). A
+ * constructor that reaches a dropped function has the check run again with them all (see
+ * `fullExports`).
  */
 function exportsToKeep(
   facts: WasmModuleFacts,
@@ -869,9 +871,7 @@ function exportsToKeep(
     else if (own) {
       const viaEnv = own.has("env") || own.has("wasi_snapshot_preview1");
       if (
-        e.kind === "func"
-          ? viaEnv || functionsToo
-          : e.kind !== "global" || e.value === undefined || viaEnv
+        e.kind === "func" ? functionsToo : e.kind !== "global" || e.value === undefined || viaEnv
       ) {
         keep.add(e.name);
       }
@@ -1349,6 +1349,13 @@ function lazyStub(ctx: LoadContext, r: ModuleRun, name: string): (...args: unkno
   return (...args: unknown[]) => {
     resolved ??= resolveForCall(ctx, r, name);
     if (typeof resolved !== "function") {
+      if (r.exportNames.get(name)?.kind === "func" && !fullExports.has(r.sha256!)) {
+        // The module's own function, whose export the check dropped: like a call through a
+        // placeholder, the check runs again with the module's function exports kept.
+        ctx.session.recordCall(PLACEHOLDER_CALL);
+        r.placeholderHit = true;
+        throw new WebAssembly.RuntimeError(`${name}: own export dropped by the check`);
+      }
       const msg = ctx.runtime.loader.unresolvedStyle === "dynamic-linking-error"
         ? `Dynamic linking error: cannot resolve symbol ${name}`
         : `TypeError: cannot call unresolved symbol ${name}`;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { checkLink, type LinkOutcome } from "../../src/link/mod.ts";
 import { OP } from "../../src/wasm/build_module.ts";
 import { formatFuncType } from "../../src/wasm/mod.ts";
-import { runtime, sideModule, syntheticWheel } from "./_fixtures.ts";
+import { NO_PARAMS, runtime, sideModule, syntheticWheel } from "./_fixtures.ts";
 
 const ZIP = "synthetic-1.0.zip";
 const I32 = { params: ["i32"], results: [] };
@@ -306,6 +306,33 @@ Deno.test("hand-made side modules", async (t) => {
     assert.equal(o.outcome, "trap");
     assert.match(
       evidence(o, "trap")[0].message,
+      /__wasm_call_ctors trapped: RuntimeError: unreachable/,
+    );
+  });
+
+  await t.step("a constructor calling its own function through env runs it", async () => {
+    // wasm-ld imports preemptible functions of a side module through env, even its own: the
+    // loader hands over a lazy stub that resolves to the module's export when called.
+    const ownCall = (helperBody: number[]) =>
+      sideModule({
+        imports: [{ module: "env", name: "own_helper", kind: "func", type: NO_PARAMS }],
+        functions: [
+          { type: NO_PARAMS, body: [OP.call, 0] },
+          { type: NO_PARAMS, body: helperBody },
+        ],
+        exports: [
+          { name: "__wasm_call_ctors", kind: "func", index: 1 },
+          { name: "own_helper", kind: "func", index: 2 },
+        ],
+      });
+    const quiet = await check("0.27.7", ownCall([]));
+    assert.equal(quiet.outcome, "links", JSON.stringify(quiet.modules[0].evidence));
+    assert.deepEqual(quiet.modules[0].evidence, []);
+    // The helper really ran: its trap is the constructor's.
+    const trapping = await check("0.27.7", ownCall([OP.unreachable]));
+    assert.equal(trapping.outcome, "trap");
+    assert.match(
+      evidence(trapping, "trap")[0].message,
       /__wasm_call_ctors trapped: RuntimeError: unreachable/,
     );
   });
