@@ -199,17 +199,14 @@ export function buildStubModule(runtime: RuntimeFacts): Uint8Array {
       body: [OP.i32Const, ...encodeSLEB128(i), OP.call, 0, OP.unreachable],
     };
   });
-  // Emulated functions export the imported JS implementation (their own body stays unused).
-  for (const [name, importIndex] of emulated) {
-    addExport({ name, kind: "func", index: importIndex - layout.importedTags.length });
-  }
-  // Each main function's index: its stub body, or the emulation it re-exports.
+  // Each main function's index: its stub body, or, for emulated functions, the imported JS
+  // implementation (their own body stays unused). Exports and the functions table both use it.
   const functionIndex = runtime.functions.map((f, i) => {
     const importIndex = emulated.get(f.name);
     return importIndex === undefined ? importedFuncs + i : importIndex - layout.importedTags.length;
   });
   runtime.functions.forEach((f, i) =>
-    addExport({ name: f.name, kind: "func", index: importedFuncs + i })
+    addExport({ name: f.name, kind: "func", index: functionIndex[i] })
   );
 
   const globals: GlobalSpec[] = runtime.globals.map((g) => ({

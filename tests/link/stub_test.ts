@@ -105,8 +105,8 @@ function stubImports(r: Awaited<ReturnType<typeof runtime>>): WebAssembly.Import
   return imports as WebAssembly.Imports;
 }
 
-Deno.test("stub cache: memory, then the byte store, keyed by content", async () => {
-  const r = await runtime("0.29.5");
+/** A byte store in memory that records every get and set. */
+function recordingStore() {
   const store = new Map<string, Uint8Array>();
   const calls: string[] = [];
   const byteStore = {
@@ -120,6 +120,12 @@ Deno.test("stub cache: memory, then the byte store, keyed by content", async () 
       return Promise.resolve();
     },
   };
+  return { store, calls, byteStore };
+}
+
+Deno.test("stub cache: memory, then the byte store, keyed by content", async () => {
+  const r = await runtime("0.29.5");
+  const { store, calls, byteStore } = recordingStore();
   const key = stubCacheKey(r);
   assert.ok(key.includes(r.mainSha256));
   // A copy with another main hash is a different stub: nothing cached for it yet.
@@ -155,19 +161,7 @@ Deno.test("stub cache: stored bytes that no longer compile are rebuilt", async (
 
 Deno.test("session stub: stored under its own key, rebuilt when damaged", async () => {
   const r = await runtime("0.27.7");
-  const calls: string[] = [];
-  const store = new Map<string, Uint8Array>();
-  const byteStore = {
-    get: (k: string) => {
-      calls.push(`get ${k}`);
-      return Promise.resolve(store.get(k));
-    },
-    set: (k: string, b: Uint8Array) => {
-      calls.push(`set ${k}`);
-      store.set(k, b);
-      return Promise.resolve();
-    },
-  };
+  const { store, calls, byteStore } = recordingStore();
   const copy = { ...r, mainSha256: "4".repeat(64) };
   const key = stubCacheKey(copy);
   const bytes = await obtainSessionStub(copy, { store: byteStore });
