@@ -1479,9 +1479,11 @@ function describe(session: LinkSession, v: unknown, types: Map<object, Provided>
   if (v === undefined) return { kind: "missing" };
   if (typeof v === "number" || typeof v === "bigint") return { kind: "number" };
   if (typeof v === "object" || typeof v === "function") {
-    const info = session.infoOfValue(v);
-    const known = types.get(v as object) ?? (info && providedFromInfo(info));
+    const known = types.get(v as object);
     if (known) return known;
+    const info = session.infoOfValue(v);
+    const fromSession = info && providedFromInfo(info);
+    if (fromSession) return fromSession;
   }
   if (typeof v === "function") {
     if (isWasmFunction(v)) {
