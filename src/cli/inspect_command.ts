@@ -99,7 +99,8 @@ function describeSideModule(so: SideModuleFacts): string[] {
   const flags = [
     `exceptions ${a.exceptions}`,
     `setjmp ${a.setjmp}`,
-    a.bigint ? "bigint" : "",
+    // "i64 none" is said too: it is a fact of its own, not the absence of BigInt.
+    `i64 ${a.i64Interface}`,
     a.threads ? "threads" : "",
     a.simd128 ? "simd128" : "",
     a.memory64 ? "memory64" : "",

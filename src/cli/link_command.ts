@@ -6,20 +6,18 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { collectInputs, type InputFile } from "../corpus/mod.ts";
+import { collectInputs, createLibraryRun, type InputFile, librariesFor } from "../corpus/mod.ts";
 import {
   type CheckLinkInput,
   describeEvidence,
   describeOutcome,
   executeOnPool,
-  type LinkLibraryInput,
   type LinkOutcome,
   LinkPool,
   OUTCOME_CODES,
   readLinkInput,
-  selectLibraries,
 } from "../link/mod.ts";
 import type { ByteStore } from "../link/stub.ts";
 import { loadRuntimeCatalogue, obtainRuntimeFacts } from "../runtime/mod.ts";
@@ -75,11 +73,6 @@ function stubStoreIn(cacheDir: string): ByteStore {
       }
     },
   };
-}
-
-/** Which archives may provide libraries to which: the same distribution, or the same directory. */
-function groupOf(input: InputFile): string {
-  return input.entry?.distribution ?? dirname(input.file);
 }
 
 /**
@@ -188,27 +181,13 @@ export async function run(args: string[]): Promise<number> {
       read.push({ input, error: `${d.class}: ${d.message}` });
     }
   }
-  // Shared-library packages of the same distribution (or directory) serve as dependencies.
-  const libraries = new Map<string, LinkLibraryInput[]>();
-  for (const r of read) {
-    if (!r.link || r.link.wheel.kind !== "shared-library") continue;
-    const group = groupOf(r.input);
-    const list = libraries.get(group) ?? [];
-    list.push({
-      file: r.input.file,
-      packageName: r.input.entry?.packageName ?? undefined,
-      facts: r.link.wheel,
-      modules: r.link.modules,
-    });
-    libraries.set(group, list);
-  }
+  // Each archive's NEEDED libraries: from itself, its lock, its distribution, the run, or beside.
+  const libraryRun = await createLibraryRun(read, { ...corpus, shared: true });
   const jobs: { input: CheckLinkInput; runtime: RuntimeFacts }[] = [];
   const rowOf: number[] = [];
   for (const [row, r] of read.entries()) {
     if (!r.link) continue;
-    const libs = selectLibraries(r.link.wheel, libraries.get(groupOf(r.input)) ?? [], {
-      depends: r.input.entry?.depends ?? undefined,
-    });
+    const libs = (await librariesFor(r, libraryRun)).libraries.map((l) => l.library);
     const input = { ...r.link, libraries: libs };
     for (const runtime of runtimes) {
       jobs.push({ input, runtime });

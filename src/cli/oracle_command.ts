@@ -9,6 +9,9 @@ import { parseArgs } from "node:util";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { collectInputs, type InputFile } from "../corpus/collect_inputs.ts";
+import { createLibraryRun, librariesFor, type RunArchive } from "../corpus/libraries_for.ts";
+import { lockDependencies } from "../corpus/lock_dependencies.ts";
+import { readLinkInput } from "../link/read_link_input.ts";
 import { loadCatalogue } from "../corpus/load_catalogue.ts";
 import { defaultCataloguePath } from "../corpus/defaults.ts";
 import type { CatalogueEntry } from "../corpus/types.ts";
@@ -23,7 +26,6 @@ import {
   type OraclePairInput,
   runOracle,
 } from "../oracle/run_oracle.ts";
-import { resolveOracleDependencies } from "../oracle/resolve_dependencies.ts";
 import type { LoadPath, OracleResult } from "../oracle/types.ts";
 import {
   CORPUS_OPTIONS,
@@ -50,7 +52,9 @@ wheel × runtime, and report what happened on each load path:
                  wheel's .so names carry another one: the loader would silently skip them)
 Statuses: ok, link-error, unresolved, got-undefined, fatal, python-exception, skipped, timeout,
 other. The package-loader path decides works/breaks (see src/oracle/agreement.ts).
-Dependencies named by the lock (shared-library .zips, wheels) are taken from the same corpus folder.
+Libraries are the ones the link check loads: each NEEDED .so from the archive itself, the lock's
+dependencies, the same corpus folder, the other inputs, or a .zip/.whl beside the wheel on disk;
+Python packages the lock names (wheels) are taken from the same corpus folder.
 
 Options:
   --runtime R       VERSION (repeatable or comma-separated), built-for (default: the runtime each
@@ -196,28 +200,54 @@ export async function run(args: string[]): Promise<number> {
 
   // Inputs → files on disk with their catalogue entries and dependencies.
   const inputs = await collectInputs(positionals, { ...corpus });
-  const staged: Staged[] = [];
-  const unreadable: { input: string; message: string }[] = [];
+  const archives: (RunArchive & { entry?: CatalogueEntry; error?: unknown })[] = [];
   for (const input of inputs) {
     try {
-      let entry = input.entry;
-      let path: string;
-      if (input.source === "catalogue" && entry) {
-        path = await stageCatalogueFile(entry, resolveOptions);
-      } else {
-        path = input.file;
-        entry = bySha.get(await sha256Hex(await input.read()));
+      const bytes = await input.read();
+      const entry = input.entry ?? bySha.get(await sha256Hex(bytes));
+      let link;
+      try {
+        link = await readLinkInput(bytes, { file: input.file });
+      } catch {
+        // Unreadable for the link check: the real runtime still gets it, without libraries.
       }
-      const { deps, missing } = entry && catalogue
-        ? resolveOracleDependencies(entry, catalogue.files)
-        : { deps: [], missing: [] };
+      archives.push({ input, ...(link ? { link } : {}), ...(entry ? { entry } : {}) });
+    } catch (error) {
+      archives.push({ input, error });
+    }
+  }
+  // The libraries the link check loads with each archive (one function decides for both).
+  const libraryRun = await createLibraryRun(archives, {
+    ...resolveOptions,
+    ...(catalogue ? { catalogue: catalogue.files } : {}),
+  });
+  const staged: Staged[] = [];
+  const unreadable: { input: string; message: string }[] = [];
+  const onDisk = async (input: InputFile) =>
+    input.source === "catalogue" && input.entry
+      ? await stageCatalogueFile(input.entry, resolveOptions)
+      : input.file;
+  for (const archive of archives) {
+    const { input, entry } = archive;
+    try {
+      if (archive.error !== undefined) throw archive.error;
+      const path = await onDisk(input);
       const depPaths: string[] = [];
-      for (const d of deps) depPaths.push(await stageCatalogueFile(d, resolveOptions));
+      for (const lib of (await librariesFor(archive, libraryRun)).libraries) {
+        depPaths.push(await onDisk(lib.input));
+      }
+      // Python packages the lock names (cffi, six) are no libraries, but the import needs them.
+      const { deps, missing } = entry && catalogue
+        ? lockDependencies(entry, catalogue.files)
+        : { deps: [], missing: [] };
+      for (const d of deps) {
+        if (d.kind !== "shared-library") depPaths.push(await stageCatalogueFile(d, resolveOptions));
+      }
       staged.push({
         input,
         path,
         ...(entry ? { entry } : {}),
-        deps: depPaths,
+        deps: [...new Set(depPaths)],
         missingDeps: missing,
       });
     } catch (error) {

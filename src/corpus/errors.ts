@@ -116,3 +116,33 @@ export class FileUnavailableError extends Error {
     this.ways = ways;
   }
 }
+
+/** Where a candidate library was looked for (see `libraries_for.ts`). */
+export type LibraryOrigin = "lock" | "distribution" | "run" | "beside";
+
+/**
+ * A candidate library archive could not be read. Not fatal: the NEEDED names it would have
+ * provided stay unresolved, and the link check reports them as `needed-missing`.
+ *
+ * @example Fields
+ * ```ts
+ * import { LibraryUnreadableError } from "./errors.ts";
+ * const error = new LibraryUnreadableError("d/libfoo-1.0.zip", "beside", "truncated zip");
+ * console.assert(error.origin === "beside" && error.file === "d/libfoo-1.0.zip");
+ * ```
+ */
+export class LibraryUnreadableError extends Error {
+  /** Catalogue path or file path of the library archive. */
+  readonly file: string;
+  readonly origin: LibraryOrigin;
+  /** Why it could not be read. */
+  readonly reason: string;
+
+  constructor(file: string, origin: LibraryOrigin, reason: string, options?: ErrorOptions) {
+    super(`Cannot read library archive "${file}" (${origin}): ${reason}`, options);
+    this.name = "LibraryUnreadableError";
+    this.file = file;
+    this.origin = origin;
+    this.reason = reason;
+  }
+}

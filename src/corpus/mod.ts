@@ -22,3 +22,5 @@ export * from "./resolve_catalogue_file.ts";
 export * from "./collect_inputs.ts";
 export * from "./defaults.ts";
 export * from "./write_atomically.ts";
+export * from "./libraries_for.ts";
+export * from "./lock_dependencies.ts";

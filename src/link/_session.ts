@@ -11,6 +11,13 @@ import { buildModule } from "../wasm/build_module.ts";
 import { asBufferSource, createTag, type WasmTag } from "./_wasm_js.ts";
 import { EMULATED_FUNCTIONS, type EmulationHost } from "./_emulated.ts";
 import {
+  instantiateRealMain,
+  mainTableSize,
+  realGlueBehaviour,
+  type RealMainInstance,
+  zeroResult,
+} from "./_real_main.ts";
+import {
   sessionStubBytes,
   STUB_EMULATION_MODULE,
   STUB_FUNCTIONS_EXPORT,
@@ -191,16 +198,23 @@ export class LinkSession {
   readonly #mainSlotSet = new Set<number>();
   #wrapperModules = new Map<string, WebAssembly.Module>();
   #tableDirtyHigh: number;
+  /** Real mode: the real main's exports, used for every main function it exports. */
+  readonly #real: Record<string, unknown> | undefined;
+  /** Real mode: the real main's `malloc`, which places side modules (see `allocMemory`). */
+  #realMalloc: ((size: number) => number) | undefined;
+  /** Real mode: the memory as it was once the real main was initialised. */
+  #snapshot: Uint8Array | undefined;
 
   private constructor(
     runtime: RuntimeFacts,
-    instance: WebAssembly.Instance,
+    ex: Record<string, unknown>,
     tags: Map<string, WasmTag>,
     caps: SessionCaps,
+    real?: Record<string, unknown>,
   ) {
     this.runtime = runtime;
     this.caps = caps;
-    const ex = instance.exports as Record<string, unknown>;
+    this.#real = real;
     this.#exports = ex;
     this.#tags = tags;
     this.memory = ex[STUB_MEMORY_EXPORT] as WebAssembly.Memory;
@@ -308,8 +322,9 @@ export class LinkSession {
       };
     }
     if (kind === SOURCE_FUNCTION) {
+      const real = this.#real?.[name];
       return {
-        value: this.#functions.get(index),
+        value: typeof real === "function" ? real : this.#functions.get(index),
         info: { origin: "main", kind: "func", type: runtime.functions[index].type },
       };
     }
@@ -343,6 +358,7 @@ export class LinkSession {
     runtime: RuntimeFacts,
     stub: StubModule | WebAssembly.Module,
     caps: Partial<SessionCaps> = {},
+    realMain?: WebAssembly.Module,
   ): Promise<LinkSession> {
     const module = stub instanceof WebAssembly.Module
       ? stub
@@ -379,11 +395,114 @@ export class LinkSession {
       [STUB_EMULATION_MODULE]: emulated,
       env,
     } as WebAssembly.Imports);
-    ref.session = new LinkSession(runtime, instance, tags, {
+    const fullCaps = {
       maxMemoryBytes: caps.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES,
       maxTableEntries: caps.maxTableEntries ?? DEFAULT_MAX_TABLE_ENTRIES,
-    });
-    return ref.session;
+    };
+    const stubExports = instance.exports as Record<string, unknown>;
+    if (!realMain) {
+      ref.session = new LinkSession(runtime, stubExports, tags, fullCaps);
+      return ref.session;
+    }
+    // Real mode. The real main's JS glue records each call like the stub's glue does; the
+    // few functions malloc and memcpy depend on behave (see `realGlueBehaviour`).
+    const glue = (name: string, type: FuncType | undefined) => {
+      const behaviour = realGlueBehaviour(name, () => ref.session!.memory);
+      if (behaviour) return behaviour as (...args: unknown[]) => unknown;
+      if (name.startsWith("invoke_")) {
+        return (...args: unknown[]) => ref.session!.createInvoke(name)(...args);
+      }
+      const throws = THROWING_GLUE.has(name);
+      const sig = runtime.glueSignatures?.[name];
+      return (..._args: unknown[]) => {
+        ref.session?.recordGlueCall(name);
+        if (throws) {
+          throw new StubCallError(name, "glue", `the real main called JS glue function ${name}`);
+        }
+        return zeroResult(type, sig);
+      };
+    };
+    let real: RealMainInstance;
+    let sessionExports: Record<string, unknown>;
+    if (runtime.relocatable) {
+      // ≤0.29: the real main shares the stub's memory, table and stack pointer. Its data lands
+      // at __memory_base = mainMemoryBase, where the stub's data-symbol addresses point; its
+      // elements at __table_base 1 (as the glue does), inside the stub table's initial length,
+      // which the session never uses (its own slots start past that length); grown first to
+      // the main's own table size, as the glue sizes the table.
+      const table = stubExports[STUB_TABLE_EXPORT] as WebAssembly.Table;
+      const need = 1 + mainTableSize(realMain);
+      if (table.length < need) table.grow(need - table.length);
+      real = instantiateRealMain(realMain, runtime, {
+        memory: stubExports[STUB_MEMORY_EXPORT] as WebAssembly.Memory,
+        table: stubExports[STUB_TABLE_EXPORT] as WebAssembly.Table,
+        stackPointer: stubExports[STUB_STACK_POINTER_EXPORT] as WebAssembly.Global,
+        memoryBase: MAIN_GLOBAL_BASE,
+        tableBase: 1,
+        tags,
+        glue,
+      });
+      sessionExports = stubExports;
+    } else {
+      // 314+: the real main defines its memory, table, stack pointer and tags; the session
+      // adopts them (a fixed main's addresses are absolute, so nothing else could host it).
+      real = instantiateRealMain(realMain, runtime, { memoryBase: 0, tableBase: 0, tags, glue });
+      sessionExports = { ...stubExports };
+      for (const [name, value] of Object.entries(real.exports)) {
+        if (typeof value !== "function") sessionExports[name] = value;
+      }
+      sessionExports[STUB_FUNCTIONS_EXPORT] = stubExports[STUB_FUNCTIONS_EXPORT];
+    }
+    const session = new LinkSession(runtime, sessionExports, tags, fullCaps, real.exports);
+    ref.session = session;
+    session.#initRealMain(real);
+    return session;
+  }
+
+  /**
+   * Real mode, once: fill the real main's GOT as the glue's `updateGOT` does for a main (its
+   * own exports; `__heap_base` and the stack bounds from the glue), run its relocations and
+   * constructors, and snapshot the memory every real-mode check starts from.
+   */
+  #initRealMain(real: RealMainInstance): void {
+    for (const { module, name, global } of real.got) {
+      const own = real.exports[name];
+      let value: number | undefined;
+      if (module === "GOT.func") {
+        value = typeof own === "function" ? this.mainFunctionSlot(name) : undefined;
+      } else if (own instanceof WebAssembly.Global && typeof own.value === "number") {
+        value = own.value + this.mainMemoryBase;
+      } else {
+        const v = this.symbol(name);
+        value = typeof v === "number" ? v : undefined;
+      }
+      // A function pointer to a glue function (GL entry points) stays null: calling it traps.
+      if (value !== undefined) global.value = value;
+    }
+    // Emscripten's sbrk starts at &__heap_base: real malloc hands out memory from the
+    // session's heap base on, and the session allocates side modules through it (see
+    // `allocMemory`), so the two never overlap.
+    this.stackPointer.value = this.stackTop;
+    for (const init of ["__wasm_apply_data_relocs", "__wasm_call_ctors"]) {
+      const fn = real.exports[init];
+      if (typeof fn !== "function") continue;
+      try {
+        (fn as () => void)();
+      } catch (e) {
+        throw new Error(
+          `the real main's ${init} failed: ${(e as Error)?.name}: ${(e as Error)?.message}`,
+        );
+      }
+    }
+    const malloc = real.exports["malloc"];
+    if (typeof malloc !== "function") throw new Error("the real main exports no malloc");
+    this.#realMalloc = malloc as (size: number) => number;
+    this.#snapshot = new Uint8Array(this.memory.buffer).slice();
+  }
+
+  /** This session runs the real main's functions (see `_real_main.ts`). */
+  get isReal(): boolean {
+    return this.#real !== undefined;
   }
 
   #specialGlueValue(name: string): SymbolEntry | undefined {
@@ -467,6 +586,13 @@ export class LinkSession {
     for (let i = this.tableBaseline; i < this.#tableDirtyHigh; i++) this.table.set(i, null);
     this.#tableDirtyHigh = this.tableBaseline;
     this.stackPointer.value = this.stackTop;
+    if (this.#snapshot) {
+      // Real mode: every check starts from the initialised real main, whatever ran before
+      // (malloc's state lives in the main's data; what it handed out is zeroed).
+      const u8 = new Uint8Array(this.memory.buffer);
+      u8.set(this.#snapshot);
+      u8.fill(0, this.#snapshot.length);
+    }
     this.#state = {
       globalModules: [],
       loadedModules: [],
@@ -535,6 +661,11 @@ export class LinkSession {
     return fn;
   }
 
+  /** A JS glue function was called (the real main's glue in real mode). */
+  recordGlueCall(name: string): void {
+    this.#state?.glueCalls.push(name);
+  }
+
   /** The stub's recorder: a main function was called. */
   recordCall(name: string): void {
     this.#state?.calls.push(name);
@@ -559,6 +690,22 @@ export class LinkSession {
   allocMemory(size: number, align: number): number {
     const s = this.state;
     const a = Math.max(1, align);
+    if (this.#realMalloc) {
+      // Real mode: like the real loader once the runtime is up (`getMemory` → `_malloc`), so
+      // side modules and what the real main allocates for them share one allocator.
+      // heapCursor counts the bytes requested, against the same cap.
+      if (s.heapCursor + size + a - this.heapBase > this.caps.maxMemoryBytes) {
+        throw new CapExceededError(
+          `memory request of ${size} bytes exceeds the cap of ${this.caps.maxMemoryBytes} bytes`,
+        );
+      }
+      const p = this.#realMalloc(size + a - 1) >>> 0;
+      if (p === 0) throw new CapExceededError(`the real malloc could not allocate ${size} bytes`);
+      const at = Math.ceil(p / a) * a;
+      new Uint8Array(this.memory.buffer, at, size).fill(0);
+      s.heapCursor += size + a;
+      return at;
+    }
     const base = Math.ceil(s.heapCursor / a) * a;
     const end = base + size;
     if (end - this.heapBase > this.caps.maxMemoryBytes) {

@@ -30,7 +30,14 @@ export type ToWorker =
     allowList?: AllowList;
     runConstructors?: boolean;
   }
-  | { type: "stats" };
+  | { type: "stats" }
+  | {
+    /** Answer to `need-real-main`: the compiled real main (V8 shares its code) or why not. */
+    type: "real-main";
+    key: string;
+    module?: WebAssembly.Module;
+    unavailable?: string;
+  };
 
 /** Messages the worker sends back. */
 export type FromWorker =
@@ -40,6 +47,8 @@ export type FromWorker =
   | { type: "result"; id: number; index: number; outcome: LinkOutcome }
   | { type: "done"; id: number }
   | ({ type: "stats" } & WorkerStats)
+  /** A check needs the runtime's real main module (the worker cannot read files). */
+  | { type: "need-real-main"; key: string }
   | { type: "failed"; id: number; index: number; message: string };
 
 /** What a worker reports about itself. */
@@ -65,6 +74,33 @@ interface RuntimeEntry {
   stub: Promise<WebAssembly.Module>;
   caps?: Partial<SessionCaps>;
   session: Promise<LinkSession>;
+  /** The real-main session, asked for when a check first needs it (see `_real_main.ts`). */
+  real?: Promise<LinkSession | { unavailable: string }>;
+}
+
+const realMainWaiters = new Map<
+  string,
+  (m: WebAssembly.Module | { unavailable: string }) => void
+>();
+
+/** The real main of a runtime, from the pool's main thread (asked once per worker). */
+function requestRealMain(key: string): Promise<WebAssembly.Module | { unavailable: string }> {
+  return new Promise((resolve) => {
+    realMainWaiters.set(key, resolve);
+    scope.postMessage({ type: "need-real-main", key });
+  });
+}
+
+function realSessionOf(
+  key: string,
+  entry: RuntimeEntry,
+): Promise<LinkSession | { unavailable: string }> {
+  entry.real ??= requestRealMain(key).then(async (m) =>
+    m instanceof WebAssembly.Module
+      ? await LinkSession.create(entry.runtime, await entry.stub, entry.caps, m)
+      : m
+  ).catch((e) => ({ unavailable: String((e as Error)?.message ?? e) }));
+  return entry.real;
 }
 
 const runtimes = new Map<string, RuntimeEntry>();
@@ -82,12 +118,18 @@ async function runJob(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
         session,
         allowList: job.allowList,
         runConstructors: job.runConstructors,
+        realSession: () => realSessionOf(job.runtimes[index], entry),
         onModule: (member) => scope.postMessage({ type: "module", id: job.id, index, member }),
       });
       // Pages a hostile check committed go away with the session that holds them.
       if (session.oversized) {
         sessionsRebuilt++;
         entry.session = entry.stub.then((m) => LinkSession.create(entry.runtime, m, entry.caps));
+      }
+      const real = await entry.real;
+      if (real instanceof LinkSession && real.oversized) {
+        sessionsRebuilt++;
+        entry.real = undefined;
       }
       scope.postMessage({ type: "result", id: job.id, index, outcome });
     } catch (e) {
@@ -139,6 +181,10 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       session.catch(() => undefined);
       runtimes.set(msg.key, { runtime, stub, caps: msg.caps, session });
     }
+  } else if (msg.type === "real-main") {
+    const resolve = realMainWaiters.get(msg.key);
+    realMainWaiters.delete(msg.key);
+    resolve?.(msg.module ?? { unavailable: msg.unavailable ?? "no real main was sent" });
   } else if (msg.type === "job") {
     queue = queue.then(() => runJob(msg));
   } else if (msg.type === "stats") {

@@ -30,12 +30,7 @@ import type {
 import { deriveAbiFeatures, formatFuncType, readWasmModule } from "../wasm/mod.ts";
 import type { RuntimeFacts } from "../runtime/types.ts";
 import type { SideModuleFacts, WheelFacts } from "../wheel/types.ts";
-import {
-  type LinkEvidence,
-  type LinkOutcome,
-  OUTCOME_CLASSES,
-  type OutcomeClass,
-} from "./types.ts";
+import { type LinkEvidence, type LinkOutcome, type OutcomeClass, worstClass } from "./types.ts";
 import { type AllowList, AllowMatcher, DEFAULT_ALLOW_LIST } from "./allow_list.ts";
 import {
   CapExceededError,
@@ -48,14 +43,15 @@ import {
   StubCallError,
   type SymbolInfo,
 } from "./_session.ts";
-import { type ByteStore, obtainStub } from "./stub.ts";
+import { type ByteStore, obtainStub, type StubModule } from "./stub.ts";
+import { compileRealMain, defaultRealMainSource } from "./_real_main.ts";
 import { checkPython, readCpythonSuffix } from "./_python.ts";
 import { ALWAYS_KEPT_EXPORTS, stripExports } from "./_strip_exports.ts";
 import { asBufferSource, isTag } from "./_wasm_js.ts";
 import { importNumbers, NumberedSlots, renumberIfFull, setDense } from "./_symbol_numbers.ts";
 
 /** Harness version of the link engine: part of every outcome cache key. */
-export const LINK_ENGINE_VERSION = 2;
+export const LINK_ENGINE_VERSION = 4;
 /** Upper bound on side modules in one check (archive plus libraries). */
 export const MAX_MODULES_PER_CHECK = 10_000;
 /** Upper bound on compiled modules kept per process (by sha256). */
@@ -69,6 +65,11 @@ export const MAX_EVIDENCE_PER_MODULE = 500;
 export interface LinkModuleInput {
   member: string;
   bytes: Uint8Array;
+  /**
+   * Why the member cannot be a side module although it is named like one (empty, ELF, a
+   * symlink entry): the loader tries it and fails, so it is `invalid`.
+   */
+  invalidReason?: string;
 }
 
 /** A shared-library package the wheel depends on: loaded first, with global scope. */
@@ -112,6 +113,12 @@ export interface CheckLinkOptions {
   runConstructors?: boolean;
   /** Called before each module is loaded (a watchdog uses it to name a hung module). */
   onModule?: (member: string) => void;
+  /**
+   * The real-main session of `session` (see `_real_main.ts`), asked for only when init code
+   * stops at a main function the stub cannot run. Default: built in this process from the
+   * runtime's `pyodide.asm.wasm` ({@linkcode compileRealMain}).
+   */
+  realSession?: () => Promise<LinkSession | { unavailable: string }>;
 }
 
 const SPECIAL_ENV = new Set(["__memory_base", "__table_base"]);
@@ -192,6 +199,10 @@ interface ModuleRun {
   gotImports: { imp: WasmImport; entry: GotEntry }[];
   /** Its relocations or constructors called through a placeholder function pointer. */
   placeholderHit?: boolean;
+  /** Its relocations or constructors stopped at this main function, which the stub cannot run. */
+  stubStop?: string;
+  /** The NEEDED libraries it loaded (their failures are its own). */
+  neededRuns: ModuleRun[];
 }
 
 const compiled = new Map<string, Promise<WebAssembly.Module>>();
@@ -326,11 +337,7 @@ function basename(member: string): string {
   return member.split("/").pop()!;
 }
 
-function worst(classes: Iterable<OutcomeClass>): OutcomeClass {
-  let w = 0;
-  for (const c of classes) w = Math.max(w, OUTCOME_CLASSES.indexOf(c));
-  return OUTCOME_CLASSES[w];
-}
+const worst = worstClass;
 
 function describeType(t: FuncType | undefined): string {
   return t ? formatFuncType(t) : "?";
@@ -392,12 +399,20 @@ export async function checkLink(
   // One check at a time per session: the stub's memory, table and GOT are shared state.
   const previous = sessionLocks.get(session) ?? Promise.resolve();
   const run = previous.then(async () => {
-    const first = await checkLinkLocked(input, runtime, session, options);
-    if (!first.retry) return first.outcome;
-    // A constructor reached a placeholder function pointer: check again with those modules'
-    // function exports kept, so the constructors run as far as they really go.
-    for (const sha of first.retry) fullExports.add(sha);
-    return (await checkLinkLocked(input, runtime, session, options)).outcome;
+    const first = await checkWithRetry(input, runtime, session, options);
+    if (!first.stubStop || session.isReal || options.runConstructors === false) {
+      return first.outcome;
+    }
+    // Init code stopped at a main function the stub cannot run: check again against the
+    // runtime's real main functions, so relocations and constructors run to completion.
+    const real = await (options.realSession ?? (() =>
+      defaultRealSession(session, runtime, options)))()
+      .catch((e) => ({ unavailable: String((e as Error)?.message ?? e) }));
+    if (!(real instanceof LinkSession)) return markRealUnavailable(first.outcome, real.unavailable);
+    const second = await checkWithRetry(input, runtime, real, options);
+    second.outcome.ms += first.outcome.ms;
+    if (real.oversized) realSessions.delete(session);
+    return second.outcome;
   });
   sessionLocks.set(session, run.catch(() => undefined));
   const outcome = await run;
@@ -409,12 +424,76 @@ export async function checkLink(
 /** Modules (sha256) whose constructors call their own functions through GOT pointers. */
 const fullExports = new Set<string>();
 
+/** A check, and once more if a constructor reached a placeholder function pointer. */
+async function checkWithRetry(
+  input: CheckLinkInput,
+  runtime: RuntimeFacts,
+  session: LinkSession,
+  options: CheckLinkOptions,
+): Promise<{ outcome: LinkOutcome; stubStop?: string }> {
+  const first = await checkLinkLocked(input, runtime, session, options);
+  if (!first.retry) return first;
+  // Check again with those modules' function exports kept, so the constructors run as far as
+  // they really go.
+  for (const sha of first.retry) fullExports.add(sha);
+  return await checkLinkLocked(input, runtime, session, options);
+}
+
+/** Real-main sessions by the stub session they back (built on first need, see `_real_main.ts`). */
+const realSessions = new WeakMap<LinkSession, Promise<LinkSession | { unavailable: string }>>();
+
+/**
+ * The real-main session of a session in this process: the stub again plus the runtime's own
+ * main module, read and compiled here. Built once, the first time a check needs it.
+ */
+function defaultRealSession(
+  session: LinkSession,
+  runtime: RuntimeFacts,
+  options: CheckLinkOptions,
+): Promise<LinkSession | { unavailable: string }> {
+  let p = realSessions.get(session);
+  if (!p) {
+    p = (async () => {
+      const source = defaultRealMainSource() ?? compileRealMain;
+      const module = await source(runtime);
+      if (!(module instanceof WebAssembly.Module)) return module;
+      const stub = await obtainStub(runtime, { store: options.stubStore });
+      return await LinkSession.create(runtime, stub, session.caps, module);
+    })().catch((e) => ({ unavailable: String((e as Error)?.message ?? e) }));
+    realSessions.set(session, p);
+  }
+  return p;
+}
+
+/**
+ * Init code stopped at a main function and no real main could run it: the modules keep their
+ * `stub-call` evidence and class `latent` (never `links`), and the evidence says why.
+ */
+function markRealUnavailable(outcome: LinkOutcome, reason: string): LinkOutcome {
+  for (const m of outcome.modules) {
+    for (const e of m.evidence) {
+      if (e.kind === "stub-call" && e.symbol) e.message += `; real mode unavailable: ${reason}`;
+    }
+  }
+  return outcome;
+}
+
+/** Builds the real-main session a worker asks for (the real main compiled in the main thread). */
+export function createRealSession(
+  runtime: RuntimeFacts,
+  stub: StubModule | WebAssembly.Module,
+  realMain: WebAssembly.Module,
+  caps?: Partial<SessionCaps>,
+): Promise<LinkSession> {
+  return LinkSession.create(runtime, stub, caps, realMain);
+}
+
 async function checkLinkLocked(
   input: CheckLinkInput,
   runtime: RuntimeFacts,
   session: LinkSession,
   options: CheckLinkOptions,
-): Promise<{ outcome: LinkOutcome; retry?: string[] }> {
+): Promise<{ outcome: LinkOutcome; retry?: string[]; stubStop?: string }> {
   const t0 = performance.now();
   const allow = new AllowMatcher(options.allowList ?? DEFAULT_ALLOW_LIST);
   const wheel = input.wheel;
@@ -473,8 +552,16 @@ async function checkLinkLocked(
       v8Failed: false,
       lazyImports: [],
       gotImports: [],
+      neededRuns: [],
     };
-    if (!r.facts) {
+    if (m.invalidReason !== undefined) {
+      addEvidence(r, "invalid", {
+        kind: "invalid",
+        message:
+          `${m.member} is named like a shared library but is ${m.invalidReason}: the loader fails on it`,
+      });
+      r.state = "failed";
+    } else if (!r.facts) {
       // Facts not handed over (a malformed module the wheel reader rejected, or a slim input
       // sent to a worker): read them here, once per module content.
       r.cpythonSuffix ??= readCpythonSuffix(m.member);
@@ -586,8 +673,10 @@ async function checkLinkLocked(
     for (const { r, global } of order) {
       await loadModule(ctx, r, global, global ? null : []);
     }
-    // allowUndefined is over: resolve every import strictly.
-    finalResolution(ctx, own, allow, wheel);
+    // allowUndefined is over: resolve every import as the loader does, then pass each needed
+    // library's failure on to the modules that need it.
+    finalResolution(ctx, [...own, ...deps], allow, wheel);
+    for (const r of own) inheritNeededFailures(r);
   } catch (e) {
     // Only a harness bug gets here; report it rather than throw.
     wheelEvidence.push({ kind: "trap", message: `link engine error: ${(e as Error).stack ?? e}` });
@@ -613,7 +702,9 @@ async function checkLinkLocked(
   const pyMismatch = py !== undefined || modules.some((m) => m.outcome === "python-mismatch");
   const retry = [...own, ...deps].filter((r) => r.placeholderHit && !fullExports.has(r.sha256!))
     .map((r) => r.sha256!);
+  const stubStop = [...own, ...deps].find((r) => r.stubStop !== undefined)?.stubStop;
   return {
+    stubStop,
     outcome: {
       wheel: wheel.file,
       wheelSha256: wheel.sha256,
@@ -909,21 +1000,17 @@ async function loadModule(
   for (const needed of dylink.needed) {
     const provider = ctx.providers.get(basename(needed));
     if (!provider) {
-      addEvidence(r, "unresolved", {
+      // Not supplied: nothing says how the real runtime would fare (inconclusive).
+      addEvidence(r, "missing-dependency", {
         kind: "needed-missing",
         symbol: needed,
-        message: `NEEDED library ${needed} is in neither this archive nor its dependency libraries`,
+        message:
+          `NEEDED library ${needed} is in neither this archive, the run's inputs nor the lock's dependencies`,
       });
       continue;
     }
     await loadModule(ctx, provider, global, localScope);
-    if (provider.state !== "loaded") {
-      addEvidence(r, "unresolved", {
-        kind: "needed-missing",
-        symbol: needed,
-        message: `NEEDED library ${needed} failed to load (${provider.member})`,
-      });
-    }
+    r.neededRuns.push(provider);
   }
 
   // Caps before any allocation.
@@ -1047,10 +1134,13 @@ async function loadModule(
   }
 
   let instance: WebAssembly.Instance;
+  // A start function runs inside instantiation: memory it grows is judged as a constructor's.
+  const bytesBeforeStart = session.memory.buffer.byteLength;
   try {
     instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
   } catch (e) {
     r.state = "failed";
+    if (reportGrowth(ctx, r, "the start function", bytesBeforeStart)) return;
     r.v8Failed = true;
     const err = e as Error;
     const isLink = err instanceof WebAssembly.LinkError || err instanceof TypeError;
@@ -1075,6 +1165,10 @@ async function loadModule(
         message: `instantiation failed: ${err.name}: ${err.message}`,
       });
     }
+    return;
+  }
+  if (reportGrowth(ctx, r, "the start function", bytesBeforeStart)) {
+    r.state = "failed";
     return;
   }
   if (mismatches.size > 0) {
@@ -1119,6 +1213,27 @@ async function loadModule(
 const importObjects = new WeakMap<WasmModuleFacts, Record<string, Record<string, unknown>>>();
 
 function runInit(ctx: LoadContext, r: ModuleRun, what: string, fn: () => void): void {
+  const { state } = ctx;
+  const glueBefore = state.glueCalls.length;
+  try {
+    runInitSteps(ctx, r, what, fn);
+  } finally {
+    // JS functions of the glue that init code called: the stub answered 0 where the real host
+    // would have acted (sleep, DOM, time). The load goes on; the evidence says what was needed.
+    const host = [...new Set(state.glueCalls.slice(glueBefore))];
+    if (host.length > 0) {
+      addEvidence(r, undefined, {
+        kind: "host-call",
+        symbol: host[0],
+        message: `${what} called JS host function${host.length > 1 ? "s" : ""} ${
+          host.slice(0, 8).join(", ")
+        }${host.length > 8 ? ` (+${host.length - 8} more)` : ""}, answered by the stub`,
+      });
+    }
+  }
+}
+
+function runInitSteps(ctx: LoadContext, r: ModuleRun, what: string, fn: () => void): void {
   const { state, session } = ctx;
   const callsBefore = state.calls.length;
   const bytesBefore = session.memory.buffer.byteLength;
@@ -1131,7 +1246,17 @@ function runInit(ctx: LoadContext, r: ModuleRun, what: string, fn: () => void): 
     const err = e as Error;
     let symbol: string | undefined;
     let message: string;
-    if (err instanceof StubCallError) {
+    if (err instanceof StubCallError && err.origin === "unresolved") {
+      // The loader's lazy stub threw inside a load step: the load itself fails on the symbol.
+      addEvidence(r, "unresolved", {
+        kind: "unresolved-function",
+        symbol: err.symbol,
+        module: "env",
+        sideType: r.facts?.imports.find((i) => i.name === err.symbol && i.kind === "func")?.func,
+        message: `${what} ${err.message}: the load fails here`,
+      });
+      return;
+    } else if (err instanceof StubCallError) {
       symbol = err.symbol;
       message = `${what} ${err.message}`;
     } else if (called.length > 0 && err instanceof WebAssembly.RuntimeError) {
@@ -1140,7 +1265,10 @@ function runInit(ctx: LoadContext, r: ModuleRun, what: string, fn: () => void): 
       const placeholder = last === PLACEHOLDER_CALL;
       if (placeholder) r.placeholderHit = true;
       symbol = placeholder ? undefined : last;
-      addEvidence(r, undefined, {
+      if (!placeholder) r.stubStop ??= last;
+      // Constructors that did not run to completion never make `links`: `latent` unless a
+      // rerun (placeholder retry, real mode) runs them through.
+      addEvidence(r, "latent", {
         kind: "stub-call",
         symbol,
         message: placeholder
@@ -1392,8 +1520,12 @@ function finalResolution(
     if (v !== undefined) fillGot(ctx, entry, entry.name, v);
   }
   for (const r of own) {
-    if (!r.facts || r.classes.has("invalid")) continue;
+    if (!r.facts || r.classes.has("invalid") || r.state !== "loaded") continue;
     const seen = new Set<string>();
+    // Symbols a load step already failed on are not listed again.
+    for (const e of r.evidence) {
+      if (e.kind === "unresolved-function" && e.symbol) seen.add(e.symbol);
+    }
     // Imports the base table answered at instantiation are resolved; only lazy stubs and GOT
     // entries can still be undefined.
     for (const imp of r.lazyImports) {
@@ -1404,19 +1536,20 @@ function finalResolution(
       // Defined by the module itself or its local scope (exports the check may have dropped).
       if (r.exportNames.get(imp.name)?.kind === "func") continue;
       if ((r.localScope ?? []).some((m) => m.exportNames.get(imp.name)?.kind === "func")) continue;
-      unresolved(r, allow, packageName, imp, "function", r.weakImports.has(imp.name), v);
+      unresolved(ctx, r, allow, packageName, imp, "function", r.weakImports.has(imp.name), v);
     }
     seen.clear();
     for (const { imp, entry } of r.gotImports) {
       if (entry.filled || seen.has(imp.name)) continue;
       seen.add(imp.name);
       if (ownExportKind(r, imp.name) !== undefined) continue;
-      unresolved(r, allow, packageName, imp, "got", r.weakImports.has(imp.name), undefined);
+      unresolved(ctx, r, allow, packageName, imp, "got", r.weakImports.has(imp.name), undefined);
     }
   }
 }
 
 function unresolved(
+  ctx: LoadContext,
   r: ModuleRun,
   allow: AllowMatcher,
   packageName: string | undefined,
@@ -1452,27 +1585,65 @@ function unresolved(
     });
     return;
   }
+  const loader = ctx.runtime.loader;
   if (kind === "function") {
-    addEvidence(r, "unresolved", {
-      kind: "unresolved-function",
+    // The loader handed a lazy stub and no load step called it: the load succeeds and the
+    // first call fails (latent). Without lazy stubs the load itself would fail.
+    const atLoad = !loader.lazyFunctionStubs;
+    addEvidence(r, atLoad ? "unresolved" : "latent", {
+      kind: atLoad ? "unresolved-function" : "latent-function",
       symbol,
       module: imp.module,
       importIndex: imp.index,
       sideType: imp.func,
       // Short on purpose: a module can have hundreds of these; the type is in sideType.
       message: value === undefined
-        ? `${imp.module}.${symbol} resolves nowhere`
+        ? `${imp.module}.${symbol} resolves nowhere${atLoad ? "" : "; fails when called"}`
         : `${imp.module}.${symbol} resolves to a ${typeof value}, not a function`,
     });
   } else {
-    addEvidence(r, "unresolved", {
-      kind: "unresolved-got",
+    // reportUndefinedSymbols refuses an empty required GOT entry where the glue has that check.
+    const atLoad = loader.checksGotAtLoad;
+    addEvidence(r, atLoad ? "unresolved" : "latent", {
+      kind: atLoad ? "unresolved-got" : "latent-got",
       symbol,
       module: imp.module,
       importIndex: imp.index,
-      message: `required GOT entry ${imp.module}.${symbol} is defined nowhere`,
+      sideType: imp.func,
+      message: atLoad
+        ? `required GOT entry ${imp.module}.${symbol} is defined nowhere (the load fails: bad export type)`
+        : `GOT entry ${imp.module}.${symbol} is defined nowhere; the loader leaves it 0`,
     });
   }
+}
+
+/**
+ * A module fares no better than the libraries it needs: each needed library (transitively)
+ * whose own outcome is worse than `soft` gives the module that class, naming the library and
+ * its first piece of evidence as the cause.
+ */
+function inheritNeededFailures(r: ModuleRun): void {
+  const seen = new Set<ModuleRun>([r]);
+  const walk = (m: ModuleRun) => {
+    for (const lib of m.neededRuns) {
+      if (seen.has(lib)) continue;
+      seen.add(lib);
+      const cls = worst(lib.classes);
+      if (cls !== "links" && cls !== "soft") {
+        const cause = lib.evidence.find((e) => e.kind !== "host-call" && e.kind !== "weak") ??
+          lib.evidence[0];
+        addEvidence(r, cls, {
+          kind: "needed-failed",
+          symbol: lib.name,
+          message: `needed library ${lib.member} is ${cls}${
+            cause ? `: ${cause.message.split("\n")[0]}` : ""
+          }`,
+        });
+      }
+      walk(lib);
+    }
+  };
+  walk(r);
 }
 
 function describe(session: LinkSession, v: unknown, types: Map<object, Provided>): Provided {

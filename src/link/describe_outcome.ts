@@ -5,19 +5,13 @@
  */
 import { formatFuncType } from "../wasm/func_type.ts";
 import type { FuncType } from "../wasm/types.ts";
-import type { LinkEvidence, LinkOutcome, OutcomeClass } from "./types.ts";
+import type { LinkEvidence, LinkOutcome } from "./types.ts";
+import { OUTCOME_CLASS_INFO, OUTCOME_CLASSES, type OutcomeClass } from "./outcome_classes.ts";
 
-/** Short matrix cell per outcome class. */
-export const OUTCOME_CODES: Readonly<Record<OutcomeClass, string>> = {
-  links: "ok",
-  soft: "soft",
-  "python-mismatch": "py",
-  unresolved: "unres",
-  "loader-mismatch": "loader",
-  "link-error": "ERR",
-  trap: "TRAP",
-  invalid: "inv",
-};
+/** Short matrix cell per outcome class (from {@linkcode OUTCOME_CLASS_INFO}). */
+export const OUTCOME_CODES: Readonly<Record<OutcomeClass, string>> = Object.fromEntries(
+  OUTCOME_CLASSES.map((c) => [c, OUTCOME_CLASS_INFO[c].code]),
+) as Record<OutcomeClass, string>;
 
 function typeText(t: FuncType | string | undefined): string {
   if (t === undefined) return "?";
@@ -49,6 +43,8 @@ export function describeEvidence(e: LinkEvidence): string {
       return `v8 ${e.message}`;
     case "unresolved-function":
     case "unresolved-got":
+    case "latent-function":
+    case "latent-got":
     case "weak":
       return `${e.kind} ${name}${e.sideType ? ` ${typeText(e.sideType)}` : ""}`;
     case "allowed":

@@ -13,12 +13,18 @@
  */
 import type { RuntimeFacts } from "../runtime/types.ts";
 import type { AllowList } from "./allow_list.ts";
-import { type CheckLinkInput, precompileLinkInput, pruneLinkInput } from "./check_link.ts";
+import {
+  type CheckLinkInput,
+  type LinkModuleInput,
+  precompileLinkInput,
+  pruneLinkInput,
+} from "./check_link.ts";
 import type { SessionCaps } from "./_session.ts";
 import type { LinkOutcome } from "./types.ts";
 import { type ByteStore, obtainSessionStub } from "./stub.ts";
 import type { FromWorker, ToWorker, WorkerStats } from "./_worker.ts";
 import { type PackedRuntimeFacts, packRuntimeFacts } from "./_runtime_wire.ts";
+import { compileRealMain } from "./_real_main.ts";
 
 export type { WorkerStats };
 
@@ -96,8 +102,8 @@ export function shareBytes(bytes: Uint8Array): Uint8Array {
 }
 
 function sharedInput(input: CheckLinkInput): CheckLinkInput {
-  const share = (modules: { member: string; bytes: Uint8Array }[]) =>
-    modules.map((m) => ({ member: m.member, bytes: shareBytes(m.bytes) }));
+  const share = (modules: LinkModuleInput[]) =>
+    modules.map((m) => ({ ...m, bytes: shareBytes(m.bytes) }));
   return {
     wheel: input.wheel,
     modules: share(input.modules),
@@ -141,6 +147,8 @@ export class LinkPool {
   #affinity = new Map<string, number>();
   #nextId = 1;
   #stubs = new Map<string, Promise<Uint8Array>>();
+  /** Runtimes sent to workers, by key (a worker names one when it needs its real main). */
+  #runtimesByKey = new Map<string, RuntimeFacts>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   /** Pairs that ended by timeout (for reports and tests). */
@@ -187,6 +195,7 @@ export class LinkPool {
     const worker = lane.worker;
     if (!worker) return Promise.resolve(false);
     const key = runtimeKey(r);
+    this.#runtimesByKey.set(key, r);
     let sent = lane.sent.get(key);
     if (!sent) {
       sent = this.#stubBytes(r).then((stub) => {
@@ -355,6 +364,22 @@ export class LinkPool {
     if (msg.type === "stats") {
       lane.statsWaiter?.(msg);
       lane.statsWaiter = undefined;
+      return;
+    }
+    if (msg.type === "need-real-main") {
+      // Only now, and once per runtime in this process: read and compile the real main, and
+      // post the compiled module (workers share V8's code; they may not read files).
+      const worker = lane.worker;
+      const runtime = this.#runtimesByKey.get(msg.key);
+      const reply = (m: WebAssembly.Module | { unavailable: string }) => {
+        if (lane.worker !== worker) return;
+        const out: ToWorker = m instanceof WebAssembly.Module
+          ? { type: "real-main", key: msg.key, module: m }
+          : { type: "real-main", key: msg.key, unavailable: m.unavailable };
+        worker?.postMessage(out);
+      };
+      if (!runtime) reply({ unavailable: `runtime ${msg.key} is unknown to the pool` });
+      else void compileRealMain(runtime).then(reply);
       return;
     }
     const job = lane.job;

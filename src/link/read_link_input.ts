@@ -64,6 +64,8 @@ export async function readLinkInput(
     wheel = readWheelSync(bytes, {
       file,
       onSideModule: (member, data) => inflated.push({ member, bytes: share(data) }),
+      onUnloadableLibrary: (member, data, reason) =>
+        inflated.push({ member, bytes: share(data), invalidReason: reason }),
     });
     return { wheel, modules: inflated };
   } catch (e) {
@@ -96,7 +98,15 @@ export async function readLinkInput(
   for (const entry of directory.entries) {
     if (entry.isDirectory || !SO_NAME.test(entry.name)) continue;
     const data = inflateMember(bytes, entry, { file, budget });
-    if (hasMagic(data)) modules.push({ member: entry.name, bytes: share(data) });
+    // Not wasm, or a symlink entry: the loader would still try it, so the check judges it.
+    const invalidReason = entry.isSymlink
+      ? "a symlink entry"
+      : hasMagic(data)
+      ? undefined
+      : data.length === 0
+      ? "empty"
+      : "not a wasm module (no wasm magic)";
+    modules.push({ member: entry.name, bytes: share(data), invalidReason });
   }
   wheel.memberCount = directory.entries.length;
   return { wheel, modules };

@@ -5,46 +5,29 @@
  */
 import type { FuncType } from "../wasm/types.ts";
 
-/** Outcome classes, exactly as DESIGN.md defines them. Order: best to worst for aggregation. */
-export const OUTCOME_CLASSES = [
-  "links",
-  "soft",
-  "python-mismatch",
-  "unresolved",
-  "loader-mismatch",
-  "link-error",
-  "trap",
-  "invalid",
-] as const;
-export type OutcomeClass = typeof OUTCOME_CLASSES[number];
+import type { EvidenceKind, OutcomeClass } from "./outcome_classes.ts";
+export {
+  classWorks,
+  EVIDENCE_KINDS,
+  type EvidenceKind,
+  type Judgement,
+  JUDGEMENTS,
+  OUTCOME_CLASS_INFO,
+  OUTCOME_CLASSES,
+  type OutcomeClass,
+  type OutcomeClassInfo,
+  worstClass,
+} from "./outcome_classes.ts";
 
 /** One piece of evidence behind an outcome. */
 export interface LinkEvidence {
-  kind:
-    | "unresolved-function"
-    | "unresolved-got"
-    | "allowed"
-    | "weak"
-    | "type-mismatch"
-    | "tag-mismatch"
-    | "memory-mismatch"
-    | "global-mismatch"
-    | "table-mismatch"
-    | "unknown-module"
-    | "v8-link-error"
-    | "loader-capability"
-    | "abi-feature"
-    | "trap"
-    /**
-     * Added: relocations or constructors called a main function the stub does not emulate, so
-     * the rest of them did not run. Inconclusive, not a failure: the function exists with the
-     * right type (V8 checked it), only its behaviour is out of the stub's reach.
-     */
-    | "stub-call"
-    | "timeout"
-    | "invalid"
-    | "python-version"
-    | "needed-missing";
+  /**
+   * What it is about ({@linkcode EVIDENCE_KINDS}). `stub-call`: relocations or constructors
+   * called a main function the check cannot run, so the rest of them did not run (never
+   * `links`). `host-call`: they called a JS function of the glue that needs the real host
+   * (sleep, DOM): recorded, the load goes on.
+   */
+  kind: EvidenceKind;
   /** The side module member this is about. */
   member?: string;
   symbol?: string;

@@ -34,7 +34,8 @@
  *
  * @module
  */
-import type { LinkEvidence, OutcomeClass } from "../link/types.ts";
+import type { LinkEvidence } from "../link/types.ts";
+import { classWorks, OUTCOME_CLASSES, type OutcomeClass } from "../link/outcome_classes.ts";
 import type { LoadPath, OracleResult, OracleStatus, PathResult } from "./types.ts";
 
 /** What the agreement needs of a link outcome. */
@@ -104,7 +105,17 @@ export interface OracleDecision {
   pathsDisagree: boolean;
 }
 
-const LINK_WORKS: ReadonlySet<string> = new Set(["links", "soft", "python-mismatch"]);
+/**
+ * What the link engine predicts for a pair under the `load` judgement (the real runtime is run
+ * on whole loads). A Python mismatch is compared at link level: the oracle renames the module.
+ * `null`: the link outcome is itself inconclusive (a needed library was not supplied).
+ */
+function linkPrediction(outcome: string): boolean | null {
+  if (outcome === "python-mismatch") return true;
+  return (OUTCOME_CLASSES as readonly string[]).includes(outcome)
+    ? classWorks(outcome as OutcomeClass, "load")
+    : false;
+}
 
 /**
  * Does one load path work, break, or leave it open? See the module documentation.
@@ -335,14 +346,21 @@ export function computeAgreement(pairs: AgreementPair[]): AgreementSummary {
     const cls = (summary.byClass[link.outcome] ??= { pairs: 0, agreeing: 0, inconclusive: 0 });
     const wheel = link.wheel ?? oracle.wheel;
     const runtime = link.runtime ?? oracle.runtime;
-    if (oracle.works === null) {
+    const predicted = linkPrediction(link.outcome);
+    if (oracle.works === null || predicted === null) {
       cls.inconclusive++;
-      summary.inconclusive.push({ wheel, runtime, status: oracle.status, reason: oracle.reason });
+      summary.inconclusive.push({
+        wheel,
+        runtime,
+        status: oracle.status,
+        reason: oracle.works === null
+          ? oracle.reason
+          : `the link check is inconclusive (${link.outcome}): a needed library was not supplied`,
+      });
       continue;
     }
     summary.pairs++;
     cls.pairs++;
-    const predicted = LINK_WORKS.has(link.outcome);
     if (predicted === oracle.works) {
       summary.agreeing++;
       cls.agreeing++;
@@ -351,9 +369,10 @@ export function computeAgreement(pairs: AgreementPair[]): AgreementSummary {
     let kind: DisagreementKind;
     let invisible = false;
     let explanation: string;
-    if (!predicted && link.outcome === "unresolved") {
+    if (!predicted && (link.outcome === "unresolved" || link.outcome === "latent")) {
       kind = "stub-stricter";
-      const symbols = evidenceOf(link).filter((e) => e.kind.startsWith("unresolved"))
+      const symbols = evidenceOf(link)
+        .filter((e) => e.kind.startsWith("unresolved") || e.kind.startsWith("latent"))
         .map((e) => e.symbol).filter(Boolean).slice(0, 5).join(", ");
       explanation =
         `the link engine found unresolved symbols (${symbols || "see evidence"}) that the ` +

@@ -5,25 +5,50 @@
  * @module
  */
 import type { Observation, Policy, Prediction, RuntimeSubject, WheelSubject } from "./types.ts";
-import type { OutcomeClass } from "../link/types.ts";
+import {
+  classWorks,
+  type Judgement,
+  OUTCOME_CLASSES,
+  type OutcomeClass,
+} from "../link/outcome_classes.ts";
 import { type FieldValues, fieldValues, parseTemplate, renderTemplate } from "./fields.ts";
 import { compareVersions, satisfiesRange } from "./version.ts";
 import { isPythonPairCompatible, splitTag } from "./_python_tags.ts";
 
-/** Outcomes under which the real runtime loads the wheel. */
-export const WORKING_OUTCOMES: readonly OutcomeClass[] = ["links", "soft"];
+/** Outcomes under which the real runtime loads the wheel (the `load` judgement). */
+export const WORKING_OUTCOMES: readonly OutcomeClass[] = OUTCOME_CLASSES.filter((c) =>
+  classWorks(c, "load") === true
+);
 
 /**
- * True when an outcome means the wheel works (`links` or `soft`).
+ * True when an outcome means the wheel works under a judgement (default `load`: `links`, `soft`,
+ * `latent`; `strict`: `links`, `soft`). An inconclusive class (`missing-dependency`) is not
+ * "works": see {@linkcode isInconclusive}.
  *
  * @example
  * ```ts
  * works("soft"); // true
+ * works("latent"); // true
+ * works("latent", "strict"); // false
  * works("link-error"); // false
  * ```
  */
-export function works(outcome: OutcomeClass): boolean {
-  return WORKING_OUTCOMES.includes(outcome);
+export function works(outcome: OutcomeClass, judgement: Judgement = "load"): boolean {
+  return classWorks(outcome, judgement) === true;
+}
+
+/**
+ * True when an outcome says nothing about whether the pair works (a needed library was not
+ * supplied): such pairs are scored apart, never as unsafe accepts or needless rejects.
+ *
+ * @example
+ * ```ts
+ * isInconclusive("missing-dependency"); // true
+ * isInconclusive("unresolved"); // false
+ * ```
+ */
+export function isInconclusive(outcome: OutcomeClass, judgement: Judgement = "load"): boolean {
+  return classWorks(outcome, judgement) === null;
 }
 
 /**

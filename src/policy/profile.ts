@@ -19,6 +19,7 @@
  */
 import type { AbiFeatures } from "../wasm/types.ts";
 import type { FuncType } from "../wasm/types.ts";
+import { deriveI64Interface } from "../wasm/abi_features.ts";
 import type { LoaderCapabilities, RuntimeEntry, RuntimeFacts } from "../runtime/types.ts";
 import type { AbiFlags, PlatformProfile } from "./types.ts";
 import { flagBits } from "./fields.ts";
@@ -306,9 +307,14 @@ function flagsFromRuntimeFacts(
   }
   if (facts.functions) {
     const types = facts.functions.map((f) => f.type);
-    flags.bigint = usesType(types, "i64");
+    // Same rule as side modules: a main module built without WASM_BIGINT also exports `orig$`
+    // i64 originals next to its legalized exports, so "some i64 export" alone is not BigInt.
+    const i64 = deriveI64Interface({
+      exports: facts.functions.map((f) => ({ name: f.name, kind: "func", func: f.type })),
+    });
+    flags.bigint = i64.i64Interface === "bigint";
     flags.simd = usesType(types, "v128");
-    notes["flags.bigint"] = "from main module: an exported function has i64 in its type";
+    notes["flags.bigint"] = `from main module exports: i64 ${i64.i64Interface} (${i64.evidence})`;
     notes["flags.simd"] = "from main module: an exported function has v128 in its type";
   }
   if (facts.memory) {
@@ -369,9 +375,9 @@ export function profileFromRuntime(
  *
  * @example
  * ```ts
- * requiredFlagBits([{ exceptions: "wasm", setjmp: "none", bigint: true, threads: false,
- *   simd128: false, memory64: false, tailCall: false, needsDataRelocs: true, needed: [],
- *   evidence: {} }]); // 0x5
+ * requiredFlagBits([{ exceptions: "wasm", setjmp: "none", i64Interface: "bigint", bigint: true,
+ *   threads: false, simd128: false, memory64: false, tailCall: false, needsDataRelocs: true,
+ *   needed: [], evidence: {} }]); // 0x5
  * ```
  */
 export function requiredFlagBits(features: AbiFeatures[]): number {

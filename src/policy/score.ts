@@ -16,7 +16,7 @@ import type {
   RankedPolicy,
   WheelSubject,
 } from "./types.ts";
-import { predictWithTags, runtimeTagsFor, wheelTagsFor, works } from "./predict.ts";
+import { isInconclusive, predictWithTags, runtimeTagsFor, wheelTagsFor, works } from "./predict.ts";
 import { compareVersions } from "./version.ts";
 import { fieldValues, renderTemplate } from "./fields.ts";
 
@@ -49,7 +49,9 @@ export function findDefectiveWheels(observations: Observation[]): Map<string, De
   for (const o of observations.slice(0, MAX_OBSERVATIONS)) {
     if (!isUsable(o)) continue;
     const builtFor = o.builtForRuntime ?? o.wheel.builtFor;
-    if (!builtFor || o.runtime.version !== builtFor || works(o.outcome)) continue;
+    if (
+      !builtFor || o.runtime.version !== builtFor || works(o.outcome) || isInconclusive(o.outcome)
+    ) continue;
     out.set(wheelKey(o.wheel), {
       wheel: o.wheel.file,
       sha256: o.wheel.sha256,
@@ -88,6 +90,7 @@ export function scorePolicy(policy: Policy, observations: Observation[]): Policy
     needlessRejects: 0,
     correctAccepts: 0,
     correctRejects: 0,
+    inconclusive: 0,
     tagCount: 0,
     tags: [],
     counterExamples: [],
@@ -165,6 +168,13 @@ export function scorePolicy(policy: Policy, observations: Observation[]): Policy
         works: ok,
         verdict: "correct-accept",
       };
+      if (isInconclusive(o.outcome)) {
+        // Nothing is known of this pair (a needed library was not supplied): scored apart.
+        pair.verdict = "inconclusive";
+        score.inconclusive++;
+        score.predictions.push(pair);
+        continue;
+      }
       if (defective.has(wheelKey(o.wheel))) {
         pair.verdict = "defective";
         score.defective.push(pair);

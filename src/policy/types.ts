@@ -157,7 +157,7 @@ export interface PairPrediction extends Prediction {
   runtime: string;
   outcome: OutcomeClass;
   works: boolean;
-  verdict: PairVerdictKind | "defective";
+  verdict: PairVerdictKind | "defective" | "inconclusive";
 }
 
 export interface CounterExample {
@@ -188,6 +188,8 @@ export interface PolicyScore {
   needlessRejects: number;
   correctAccepts: number;
   correctRejects: number;
+  /** Pairs whose outcome is inconclusive (`missing-dependency`), scored apart. */
+  inconclusive: number;
   /** Distinct wheel tags the policy assigns. */
   tagCount: number;
   tags: string[];

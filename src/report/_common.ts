@@ -22,6 +22,7 @@ export const PAIR_VERDICTS: readonly PairVerdict[] = [
   "unsafe-accept",
   "needless-reject",
   "defective",
+  "inconclusive",
   "input-error",
 ];
 
@@ -32,6 +33,7 @@ export const VERDICT_LABELS: Record<PairVerdict, string> = {
   "unsafe-accept": "unsafe accept",
   "needless-reject": "needless reject",
   "defective": "defective wheel",
+  "inconclusive": "inconclusive (needed library not supplied)",
   "input-error": "input error",
 };
 

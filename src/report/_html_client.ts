@@ -50,6 +50,7 @@ td.cell.sel { outline: 3px solid var(--focus); outline-offset: -1px; position: r
 .va { background: var(--ca); color: var(--ca-fg); } .vr { background: var(--cr); color: var(--cr-fg); }
 .vu { background: var(--ua); color: var(--ua-fg); } .vn { background: var(--nr); color: var(--nr-fg); }
 .vd { background: var(--de); color: var(--de-fg); } .ve { background: var(--ie); color: var(--ie-fg); }
+.vi { background: var(--ie); color: var(--ie-fg); font-style: italic; }
 .vx { background: repeating-linear-gradient(45deg, #fff, #fff 3px, #ececec 3px, #ececec 6px); color: var(--muted); font-weight: 400; }
 body.only-bad tr.ok { display: none; }
 #panel h2 { margin-top: 0; } #panel dl { display: grid; grid-template-columns: max-content 1fr; gap: 3px 10px; margin: 6px 0; }
@@ -75,6 +76,7 @@ export const HTML_SCRIPT = `
     u: ["unsafe accept", "!", "the policy installs it but it breaks"],
     n: ["needless reject", "\\u2717", "the policy refuses it although it links"],
     d: ["defective wheel", "D", "fails even on its own runtime; scored apart"],
+    i: ["inconclusive", "?", "a needed library was not supplied; scored apart"],
     e: ["input error", "E", "the wheel could not be read"],
     x: ["not measured", "\\u2014", "no prediction: runtime unavailable or pair not scored"]
   };

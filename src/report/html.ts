@@ -18,6 +18,7 @@ export const VERDICT_CODES: Record<PairVerdict, string> = {
   "unsafe-accept": "u",
   "needless-reject": "n",
   "defective": "d",
+  "inconclusive": "i",
   "input-error": "e",
 };
 
@@ -187,6 +188,7 @@ const LEGEND: [string, string, string][] = [
   ["vu", "!", "unsafe accept: installs, but it breaks"],
   ["vn", "✗", "needless reject: refuses, although it links"],
   ["vd", "D", "defective wheel: fails on its own runtime (scored apart)"],
+  ["vi", "?", "inconclusive: a needed library was not supplied (scored apart)"],
   ["ve", "E", "input error: the wheel could not be read"],
   ["vx", "—", "not measured (runtime unavailable)"],
 ];

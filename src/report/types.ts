@@ -13,6 +13,7 @@ export type PairVerdict =
   | "unsafe-accept"
   | "needless-reject"
   | "defective"
+  | "inconclusive"
   | "input-error";
 
 export interface ReportRuntime {
@@ -99,6 +100,8 @@ export interface ReportPolicy {
   needlessRejects: number;
   correctAccepts: number;
   correctRejects: number;
+  /** Pairs with an inconclusive outcome (`missing-dependency`), scored apart. */
+  inconclusive?: number;
   tagCount: number;
   counterExamples: ReportCounterExample[];
   predictions: ReportPrediction[];

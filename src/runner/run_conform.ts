@@ -6,15 +6,15 @@
  * @module
  */
 import { join } from "node:path";
-import { collectInputs, type InputFile } from "../corpus/mod.ts";
 import {
-  checkLink,
-  DEFAULT_ALLOW_LIST,
-  LINK_ENGINE_VERSION,
-  readLinkInput,
-  selectLibraries,
-} from "../link/mod.ts";
-import type { CheckLinkInput, LinkLibraryInput } from "../link/mod.ts";
+  type ChosenLibrary,
+  collectInputs,
+  createLibraryRun,
+  type InputFile,
+  librariesFor,
+} from "../corpus/mod.ts";
+import { checkLink, DEFAULT_ALLOW_LIST, LINK_ENGINE_VERSION, readLinkInput } from "../link/mod.ts";
+import type { CheckLinkInput } from "../link/mod.ts";
 import type { LinkEvidence, LinkOutcome, OutcomeClass } from "../link/types.ts";
 import { computeAgreement, runOracle, selectOracleSample } from "../oracle/mod.ts";
 import type { OracleResult } from "../oracle/types.ts";
@@ -284,32 +284,17 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     );
   }
 
-  // 3. Libraries: shared-library packages are global within their distribution (or directory).
+  // 3. Libraries: for each archive, the archives that provide its NEEDED libraries (itself, its
+  // lock's dependencies, its distribution folder, the run, the files beside it on disk).
   const good = reads.filter((r) => r.link);
-  const groupOf = (r: ReadInput) =>
-    r.input.entry?.distribution ?? r.input.file.replace(/[\\/][^\\/]*$/, "");
-  const librariesByGroup = new Map<string, LinkLibraryInput[]>();
-  for (const r of good) {
-    if (r.link!.wheel.kind !== "shared-library") continue;
-    const list = librariesByGroup.get(groupOf(r)) ?? [];
-    list.push({
-      file: r.input.file,
-      facts: r.link!.wheel,
-      modules: r.link!.modules,
-      // Lock-file `depends` name packages; a `.zip` has no METADATA to say its name.
-      ...(r.input.entry?.packageName ? { packageName: r.input.entry.packageName } : {}),
-    });
-    librariesByGroup.set(groupOf(r), list);
-  }
-  const libsFor = new Map<ReadInput, LinkLibraryInput[]>();
-  for (const r of good) {
-    libsFor.set(
-      r,
-      selectLibraries(r.link!.wheel, librariesByGroup.get(groupOf(r)) ?? [], {
-        depends: r.input.entry?.depends ?? undefined,
-      }),
-    );
-  }
+  const libraryRun = await createLibraryRun(reads, {
+    mirror: options.mirror,
+    cacheDir: options.cacheDir,
+    allowNetwork: options.allowNetwork,
+    shared: true,
+  });
+  const libsFor = new Map<ReadInput, ChosenLibrary[]>();
+  for (const r of good) libsFor.set(r, (await librariesFor(r, libraryRun)).libraries);
 
   // 4. Link matrix, with the content-addressed outcome cache (resumes an interrupted run).
   const allowDigest = digestJson(DEFAULT_ALLOW_LIST);
@@ -321,7 +306,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
         runtime: rt.facts!,
         key: outcomeKey({
           wheelSha256: r.link!.wheel.sha256,
-          librarySha256s: libsFor.get(r)!.map((l) => l.facts.sha256),
+          librarySha256s: libsFor.get(r)!.map((l) => l.library.facts.sha256),
           runtimeMainSha256: rt.facts!.mainSha256,
           engineVersion: `${LINK_ENGINE_VERSION}/${HARNESS_VERSION}`,
           allowListDigest: allowDigest,
@@ -341,7 +326,9 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   const writes: Promise<void>[] = [];
   // One input object per archive: the executor groups an archive's runtimes by identity.
   const inputOf = new Map<ReadInput, CheckLinkInput>();
-  for (const r of good) inputOf.set(r, { ...r.link!, libraries: libsFor.get(r) });
+  for (const r of good) {
+    inputOf.set(r, { ...r.link!, libraries: libsFor.get(r)!.map((l) => l.library) });
+  }
   await execute(
     todo.map((i) => ({ input: inputOf.get(pairs[i].read)!, runtime: pairs[i].runtime })),
     (j, outcome) => {
@@ -450,6 +437,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       needlessRejects: s.needlessRejects,
       correctAccepts: s.correctAccepts,
       correctRejects: s.correctRejects,
+      inconclusive: s.inconclusive,
       tagCount: s.tagCount,
       counterExamples: s.counterExamples.map((c) => ({
         wheel: c.wheel,
@@ -460,7 +448,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
         kind: c.kind,
         evidence: c.evidence,
       })),
-      predictions: [...s.predictions, ...s.defective].map((p) => ({
+      predictions: s.predictions.map((p) => ({
         wheel: p.wheel,
         runtime: p.runtime,
         wheelTag: p.wheelTag,
@@ -557,15 +545,23 @@ function nearestRuntimePairs<T extends { wheel: string }>(
   return out;
 }
 
-/** Write an archive under a stable name the real runtime accepts (its loader parses it). */
-async function materialize(cacheDir: string, read: ReadInput): Promise<string> {
-  const name = read.input.file.split(/[\\/]/).pop()!;
-  const dir = join(cacheDir, "oracle-inputs", read.link!.wheel.sha256.slice(0, 16));
+/**
+ * Write an archive under a stable name the real runtime accepts (its loader parses it).
+ * Libraries are written the same way, so the oracle loads the very files the link check did.
+ */
+async function materialize(
+  cacheDir: string,
+  file: string,
+  sha256: string,
+  bytes: () => Promise<Uint8Array>,
+): Promise<string> {
+  const name = file.split(/[\\/]/).pop()!;
+  const dir = join(cacheDir, "oracle-inputs", sha256.slice(0, 16));
   const path = join(dir, name);
   try {
     await Deno.stat(path);
   } catch {
-    await writeFileAtomically(path, read.bytes!);
+    await writeFileAtomically(path, await bytes());
   }
   return path;
 }
@@ -576,7 +572,7 @@ async function runOracleSample(
   outcomes: (LinkOutcome | undefined)[],
   reportOutcomes: ReportOutcome[],
   runtimes: { entry: RuntimeEntry; facts?: RuntimeFacts; dir?: string }[],
-  libsFor: Map<ReadInput, LinkLibraryInput[]>,
+  libsFor: Map<ReadInput, ChosenLibrary[]>,
 ): Promise<ConformReport["agreement"]> {
   const progress = options.onProgress ?? (() => {});
   const candidates = pairs.map((p, i) => ({
@@ -628,17 +624,30 @@ async function runOracleSample(
   }
   const jobs = [];
   const jobIndex: number[] = [];
-  const readByFile = new Map(pairs.map((p) => [p.read.input.file, p.read]));
+  const bytesByFile = new Map(pairs.map((p) => [p.read.input.file, p.read.bytes]));
   for (const c of sample) {
     const dir = dirs.get(c.runtime);
     if (!dir) continue;
     const read = pairs[c.index].read;
     const deps = [];
     for (const lib of libsFor.get(read) ?? []) {
-      const libRead = readByFile.get(lib.file);
-      if (libRead) deps.push(await materialize(options.cacheDir, libRead));
+      const known = bytesByFile.get(lib.input.file);
+      deps.push(
+        await materialize(
+          options.cacheDir,
+          lib.input.file,
+          lib.library.facts.sha256,
+          () => known ? Promise.resolve(known) : lib.input.read(),
+        ),
+      );
     }
-    jobs.push({ wheelPath: await materialize(options.cacheDir, read), runtimeDir: dir, deps });
+    const wheelPath = await materialize(
+      options.cacheDir,
+      read.input.file,
+      read.link!.wheel.sha256,
+      () => Promise.resolve(read.bytes!),
+    );
+    jobs.push({ wheelPath, runtimeDir: dir, deps });
     jobIndex.push(c.index);
   }
   let results: OracleResult[] = [];

@@ -322,6 +322,25 @@ function readLoader(text: string, importTableName: string): LoaderCapabilities {
     ? snippet(text, dle.index, dle[0].length)
     : 'no "Dynamic linking error: cannot resolve symbol" text';
 
+  // The env proxy's answer for a name it cannot resolve: a stub that resolves on its first call
+  // (`stubs[prop] = function () { … resolveSymbol(prop) … }`). Instantiation then succeeds and
+  // the missing function fails only when something calls it.
+  const lazy =
+    /stubs\s*\[\s*prop\s*\]\s*=\s*(?:function\s*\(|\([^)]*\)\s*=>)[^}]{0,200}resolveSymbol\s*\(\s*prop\s*\)/
+      .exec(text);
+  const lazyFunctionStubs = lazy !== null;
+  evidence.lazyFunctionStubs = lazy
+    ? snippet(text, lazy.index, lazy[0].length)
+    : "no lazy stub for unresolved env functions in the loader's proxy";
+
+  // reportUndefinedSymbols refuses a required GOT entry that nothing defines ("bad export type"):
+  // the load itself fails on a missing data symbol or function address.
+  const badExport = /bad export type for/.exec(text);
+  const checksGotAtLoad = badExport !== null;
+  evidence.checksGotAtLoad = badExport
+    ? snippet(text, badExport.index, badExport[0].length)
+    : 'no "bad export type" check of GOT entries in the glue';
+
   let exceptions: LoaderCapabilities["exceptions"] = "js";
   const tagNew = /_?__cpp_exception\s*=\s*new\s+WebAssembly\.Tag/.exec(text);
   const tagExported = /wasmExports\s*\[\s*["']__cpp_exception["']\s*\]/.exec(text);
@@ -346,6 +365,8 @@ function readLoader(text: string, importTableName: string): LoaderCapabilities {
     readsDylink0,
     honoursRuntimePath,
     unresolvedStyle,
+    lazyFunctionStubs,
+    checksGotAtLoad,
     exceptions,
     resolvesModuleSymbols,
     evidence,

@@ -17,7 +17,7 @@ import type { LoaderCapabilities, RuntimeEntry, RuntimeFacts } from "./types.ts"
  * Version of the facts this reader produces. Bump it whenever {@link readRuntime}'s output changes
  * for the same input, so cached facts are recomputed.
  */
-export const FACTS_VERSION = 1;
+export const FACTS_VERSION = 2;
 
 /** Input of {@link readRuntime}. */
 export interface ReadRuntimeInput {

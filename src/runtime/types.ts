@@ -54,6 +54,13 @@ export interface LoaderCapabilities {
   honoursRuntimePath: boolean;
   /** Unresolved functions: message style of this loader generation. */
   unresolvedStyle: "typeerror-on-call" | "dynamic-linking-error";
+  /**
+   * Unresolved `env` functions get a stub that fails only when called, so a missing function
+   * that no load step calls does not stop the load (`latent`).
+   */
+  lazyFunctionStubs: boolean;
+  /** `reportUndefinedSymbols` throws for a required GOT entry nothing defines (load fails). */
+  checksGotAtLoad: boolean;
   /** Exceptions: JS (`invoke_*`) or wasm tags. */
   exceptions: "js" | "wasm";
   /** `resolveGlobalSymbol` also looks up `Module["_X"]` (0.21, 0.22). */

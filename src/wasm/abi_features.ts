@@ -17,7 +17,14 @@
  *
  * @module
  */
-import type { AbiFeatures, FuncType, WasmModuleFacts } from "./types.ts";
+import type {
+  AbiFeatures,
+  ExternKind,
+  FuncType,
+  I64Interface,
+  ValType,
+  WasmModuleFacts,
+} from "./types.ts";
 import { formatFuncType } from "./func_type.ts";
 
 /** Options of {@linkcode deriveAbiFeatures}. */
@@ -35,9 +42,10 @@ const OLD_JS_SJLJ = new Set(["saveSetjmp", "testSetjmp"]);
 const WASM_SJLJ = new Set(["__wasm_setjmp", "__wasm_setjmp_test", "__wasm_longjmp"]);
 
 /**
- * Derives exception handling, setjmp/longjmp flavour, i64 at the JS boundary (bigint), threads,
- * SIMD, memory64, tail calls, data relocations, NEEDED libraries and the CPython version, each
- * with the evidence it came from. Never throws.
+ * Derives exception handling, setjmp/longjmp flavour, how i64 crosses the JS boundary
+ * (`i64Interface`: bigint, legalized or none; `bigint` is true for the first only), threads, SIMD,
+ * memory64, tail calls, data relocations, NEEDED libraries and the CPython version, each with the
+ * evidence it came from. Never throws.
  *
  * @example
  * ```ts
@@ -129,23 +137,11 @@ export function deriveAbiFeatures(
     evidence.exceptions = "no exception tags, no invoke_*/__cxa_find_matching_catch_* imports";
   }
 
-  // i64 across the JS boundary: env function imports and function exports.
-  let i64Count = 0;
-  let firstI64 = "";
-  for (const imp of facts.imports) {
-    if (imp.module === "env" && imp.func !== undefined && hasI64(imp.func)) {
-      if (i64Count++ === 0) firstI64 = `import env.${imp.name} ${formatFuncType(imp.func)}`;
-    }
-  }
-  for (const ex of facts.exports) {
-    if (ex.func !== undefined && hasI64(ex.func)) {
-      if (i64Count++ === 0) firstI64 = `export ${ex.name} ${formatFuncType(ex.func)}`;
-    }
-  }
-  const bigint = i64Count > 0;
-  evidence.bigint = bigint
-    ? `${firstI64}${i64Count > 1 ? ` (+${i64Count - 1} more with i64)` : ""}`
-    : "no i64 in env function imports or function exports";
+  // i64 across the JS boundary (BigInt or legalized): see deriveI64Interface.
+  const i64 = deriveI64Interface(facts);
+  evidence.i64Interface = i64.evidence;
+  // The old key, same text: readers of `evidence.bigint` keep working.
+  evidence.bigint = i64.evidence;
 
   // Target features
   const used = (facts.targetFeatures ?? [])
@@ -209,7 +205,8 @@ export function deriveAbiFeatures(
   const features: AbiFeatures = {
     exceptions,
     setjmp,
-    bigint,
+    i64Interface: i64.i64Interface,
+    bigint: i64.i64Interface === "bigint",
     threads,
     atomics,
     simd128,
@@ -231,6 +228,179 @@ export function deriveAbiFeatures(
       : `unrecognised cpython suffix ${JSON.stringify(suffix)}`;
   }
   return features;
+}
+
+/** What {@linkcode deriveI64Interface} reads: imports and exports with their wasm types. */
+export interface I64InterfaceInput {
+  imports?: readonly { module: string; name: string; kind: ExternKind; func?: FuncType }[];
+  exports?: readonly { name: string; kind: ExternKind; func?: FuncType }[];
+}
+
+/** The i64 interface of a module and the import or export that decided it. */
+export interface I64InterfaceResult {
+  i64Interface: I64Interface;
+  evidence: string;
+}
+
+/**
+ * Functions whose C type has a 64-bit integer whatever the Emscripten version, with their
+ * unlegalized wasm32 type. `time`, `clock_gettime`, `off_t` users with 32-bit variants and the
+ * like are left out: their width changed between versions, so a narrow type proves nothing.
+ */
+const KNOWN_I64: Record<string, string> = {
+  PyLong_FromLongLong: "j>i",
+  PyLong_FromUnsignedLongLong: "j>i",
+  PyLong_AsLongLong: "i>j",
+  PyLong_AsUnsignedLongLong: "i>j",
+  PyLong_AsUnsignedLongLongMask: "i>j",
+  PyLong_AsLongLongAndOverflow: "ii>j",
+  strtoll: "iii>j",
+  strtoull: "iii>j",
+  atoll: "i>j",
+  llabs: "j>j",
+  lseek: "iji>j",
+  fd_seek: "ijii>i",
+  __syscall_ftruncate64: "ij>i",
+  __multi3: "ijjjj>",
+  __divti3: "ijjjj>",
+  __udivti3: "ijjjj>",
+  __modti3: "ijjjj>",
+  __umodti3: "ijjjj>",
+  __ashlti3: "ijji>",
+  __lshrti3: "ijji>",
+  __ashrti3: "ijji>",
+};
+
+// Binaryen's LegalizeJSInterface names: stubs around legalized exports and imports, and the
+// `orig$` exports that keep the i64 originals for dynamic linking (library_dylink.js looks them up
+// only `#if !WASM_BIGINT`).
+const LEGALIZER_NAME = /^(legalstub|legalfunc|legalimport|orig)\$/;
+// No `p`: a pointer is i64 on wasm64, so a `p` signature says nothing about legalization.
+const SIG_CALL = /^(invoke|dynCall)_([vijfd]+)$/;
+const SIG_LETTER: Record<string, ValType> = { i: "i32", j: "i64", f: "f32", d: "f64" };
+
+/**
+ * Decides how a module passes i64 across the JS boundary, from its imports and exports only.
+ *
+ * `"legalized"` when some import or export shows the legalization, the first of them as
+ * evidence:
+ * 1. a `legalstub$`/`legalfunc$`/`legalimport$`/`orig$` name;
+ * 2. an env `invoke_<sig>` import or a `dynCall_<sig>` with `j` in `<sig>`, typed as the split
+ *    form of the signature (the letters say what the unsplit type is);
+ * 3. an env import of a function known to take or return a 64-bit integer, typed as the split
+ *    form (e.g. `PyLong_FromLongLong (i32, i32) -> i32` for `(i64) -> i32`).
+ *
+ * Else `"bigint"` when an env function import or a function export has i64 (the first is the
+ * evidence), else `"none"`. Legalized wins over i64: a legalized side module still imports
+ * wasm functions with i64 (the loader resolves them to the main module's `orig$` exports).
+ * `getTempRet0`/`setTempRet0` imports do not decide: JS exceptions and JS setjmp use them in
+ * BigInt builds too. `target_features` has no BigInt feature, so it cannot decide either.
+ *
+ * @example
+ * ```ts
+ * import { deriveI64Interface } from "./mod.ts";
+ * const fn = (params: string[], results: string[]) => ({ params, results });
+ * deriveI64Interface({
+ *   imports: [{ module: "env", name: "PyLong_FromLongLong", kind: "func", func: fn(["i32", "i32"], ["i32"]) }],
+ * }); // { i64Interface: "legalized", evidence: "import env.PyLong_FromLongLong (i32, i32) -> i32 is (i64) -> i32 split into i32 pairs" }
+ * ```
+ */
+export function deriveI64Interface(input: I64InterfaceInput): I64InterfaceResult {
+  // Function imports and exports; `js` marks those JS can call or supply (env imports, exports):
+  // GOT globals and other import modules never carry i64 through JS.
+  const funcs = [
+    ...(input.imports ?? []).map((i) => ({
+      where: `import ${i.module}.${i.name}`,
+      name: i.name,
+      kind: i.kind,
+      js: i.module === "env",
+      func: i.func,
+    })),
+    ...(input.exports ?? []).map((e) => ({
+      where: `export ${e.name}`,
+      name: e.name,
+      kind: e.kind,
+      js: true,
+      func: e.func,
+    })),
+  ].filter((c): c is typeof c & { func: FuncType } => c.kind === "func" && c.func !== undefined);
+
+  let legalized: string | undefined;
+  for (const c of funcs) {
+    if (LEGALIZER_NAME.test(c.name)) {
+      legalized = `${c.where} ${formatFuncType(c.func)}: an i64 legalization name`;
+      break;
+    }
+    if (!c.js) continue;
+    const sig = SIG_CALL.exec(c.name);
+    const real = sig !== null
+      ? (sig[2].includes("j") ? typeOfSig(sig[2]) : undefined)
+      : Object.hasOwn(KNOWN_I64, c.name) && c.where.startsWith("import")
+      ? typeOfKnown(KNOWN_I64[c.name])
+      : undefined;
+    if (real !== undefined && sameType(c.func, legalize(real))) {
+      legalized = `${c.where} ${formatFuncType(c.func)} is ${
+        formatFuncType(real)
+      } split into i32 pairs`;
+      break;
+    }
+  }
+
+  const wide = funcs.filter((c) => c.js && hasI64(c.func));
+  const first = wide.length > 0
+    ? `${wide[0].where} ${formatFuncType(wide[0].func)}${
+      wide.length > 1 ? ` (+${wide.length - 1} more with i64)` : ""
+    }`
+    : "";
+  if (legalized !== undefined) {
+    return {
+      i64Interface: "legalized",
+      evidence: legalized + (first ? `; also i64 in ${first}` : ""),
+    };
+  }
+  if (first) return { i64Interface: "bigint", evidence: first };
+  const tempRet = funcs.filter((c) => c.js && /^[gs]etTempRet0$/.test(c.name));
+  return {
+    i64Interface: "none",
+    evidence: "no i64 in env function imports or function exports" +
+      (tempRet.length > 0
+        ? `; ${
+          tempRet.map((c) => c.where).join(", ")
+        } only: JS exceptions and setjmp import it with BigInt too`
+        : ""),
+  };
+}
+
+/** Unlegalized type of an `invoke_`/`dynCall_` signature: leading i32 callee, then the letters. */
+function typeOfSig(sig: string): FuncType | undefined {
+  const vals = [...sig].map((ch) => ch === "v" ? undefined : SIG_LETTER[ch]);
+  if (sig.slice(1).includes("v")) return undefined;
+  return {
+    params: ["i32", ...vals.slice(1) as ValType[]],
+    results: vals[0] === undefined ? [] : [vals[0]],
+  };
+}
+
+/** `"ij>i"` → `(i32, i64) -> i32`. */
+function typeOfKnown(spec: string): FuncType {
+  const [p, r] = spec.split(">");
+  return {
+    params: [...p].map((ch) => SIG_LETTER[ch]),
+    results: [...r].map((ch) => SIG_LETTER[ch]),
+  };
+}
+
+/** Binaryen's legalized form: each i64 parameter becomes (low, high) i32, an i64 result an i32. */
+function legalize(t: FuncType): FuncType {
+  return {
+    params: t.params.flatMap((v) => v === "i64" ? ["i32", "i32"] : [v]),
+    results: t.results.map((v) => v === "i64" ? "i32" : v),
+  };
+}
+
+function sameType(a: FuncType, b: FuncType): boolean {
+  return a.params.length === b.params.length && a.results.length === b.results.length &&
+    a.params.every((v, i) => v === b.params[i]) && a.results.every((v, i) => v === b.results[i]);
 }
 
 function hasI64(t: FuncType): boolean {

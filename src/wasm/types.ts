@@ -142,13 +142,32 @@ export interface WasmModuleFacts {
   customSections: string[];
 }
 
+/**
+ * How a module passes i64 values across the JS boundary:
+ * - `"bigint"`: built with `-sWASM_BIGINT`; an env function import or a function export keeps
+ *   i64 in its type, and JS sees a BigInt;
+ * - `"legalized"`: built without it; Binaryen's i64 legalization split each i64 into two i32
+ *   (high half via `getTempRet0`), seen as split types of known i64 functions or of
+ *   `invoke_`/`dynCall_` signatures with `j`, or as `legalstub$`/`legalfunc$`/`orig$` names;
+ * - `"none"`: no i64 at the boundary and nothing legalized: the module needs neither.
+ */
+export type I64Interface = "bigint" | "legalized" | "none";
+
 /** ABI-relevant features of a side module, derived from its facts (never from its file name). */
 export interface AbiFeatures {
   /** C++/Rust exception handling: none, JS `invoke_*` style, or wasm exception tags. */
   exceptions: "none" | "js" | "wasm";
   /** setjmp/longjmp flavour. */
   setjmp: "none" | "emscripten-js" | "wasm-sjlj" | "wasm-tag";
-  /** i64 crosses the JS boundary as BigInt (any import or export with i64). */
+  /**
+   * How i64 values cross the JS boundary (see {@linkcode I64Interface}). Decided by
+   * `evidence.i64Interface`.
+   */
+  i64Interface: I64Interface;
+  /**
+   * i64 crosses the JS boundary as BigInt: `i64Interface === "bigint"`. Kept for the policy
+   * flags (`bigint=0|1`); a legalized module is `false` even when some imports keep i64.
+   */
   bigint: boolean;
   /** Shared memory, imported or defined (pthreads). Atomics alone do not count: see `atomics`. */
   threads: boolean;

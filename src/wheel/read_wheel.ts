@@ -48,6 +48,11 @@ export interface ReadWheelOptions {
    * too (the link check): inflating the corpus twice cost a fifth of a link pass.
    */
   onSideModule?: (member: string, bytes: Uint8Array) => void;
+  /**
+   * Called for each member named like a shared library that is not a wasm module (empty, ELF,
+   * a symlink entry, …): the loader would try to load it and fail, so a link check judges it.
+   */
+  onUnloadableLibrary?: (member: string, bytes: Uint8Array, reason: string) => void;
 }
 
 /** A name the Emscripten loader treats as a shared library: `x.so`, `x.so.1.2`, or `x.wasm`. */
@@ -379,14 +384,18 @@ export function readWheelSync(bytes: Uint8Array, options: ReadWheelOptions): Whe
       if (!hasWasmMagic(readMemberPrefix(bytes, entry, 4, { file, budget }))) continue;
     }
     const member = inflateMember(bytes, entry, { file, budget });
-    if (!hasWasmMagic(member)) {
+    if (!hasWasmMagic(member) || (soName && entry.isSymlink)) {
+      const what = entry.isSymlink
+        ? `a symlink entry (to ${
+          JSON.stringify(new TextDecoder().decode(member.subarray(0, 200)))
+        })`
+        : describeMagic(member);
       findings.push({
-        code: "so-not-wasm",
-        message: `${JSON.stringify(entry.name)} is named like a shared library but is ${
-          describeMagic(member)
-        }`,
+        code: entry.isSymlink ? "so-symlink" : "so-not-wasm",
+        message: `${JSON.stringify(entry.name)} is named like a shared library but is ${what}`,
         member: entry.name,
       });
+      if (soName) options.onUnloadableLibrary?.(entry.name, member, what);
       continue;
     }
     const wasm = readWasmModule(member, { file, member: entry.name });

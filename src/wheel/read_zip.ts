@@ -421,6 +421,9 @@ export function readZipDirectory(bytes: Uint8Array, options: ReadZipOptions = {}
       crc32: crc,
       flags,
       isDirectory: member.endsWith("/"),
+      // Unix hosts (version made by, high byte 3) keep st_mode in the top half of the external
+      // attributes; S_IFLNK marks a symlink whose content is the target path, not the file.
+      isSymlink: bytes[at + 5] === 3 && ((u32(bytes, at + 38) >>> 16) & 0o170000) === 0o120000,
     });
     at = recordEnd;
   }

@@ -40,6 +40,8 @@ export interface ZipEntry {
   crc32: number;
   flags: number;
   isDirectory: boolean;
+  /** A Unix symlink entry (its data is the link target's path). */
+  isSymlink?: boolean;
 }
 
 /** An oddity worth reporting that does not stop reading (auditwheel-style finding). */

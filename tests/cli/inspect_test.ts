@@ -15,7 +15,11 @@ interface JsonImport {
 interface JsonInput {
   file: string;
   facts?: {
-    sideModules: { member: string; wasm: { types: unknown[]; imports: JsonImport[] } }[];
+    sideModules: {
+      member: string;
+      wasm: { types: unknown[]; imports: JsonImport[] };
+      abi: { i64Interface: string; bigint: boolean; evidence: Record<string, string> };
+    }[];
   };
   error?: { class: string; message: string; file?: string; member?: string; offset?: number };
 }
@@ -56,6 +60,31 @@ Deno.test("conform inspect --json", async (t) => {
     assert.ok(names.includes("_PyUnicode_Ready"));
   });
 
+  await t.step(
+    "the i64 interface and its evidence: bigint (orjson), none (MarkupSafe)",
+    async () => {
+      const run = await runConform([
+        "inspect",
+        "--json",
+        `${MIRROR}/${ORJSON}`,
+        `${MIRROR}/${MARKUPSAFE}`,
+      ]);
+      assert.equal(run.code, EXIT_OK, run.stderr);
+      const [orjson, markupsafe] = parseInspectJson(run.stdout).map((i) =>
+        i.facts!.sideModules[0].abi
+      );
+      assert.equal(orjson.i64Interface, "bigint");
+      assert.equal(orjson.bigint, true);
+      assert.match(orjson.evidence.i64Interface, /^import env\.\S+ \(.*i64/);
+      assert.equal(markupsafe.i64Interface, "none");
+      assert.equal(markupsafe.bigint, false);
+      assert.equal(
+        markupsafe.evidence.i64Interface,
+        "no i64 in env function imports or function exports",
+      );
+    },
+  );
+
   await t.step("catalogue paths are resolved through the mirror", async () => {
     const catalogue = await readCatalogue();
     const archives = catalogue.files.filter((e) => e.kind !== "lockfile");
@@ -83,6 +112,8 @@ Deno.test("conform inspect goes on past a broken file and exits 4", async (t) =>
     assert.equal(run.code, EXIT_UNREADABLE_INPUT);
     assert.ok(run.stdout.includes(`${dir}/${good}`), run.stdout);
     assert.match(run.stdout, /markupsafe\/_speedups\.cpython-311-wasm32-emscripten\.so/);
+    // The i64 interface is always printed, "none" included.
+    assert.match(run.stdout, /abi: exceptions none, setjmp none, i64 none, /);
     assert.match(
       run.stderr,
       new RegExp(`error: ${dir}/broken-1\\.0-py3-none-any\\.whl: \\w+Error: `),

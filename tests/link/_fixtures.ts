@@ -22,12 +22,13 @@ import {
 } from "../../src/wasm/build_module.ts";
 import { parseWheelFilename } from "../../src/wheel/mod.ts";
 import type { WheelFacts } from "../../src/wheel/types.ts";
+import { type CheckLinkInput, readLinkInput } from "../../src/link/mod.ts";
 import {
-  type CheckLinkInput,
-  type LinkLibraryInput,
-  readLinkInput,
-  selectLibraries,
-} from "../../src/link/mod.ts";
+  createLibraryRun,
+  librariesFor,
+  type LibraryRun,
+  type RunArchive,
+} from "../../src/corpus/libraries_for.ts";
 
 export const REPO = new URL("../../", import.meta.url);
 export const TEST_CACHE = fileURLToPath(new URL(".cache/test-runtime/", REPO));
@@ -74,30 +75,32 @@ export function corpusInput(path: string): Promise<CheckLinkInput> {
 }
 
 /**
- * The link input of a corpus archive with the shared-library packages of its own distribution
- * that it needs (by NEEDED names and by the lock file's `depends`).
+ * The link input of a corpus archive with the libraries it needs, chosen as every command
+ * chooses them ({@linkcode librariesFor}: the lock's dependencies, then NEEDED names answered
+ * by its own distribution folder).
  */
 export async function corpusInputWithLibraries(entry: CatalogueEntry): Promise<CheckLinkInput> {
   const input = await corpusInput(entry.path);
   const cat = await wheelCatalogue();
-  const candidates: LinkLibraryInput[] = [];
-  for (const e of cat.files) {
-    if (
-      e.distribution !== entry.distribution || e.kind !== "shared-library" || e.path === entry.path
-    ) {
-      continue;
-    }
-    const lib = await corpusInput(e.path);
-    candidates.push({
-      file: e.path,
-      packageName: e.packageName ?? undefined,
-      facts: lib.wheel,
-      modules: lib.modules,
-    });
-  }
-  const libraries = selectLibraries(input.wheel, candidates, { depends: entry.depends ?? [] });
-  return { ...input, libraries };
+  const archive: RunArchive = {
+    input: {
+      file: entry.path,
+      source: "catalogue",
+      entry,
+      read: () => Deno.readFile(`${MIRROR}/${entry.path}`),
+    },
+    link: input,
+  };
+  libraryRun ??= await createLibraryRun([], {
+    catalogue: cat.files,
+    mirror: MIRROR,
+    cacheDir: TEST_CACHE,
+    allowNetwork: false,
+  });
+  const { libraries } = await librariesFor(archive, libraryRun);
+  return { ...input, libraries: libraries.map((l) => l.library) };
 }
+let libraryRun: LibraryRun | undefined;
 
 /** A hand-made side module: imports, exports, dylink.0 and optional function bodies. */
 export interface SideSpec {

@@ -27,6 +27,7 @@ function features(over: Partial<AbiFeatures>): AbiFeatures {
   return {
     exceptions: "none",
     setjmp: "none",
+    i64Interface: over.bigint ? "bigint" : "none",
     bigint: false,
     threads: false,
     simd128: false,
@@ -104,6 +105,26 @@ Deno.test("profileFromRuntime() reads flags from facts and says what it inferred
       memory64: false,
     });
     assert.deepEqual(p.inferred.filter((f) => f.startsWith("flags.")), []);
+  });
+  await t.step("a main module with legalized exports and orig$ originals is not BigInt", () => {
+    const i32 = "i32", i64 = "i64";
+    const p = profileFromRuntime(CATALOGUE[7], {
+      facts: {
+        functions: [
+          { name: "PyLong_AsLongLong", type: { params: [i32], results: [i32] } },
+          { name: "orig$PyLong_AsLongLong", type: { params: [i32], results: [i64] } },
+        ],
+      },
+    });
+    assert.equal(p.flags.bigint, false);
+    assert.match(p.notes["flags.bigint"], /i64 legalized \(export orig\$PyLong_AsLongLong/);
+    // Without the orig$ export the same i64 export means BigInt.
+    const q = profileFromRuntime(CATALOGUE[7], {
+      facts: {
+        functions: [{ name: "orig_PyLong_AsLongLong", type: { params: [i32], results: [i64] } }],
+      },
+    });
+    assert.equal(q.flags.bigint, true);
   });
 });
 

@@ -152,6 +152,7 @@ function fakeScore(id: string, unsafe: number, needless: number, tags: number): 
     needlessRejects: needless,
     correctAccepts: 0,
     correctRejects: 0,
+    inconclusive: 0,
     tagCount: tags,
     tags: [],
     counterExamples: [],

@@ -116,7 +116,13 @@ Deno.test("runConform() over the whole catalogue and every runtime", async (t) =
 
   await t.step("wheels broken on their own runtime are defective and blame no policy", () => {
     const defective = report.wheels.filter((w) => w.defective);
-    assert.ok(defective.some((w) => w.file.includes("zstandard")));
+    // libngspice's env.time (i32) -> i32 is refused by V8 on its own runtime: a load failure.
+    assert.ok(defective.some((w) => w.file.includes("libngspice")));
+    // zstandard only lacks thread-pool functions nothing calls at load: it loads, so it is
+    // latent and not defective (the real runtime imports it and passes its smoke call).
+    const zstd = report.wheels.find((w) => w.file.includes("zstandard-0.22.0"))!;
+    assert.equal(zstd.defective, undefined);
+    assert.equal(outcomeOf(report, zstd.file, zstd.builtFor!).outcome, "latent");
     for (const w of defective) {
       const own = outcomeOf(report, w.file, w.builtFor!);
       assert.ok(!works(own.outcome), `${w.file} works on ${w.builtFor}`);

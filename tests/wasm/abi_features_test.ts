@@ -1,7 +1,15 @@
 /** deriveAbiFeatures() on small modules the test builds, one per flavour. */
 import assert from "node:assert/strict";
-import { buildModule, deriveAbiFeatures, readWasmModule } from "../../src/wasm/mod.ts";
+import JSZip from "jszip";
+import {
+  buildModule,
+  deriveAbiFeatures,
+  deriveI64Interface,
+  formatFuncType,
+  readWasmModule,
+} from "../../src/wasm/mod.ts";
 import type { AbiFeatures, FuncType, ImportSpec, ModuleSpec } from "../../src/wasm/mod.ts";
+import { MIRROR } from "./_corpus.ts";
 
 const fn = (params: string[], results: string[]): FuncType => ({ params, results });
 const V_V = fn([], []);
@@ -35,6 +43,7 @@ const EVIDENCE_KEYS = [
   "exceptions",
   "setjmp",
   "bigint",
+  "i64Interface",
   "threads",
   "atomics",
   "simd128",
@@ -218,10 +227,12 @@ Deno.test("deriveAbiFeatures() finds i64 at the JS boundary", async (t) => {
       imports: [envFunc("PyLong_AsLongLong", fn(["i32"], ["i64"])), envFunc("f", fn(["i64"], []))],
     });
     assert.equal(abi.bigint, true);
+    assert.equal(abi.i64Interface, "bigint");
     assert.equal(
       abi.evidence.bigint,
       "import env.PyLong_AsLongLong (i32) -> i64 (+1 more with i64)",
     );
+    assert.equal(abi.evidence.i64Interface, abi.evidence.bigint);
   });
   await t.step("a function export with i64", () => {
     const abi = derive({
@@ -240,7 +251,205 @@ Deno.test("deriveAbiFeatures() finds i64 at the JS boundary", async (t) => {
       functions: [{ type: fn(["i64"], []), body: [] }],
     });
     assert.equal(abi.bigint, false);
+    assert.equal(abi.i64Interface, "none");
     assert.equal(abi.evidence.bigint, "no i64 in env function imports or function exports");
+  });
+});
+
+Deno.test("deriveAbiFeatures() tells BigInt, legalized and no-i64 interfaces apart", async (t) => {
+  const I32 = "i32", I64 = "i64";
+  const cases: {
+    why: string;
+    spec: ModuleSpec;
+    i64: AbiFeatures["i64Interface"];
+    evidence: string;
+  }[] = [
+    {
+      why: "bigint: a known i64 API imported with its i64 type",
+      spec: { imports: [envFunc("PyLong_FromLongLong", fn([I64], [I32]))] },
+      i64: "bigint",
+      evidence: "import env.PyLong_FromLongLong (i64) -> i32",
+    },
+    {
+      why: "bigint: invoke_ji keeps its i64 result (JS builds the invoke, so JS sees a BigInt)",
+      spec: {
+        imports: [
+          envFunc("invoke_ji", fn([I32, I32], [I64])),
+          envFunc("getTempRet0", fn([], [I32])),
+        ],
+      },
+      i64: "bigint",
+      evidence: "import env.invoke_ji (i32, i32) -> i64",
+    },
+    {
+      why: "bigint: wasm64-shaped PyLong_AsLongLong (i64) -> i64 is not a split form",
+      spec: { imports: [envFunc("PyLong_AsLongLong", fn([I64], [I64]))] },
+      i64: "bigint",
+      evidence: "import env.PyLong_AsLongLong (i64) -> i64",
+    },
+    {
+      why:
+        "legalized: PyLong_FromLongLong as (i32, i32) -> i32, the main module's (i64) -> i32 split",
+      spec: {
+        imports: [
+          envFunc("PyList_New", fn([I32], [I32])),
+          envFunc("PyLong_FromLongLong", fn([I32, I32], [I32])),
+        ],
+      },
+      i64: "legalized",
+      evidence:
+        "import env.PyLong_FromLongLong (i32, i32) -> i32 is (i64) -> i32 split into i32 pairs",
+    },
+    {
+      why: "legalized: PyLong_AsLongLong returns the low half as i32",
+      spec: { imports: [envFunc("PyLong_AsLongLong", fn([I32], [I32]))] },
+      i64: "legalized",
+      evidence: "import env.PyLong_AsLongLong (i32) -> i32 is (i32) -> i64 split into i32 pairs",
+    },
+    {
+      why: "legalized: invoke_vij with the j split, wins over a wasm import that keeps i64",
+      spec: {
+        imports: [
+          envFunc("__multi3", fn([I32, I64, I64, I64, I64], [])),
+          envFunc("invoke_vij", fn([I32, I32, I32, I32], [])),
+          envFunc("setTempRet0", fn([I32], [])),
+        ],
+      },
+      i64: "legalized",
+      evidence: "import env.invoke_vij (i32, i32, i32, i32) -> () is (i32, i32, i64) -> () split " +
+        "into i32 pairs; also i64 in import env.__multi3 (i32, i64, i64, i64, i64) -> ()",
+    },
+    {
+      why: "legalized: an exported dynCall_jiji with the split type",
+      spec: {
+        functions: [{ type: fn([I32, I32, I32, I32, I32], [I32]), body: [] }],
+        exports: [{ name: "dynCall_jiji", kind: "func", index: 0 }],
+      },
+      i64: "legalized",
+      evidence:
+        "export dynCall_jiji (i32, i32, i32, i32, i32) -> i32 is (i32, i32, i64, i32) -> i64 split into i32 pairs",
+    },
+    {
+      why: "legalized: an orig$ export (the i64 original beside a legalized export)",
+      spec: {
+        functions: [{ type: fn([I32], [I64]), body: [] }, { type: fn([I32], [I32]), body: [] }],
+        exports: [
+          { name: "PyLong_AsLongLong", kind: "func", index: 1 },
+          { name: "orig$PyLong_AsLongLong", kind: "func", index: 0 },
+        ],
+      },
+      i64: "legalized",
+      evidence: "export orig$PyLong_AsLongLong (i32) -> i64: an i64 legalization name; " +
+        "also i64 in export orig$PyLong_AsLongLong (i32) -> i64",
+    },
+    {
+      why: "none: getTempRet0/setTempRet0 without any i64 (JS exceptions use them)",
+      spec: {
+        imports: [
+          envFunc("invoke_vi", fn([I32, I32], [])),
+          envFunc("__cxa_find_matching_catch_2", fn([], [I32])),
+          envFunc("getTempRet0", fn([], [I32])),
+        ],
+      },
+      i64: "none",
+      evidence: "no i64 in env function imports or function exports; import env.getTempRet0 " +
+        "only: JS exceptions and setjmp import it with BigInt too",
+    },
+    {
+      why: "none: (i32, i32) -> i32 of a name not known to take an i64, and a 32-bit time()",
+      spec: {
+        imports: [
+          envFunc("PyLong_FromLong", fn([I32, I32], [I32])),
+          envFunc("time", fn([I32], [I32])),
+        ],
+      },
+      i64: "none",
+      evidence: "no i64 in env function imports or function exports",
+    },
+    {
+      why: "none: a split-looking invoke_vij from another module than env",
+      spec: {
+        imports: [{
+          module: "foo",
+          name: "invoke_vij",
+          kind: "func",
+          type: fn([I32, I32, I32, I32], []),
+        }],
+      },
+      i64: "none",
+      evidence: "no i64 in env function imports or function exports",
+    },
+  ];
+  for (const c of cases) {
+    await t.step(c.why, () => {
+      const abi = derive(c.spec);
+      assert.equal(abi.i64Interface, c.i64);
+      assert.equal(abi.bigint, c.i64 === "bigint");
+      assert.equal(abi.evidence.i64Interface, c.evidence);
+      assert.equal(abi.evidence.bigint, c.evidence);
+    });
+  }
+  await t.step("deriveI64Interface() needs only names and types (runtime export lists)", () => {
+    const r = deriveI64Interface({
+      exports: [{ name: "dynCall_ji", kind: "func", func: fn([I32, I32], [I64]) }],
+    });
+    assert.deepEqual(r, {
+      i64Interface: "bigint",
+      evidence: "export dynCall_ji (i32, i32) -> i64",
+    });
+    assert.equal(deriveI64Interface({}).i64Interface, "none");
+  });
+});
+
+/** deriveAbiFeatures() of one member of a corpus archive, extracted with jszip. */
+async function corpusAbi(archive: string, member: string): Promise<AbiFeatures> {
+  const zip = await JSZip.loadAsync(await Deno.readFile(`${MIRROR}/${archive}`));
+  const entry = zip.file(member);
+  assert.ok(entry, `${archive}!${member}`);
+  return deriveAbiFeatures(readWasmModule(await entry.async("uint8array")));
+}
+
+Deno.test("i64 interface of real side modules (shared corpus)", async (t) => {
+  // Pyodide linked with WASM_BIGINT already in 0.21: its side modules import the main module's
+  // i64 APIs unsplit, and JS-built invoke_* pass BigInt. No corpus module is legalized.
+  await t.step("0.21.3 Shapely imports PyLong_FromLongLong as (i64) -> i32: bigint", async () => {
+    const abi = await corpusAbi(
+      "pyodide-0.21.3/Shapely-1.8.2-cp310-cp310-emscripten_3_1_14_wasm32.whl",
+      "shapely/speedups/_speedups.cpython-310-wasm32-emscripten.so",
+    );
+    assert.equal(abi.i64Interface, "bigint");
+    assert.equal(abi.bigint, true);
+    assert.match(abi.evidence.i64Interface, /^import env\.\w+ .*i64/);
+  });
+  await t.step("0.21.3 cryptography _rust: invoke_ji returns i64 to JS: bigint", async () => {
+    const zip = "pyodide-0.21.3/cryptography-37.0.3-cp310-cp310-emscripten_3_1_14_wasm32.whl";
+    const member = "cryptography/hazmat/bindings/_rust.abi3.so";
+    const abi = await corpusAbi(zip, member);
+    assert.equal(abi.i64Interface, "bigint");
+    const bytes = await (await JSZip.loadAsync(await Deno.readFile(`${MIRROR}/${zip}`)))
+      .file(member)!.async("uint8array");
+    const invoke = readWasmModule(bytes).imports.find((i) => i.name === "invoke_ji");
+    assert.equal(invoke && formatFuncType(invoke.func!), "(i32, i32) -> i64");
+  });
+  await t.step("0.27.7 bcrypt imports PyLong_AsUnsignedLongLong (i32) -> i64: bigint", async () => {
+    const abi = await corpusAbi(
+      "pyodide-0.27.7/bcrypt-4.1.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
+      "bcrypt/_bcrypt.cpython-312-wasm32-emscripten.so",
+    );
+    assert.equal(abi.i64Interface, "bigint");
+    assert.equal(
+      abi.evidence.i64Interface,
+      "import env.PyLong_AsUnsignedLongLong (i32) -> i64 (+1 more with i64)",
+    );
+  });
+  await t.step("0.21.3 cpp-exceptions-test-catch imports getTempRet0, no i64: none", async () => {
+    const abi = await corpusAbi(
+      "pyodide-0.21.3/cpp-exceptions-test-0.1.zip",
+      "cpp-exceptions-test-catch.so",
+    );
+    assert.equal(abi.i64Interface, "none");
+    assert.equal(abi.bigint, false);
+    assert.match(abi.evidence.i64Interface, /import env\.getTempRet0 only/);
   });
 });
 

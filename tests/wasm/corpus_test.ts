@@ -157,6 +157,21 @@ Deno.test("every side module of the shared corpus", async (t) => {
     ) assert.ok(seen.has(flavour), flavour);
   });
 
+  await t.step("i64 interface: every distribution passes BigInt, none is legalized", () => {
+    // Pyodide linked with WASM_BIGINT from 0.21 (Emscripten 3.1.14) on: each distribution has
+    // modules importing i64 unsplit, and no module shows a split i64 signature.
+    const byDist = new Map<string, Record<string, number>>();
+    for (const m of modules) {
+      const a = abi.get(m)!;
+      assert.equal(a.bigint, a.i64Interface === "bigint", where(m));
+      assert.notEqual(a.i64Interface, "legalized", `${where(m)}: ${a.evidence.i64Interface}`);
+      const counts = byDist.get(m.distribution) ?? { bigint: 0, legalized: 0, none: 0 };
+      counts[a.i64Interface]++;
+      byDist.set(m.distribution, counts);
+    }
+    for (const [dist, counts] of byDist) assert.ok(counts.bigint > 0, dist);
+  });
+
   await t.step("C++ and Rust wheels: wasm tags in 0.28.0, JS exceptions in 0.27.7", () => {
     const exceptionsOf = (dist: string, wheel: string) => {
       const found = modules.filter((m) =>

@@ -26,6 +26,8 @@ export interface MemberSpec {
   localName?: string;
   /** Compressed bytes to write instead of deflating `data` (sizes and CRC still from `data`). */
   rawCompressed?: Uint8Array;
+  /** Unix file mode for the external attributes (e.g. `0o120777` for a symlink entry). */
+  unixMode?: number;
 }
 
 /** Archive-level options. */
@@ -178,7 +180,7 @@ export async function makeZip(members: MemberSpec[], spec: ZipSpec = {}): Promis
     w.u16(0); // comment
     w.u16(0); // disk
     w.u16(0); // internal attributes
-    w.u32(0); // external attributes
+    w.u32(((members[i]!.unixMode ?? 0) << 16) >>> 0); // external attributes (Unix st_mode)
     w.u32(zip64 ? 0xffffffff : localOffsets[i]!);
     w.bytes(p.name);
     if (zip64) {
