@@ -18,10 +18,11 @@ import {
   LinkPool,
   OUTCOME_CODES,
   readLinkInput,
+  registerRealMainFile,
 } from "../link/mod.ts";
 import type { ByteStore } from "../link/stub.ts";
 import { loadRuntimeCatalogue, obtainRuntimeFacts } from "../runtime/mod.ts";
-import type { RuntimeFacts } from "../runtime/types.ts";
+import type { RuntimeFacts, RuntimeFiles } from "../runtime/types.ts";
 import {
   CORPUS_OPTIONS,
   CORPUS_OPTIONS_HELP,
@@ -139,20 +140,35 @@ export async function run(args: string[]): Promise<number> {
   void pool.warmUp();
   const progress = createProgress();
   const runtimes: RuntimeFacts[] = [];
+  // The real main module backs constructors that call main functions the stub cannot run:
+  // say where each runtime's main module is once its facts name it.
+  let wasmPath: string | undefined;
+  const register = (files: RuntimeFiles) => wasmPath = files.wasmPath;
+  const remember = (facts: RuntimeFacts) => {
+    const path = wasmPath;
+    if (path) registerRealMainFile(facts.mainSha256, () => Deno.readFile(path));
+    wasmPath = undefined;
+    return facts;
+  };
   try {
     for (const version of versions) {
       progress.update(`runtime ${version}`);
-      runtimes.push(await obtainRuntimeFacts(version, { cacheDir, catalogue }));
+      runtimes.push(
+        remember(await obtainRuntimeFacts(version, { cacheDir, catalogue, onFiles: register })),
+      );
     }
     if (values["runtime-dir"] !== undefined) {
       const { readRuntimeDir } = await import("../runtime/mod.ts");
       const files = await readRuntimeDir(values["runtime-dir"], { catalogue });
       runtimes.push(
-        await obtainRuntimeFacts(files.version, {
-          cacheDir,
-          catalogue,
-          runtimeDir: values["runtime-dir"],
-        }),
+        remember(
+          await obtainRuntimeFacts(files.version, {
+            cacheDir,
+            catalogue,
+            runtimeDir: values["runtime-dir"],
+            onFiles: register,
+          }),
+        ),
       );
     }
   } catch (error) {

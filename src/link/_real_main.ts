@@ -265,7 +265,8 @@ const compiledMains = new Map<string, Promise<WebAssembly.Module | { unavailable
 
 /**
  * {@linkcode readRealMainBytes}, compiled once per main in this process (V8 compiles lazily:
- * about 60-170 ms for a 9-10 MB main). A worker is sent this module, not the bytes.
+ * about 60-170 ms for a 9-10 MB main) until {@linkcode releaseRealMain}. A worker is sent this
+ * module, not the bytes.
  *
  * @example
  * ```ts ignore
@@ -283,4 +284,20 @@ export function compileRealMain(
     compiledMains.set(runtime.mainSha256, p);
   }
   return p;
+}
+
+/**
+ * Forget the compiled real main of this sha256 (about 20 MB of code each, for up to a dozen
+ * runtimes): the next {@linkcode compileRealMain} compiles it again. Whoever still holds the
+ * module keeps it until they drop it.
+ *
+ * @example
+ * ```ts ignore
+ * const module = await compileRealMain(runtime);
+ * // ... every check that needs it ...
+ * releaseRealMain(runtime.mainSha256);
+ * ```
+ */
+export function releaseRealMain(mainSha256: string): void {
+  compiledMains.delete(mainSha256);
 }

@@ -204,6 +204,8 @@ export class LinkSession {
   #realMalloc: ((size: number) => number) | undefined;
   /** Real mode: the memory as it was once the real main was initialised. */
   #snapshot: Uint8Array | undefined;
+  /** Real mode: the real main's `sbrk` (`sbrk(0)` is the top of what malloc handed out). */
+  #realSbrk: ((increment: number) => number) | undefined;
 
   private constructor(
     runtime: RuntimeFacts,
@@ -497,7 +499,12 @@ export class LinkSession {
     const malloc = real.exports["malloc"];
     if (typeof malloc !== "function") throw new Error("the real main exports no malloc");
     this.#realMalloc = malloc as (size: number) => number;
-    this.#snapshot = new Uint8Array(this.memory.buffer).slice();
+    const sbrk = real.exports["sbrk"];
+    if (typeof sbrk === "function") this.#realSbrk = sbrk as (n: number) => number;
+    // Only what the main has used (up to its heap top): copying and re-zeroing its whole
+    // initial memory (30 MB) per check committed every page, which doubled the pool's RSS.
+    const top = this.#realSbrk ? this.#realSbrk(0) >>> 0 : this.memory.buffer.byteLength;
+    this.#snapshot = new Uint8Array(this.memory.buffer, 0, top).slice();
   }
 
   /** This session runs the real main's functions (see `_real_main.ts`). */
@@ -590,8 +597,10 @@ export class LinkSession {
       // Real mode: every check starts from the initialised real main, whatever ran before
       // (malloc's state lives in the main's data; what it handed out is zeroed).
       const u8 = new Uint8Array(this.memory.buffer);
+      // The previous check's heap top, read before the restore resets it.
+      const top = this.#realSbrk ? this.#realSbrk(0) >>> 0 : u8.length;
       u8.set(this.#snapshot);
-      u8.fill(0, this.#snapshot.length);
+      if (top > this.#snapshot.length) u8.fill(0, this.#snapshot.length, top);
     }
     this.#state = {
       globalModules: [],

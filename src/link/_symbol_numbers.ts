@@ -84,6 +84,11 @@ export class NumberedSlots<K extends object, V> {
     if (!a || a.epoch !== epoch) this.#arrays.set(owner, a = { epoch, values: [] });
     return a.values;
   }
+
+  /** Forget every owner's values. */
+  clear(): void {
+    this.#arrays = new WeakMap();
+  }
 }
 
 /**
@@ -102,4 +107,18 @@ export function setDense<V>(array: (V | undefined)[], index: number, value: V): 
   while (array.length <= index) array.push(undefined);
   array[index] = value;
   return value;
+}
+
+/**
+ * Start numbering names afresh (a new epoch: arrays of the old numbering are dropped on use).
+ *
+ * @example
+ * ```ts
+ * import { resetSymbolNumbers } from "./_symbol_numbers.ts";
+ * resetSymbolNumbers();
+ * ```
+ */
+export function resetSymbolNumbers(): void {
+  numbers = new Map();
+  epoch++;
 }

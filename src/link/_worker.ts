@@ -1,7 +1,8 @@
 /**
  * Worker side of the link pool. Runs with no permissions: it receives runtime facts, stub bytes
- * and archives as messages, and answers with outcomes. One session per runtime is kept for the
- * worker's life; compiled side modules are cached by content.
+ * and archives as messages, and answers with outcomes. One stub session per runtime is kept for
+ * the worker's life; compiled side modules are cached by content. Real mode runs in a second
+ * phase (`real-job`): one runtime's real session is built for the job and dropped after it.
  *
  * @module
  */
@@ -23,6 +24,7 @@ export type ToWorker =
     caps?: Partial<SessionCaps>;
   }
   | {
+    /** First phase: one archive against several runtimes, real mode deferred. */
     type: "job";
     id: number;
     input: CheckLinkInput;
@@ -30,14 +32,21 @@ export type ToWorker =
     allowList?: AllowList;
     runConstructors?: boolean;
   }
-  | { type: "stats" }
   | {
-    /** Answer to `need-real-main`: the compiled real main (V8 shares its code) or why not. */
-    type: "real-main";
-    key: string;
-    module?: WebAssembly.Module;
+    /**
+     * Second phase: archives whose first check needs real mode, all against one runtime, with
+     * its compiled real main (V8 shares its code) or why there is none.
+     */
+    type: "real-job";
+    id: number;
+    runtime: string;
+    realMain?: WebAssembly.Module;
     unavailable?: string;
-  };
+    inputs: CheckLinkInput[];
+    allowList?: AllowList;
+    runConstructors?: boolean;
+  }
+  | { type: "stats" };
 
 /** Messages the worker sends back. */
 export type FromWorker =
@@ -45,10 +54,13 @@ export type FromWorker =
   | { type: "pair"; id: number; index: number }
   | { type: "module"; id: number; index: number; member: string }
   | { type: "result"; id: number; index: number; outcome: LinkOutcome }
+  /**
+   * A first-phase check stopped at a main function the stub cannot run: the pair's outcome
+   * comes from the second phase; `ms` is the first phase's time.
+   */
+  | { type: "needs-real"; id: number; index: number; ms: number }
   | { type: "done"; id: number }
   | ({ type: "stats" } & WorkerStats)
-  /** A check needs the runtime's real main module (the worker cannot read files). */
-  | { type: "need-real-main"; key: string }
   | { type: "failed"; id: number; index: number; message: string };
 
 /** What a worker reports about itself. */
@@ -59,6 +71,8 @@ export interface WorkerStats {
   sessions: number;
   /** Sessions rebuilt because a check left them holding too much memory. */
   sessionsRebuilt: number;
+  /** Real-main sessions alive now (at most one, during a second-phase job). */
+  realSessions: number;
   /** State of each permission inside the worker (`granted` would be a sandbox leak). */
   permissions: Record<string, string>;
 }
@@ -74,38 +88,23 @@ interface RuntimeEntry {
   stub: Promise<WebAssembly.Module>;
   caps?: Partial<SessionCaps>;
   session: Promise<LinkSession>;
-  /** The real-main session, asked for when a check first needs it (see `_real_main.ts`). */
-  real?: Promise<LinkSession | { unavailable: string }>;
-}
-
-const realMainWaiters = new Map<
-  string,
-  (m: WebAssembly.Module | { unavailable: string }) => void
->();
-
-/** The real main of a runtime, from the pool's main thread (asked once per worker). */
-function requestRealMain(key: string): Promise<WebAssembly.Module | { unavailable: string }> {
-  return new Promise((resolve) => {
-    realMainWaiters.set(key, resolve);
-    scope.postMessage({ type: "need-real-main", key });
-  });
-}
-
-function realSessionOf(
-  key: string,
-  entry: RuntimeEntry,
-): Promise<LinkSession | { unavailable: string }> {
-  entry.real ??= requestRealMain(key).then(async (m) =>
-    m instanceof WebAssembly.Module
-      ? await LinkSession.create(entry.runtime, await entry.stub, entry.caps, m)
-      : m
-  ).catch((e) => ({ unavailable: String((e as Error)?.message ?? e) }));
-  return entry.real;
 }
 
 const runtimes = new Map<string, RuntimeEntry>();
 let sessionsRebuilt = 0;
+let realSessions = 0;
 let queue: Promise<void> = Promise.resolve();
+
+/** What the first phase tells `checkLink` instead of a real session: ask the pool later. */
+const DEFERRED = Promise.resolve({ unavailable: "deferred" });
+
+/** The stub session of an entry, rebuilt if a check left it holding too much memory. */
+function rebuildIfOversized(entry: RuntimeEntry, session: LinkSession): void {
+  // Pages a hostile check committed go away with the session that holds them.
+  if (!session.oversized) return;
+  sessionsRebuilt++;
+  entry.session = entry.stub.then((m) => LinkSession.create(entry.runtime, m, entry.caps));
+}
 
 async function runJob(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
   for (let index = 0; index < job.runtimes.length; index++) {
@@ -114,24 +113,25 @@ async function runJob(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
     try {
       if (!entry) throw new Error(`runtime ${job.runtimes[index]} was never sent to this worker`);
       const session = await entry.session;
+      // Real mode is a second phase grouped by runtime (see `pool.ts`): here checkLink only
+      // learns that it is unavailable, and asking for it marks the pair for that phase.
+      let needsReal = false;
       const outcome = await checkLink(job.input, entry.runtime, {
         session,
         allowList: job.allowList,
         runConstructors: job.runConstructors,
-        realSession: () => realSessionOf(job.runtimes[index], entry),
+        realSession: () => {
+          needsReal = true;
+          return DEFERRED;
+        },
         onModule: (member) => scope.postMessage({ type: "module", id: job.id, index, member }),
       });
-      // Pages a hostile check committed go away with the session that holds them.
-      if (session.oversized) {
-        sessionsRebuilt++;
-        entry.session = entry.stub.then((m) => LinkSession.create(entry.runtime, m, entry.caps));
-      }
-      const real = await entry.real;
-      if (real instanceof LinkSession && real.oversized) {
-        sessionsRebuilt++;
-        entry.real = undefined;
-      }
-      scope.postMessage({ type: "result", id: job.id, index, outcome });
+      rebuildIfOversized(entry, session);
+      scope.postMessage(
+        needsReal
+          ? { type: "needs-real", id: job.id, index, ms: outcome.ms }
+          : { type: "result", id: job.id, index, outcome },
+      );
     } catch (e) {
       scope.postMessage({
         type: "failed",
@@ -143,6 +143,84 @@ async function runJob(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
   }
   scope.postMessage({ type: "done", id: job.id });
   collectIfLarge();
+}
+
+/**
+ * One runtime's second phase: its real session is built once (again only if a check left it
+ * oversized), each archive is checked against it, and the session and the real main are
+ * dropped at the end, so a worker holds at most one of each at a time.
+ */
+async function runRealJob(job: Extract<ToWorker, { type: "real-job" }>): Promise<void> {
+  const entry = runtimes.get(job.runtime);
+  let realMain: WebAssembly.Module | { unavailable: string } = job.realMain ??
+    { unavailable: job.unavailable ?? "no real main was sent" };
+  // The message is the last holder of the module once this job ends.
+  job.realMain = undefined;
+  let real: Promise<LinkSession | { unavailable: string }> | undefined;
+  const realSession = () =>
+    real ??= (async () => {
+      if (!(realMain instanceof WebAssembly.Module)) return realMain;
+      const session = await LinkSession.create(
+        entry!.runtime,
+        await entry!.stub,
+        entry!.caps,
+        realMain,
+      );
+      realSessions++;
+      return session;
+    })().catch((e) => ({ unavailable: String((e as Error)?.message ?? e) }));
+  const drop = async () => {
+    if (real && (await real) instanceof LinkSession) realSessions--;
+    real = undefined;
+  };
+  for (let index = 0; index < job.inputs.length; index++) {
+    const input = job.inputs[index];
+    scope.postMessage({ type: "pair", id: job.id, index });
+    try {
+      if (!entry) throw new Error(`runtime ${job.runtime} was never sent to this worker`);
+      const options = {
+        allowList: job.allowList,
+        runConstructors: job.runConstructors,
+        onModule: (member: string) =>
+          scope.postMessage({ type: "module", id: job.id, index, member }),
+      };
+      const session = await realSession();
+      let outcome: LinkOutcome;
+      if (session instanceof LinkSession) {
+        // Straight to the real session: the stub check ran in the first phase, and checkLink
+        // would return the real check's outcome anyway.
+        outcome = await checkLink(input, entry.runtime, { ...options, session });
+        if (session.oversized) {
+          sessionsRebuilt++;
+          await drop();
+          collect();
+        }
+      } else {
+        // No real main: the stub check again, with the reason it keeps its `stub-call`s.
+        const stub = await entry.session;
+        outcome = await checkLink(input, entry.runtime, {
+          ...options,
+          session: stub,
+          realSession: () => Promise.resolve(session),
+        });
+        rebuildIfOversized(entry, stub);
+      }
+      scope.postMessage({ type: "result", id: job.id, index, outcome });
+    } catch (e) {
+      scope.postMessage({
+        type: "failed",
+        id: job.id,
+        index,
+        message: String((e as Error)?.stack ?? e),
+      });
+    }
+  }
+  await drop();
+  realMain = { unavailable: "released" };
+  scope.postMessage({ type: "done", id: job.id });
+  // A real session's memories are external allocations a minor GC never frees: collect now,
+  // or the next runtime's session adds its pages to the peak.
+  collect();
 }
 
 /** Growth of heap plus external memory since the last collection that triggers the next one. */
@@ -159,16 +237,22 @@ let retainedAfterGc = 0;
  * time.
  */
 function collectIfLarge(): void {
+  if (!(globalThis as { gc?: () => void }).gc) return;
+  if (memoryInUse() - retainedAfterGc > WORKER_GC_THRESHOLD_BYTES) collect();
+}
+
+function memoryInUse(): number {
+  const m = (Deno as unknown as { memoryUsage(): { heapUsed: number; external: number } })
+    .memoryUsage();
+  return m.heapUsed + m.external;
+}
+
+/** A full collection, if the process exposes `gc` (`--v8-flags=--expose-gc`). */
+function collect(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return;
-  const usage = () => {
-    const m = (Deno as unknown as { memoryUsage(): { heapUsed: number; external: number } })
-      .memoryUsage();
-    return m.heapUsed + m.external;
-  };
-  if (usage() - retainedAfterGc <= WORKER_GC_THRESHOLD_BYTES) return;
   gc();
-  retainedAfterGc = usage();
+  retainedAfterGc = memoryInUse();
 }
 
 scope.onmessage = (e: MessageEvent<ToWorker>) => {
@@ -181,12 +265,10 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       session.catch(() => undefined);
       runtimes.set(msg.key, { runtime, stub, caps: msg.caps, session });
     }
-  } else if (msg.type === "real-main") {
-    const resolve = realMainWaiters.get(msg.key);
-    realMainWaiters.delete(msg.key);
-    resolve?.(msg.module ?? { unavailable: msg.unavailable ?? "no real main was sent" });
   } else if (msg.type === "job") {
     queue = queue.then(() => runJob(msg));
+  } else if (msg.type === "real-job") {
+    queue = queue.then(() => runRealJob(msg));
   } else if (msg.type === "stats") {
     // V8's heap figures of this worker's isolate (no permission needed).
     const m = (Deno as unknown as { memoryUsage(): Record<string, number> }).memoryUsage();
@@ -205,6 +287,7 @@ scope.onmessage = (e: MessageEvent<ToWorker>) => {
       external: m.external,
       sessions: runtimes.size,
       sessionsRebuilt,
+      realSessions,
       permissions,
     });
   }

@@ -30,3 +30,4 @@ export * from "./select_libraries.ts";
 export * from "./pool.ts";
 export * from "./describe_outcome.ts";
 export * from "./benchmark_link.ts";
+export { registerRealMainFile } from "./_real_main.ts";

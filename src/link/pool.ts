@@ -9,6 +9,14 @@
  * share of the runtimes (a session is a ~10 MB stub instance plus its symbol table), and every
  * archive is checked by each lane against that lane's runtimes.
  *
+ * Real mode (a check whose constructors call a main function the stub cannot run, re-run against
+ * the runtime's real main, see `_real_main.ts`) is a second phase grouped by runtime. The first
+ * phase only marks such pairs; once no first-phase work is left in the pool, each lane takes its
+ * marked pairs one runtime at a time: the real main is compiled here, posted with all that
+ * runtime's pairs, the worker builds one real session for them, and both are dropped before the
+ * next runtime. A compiled real main is ~20 MB and a real session ~14 MB: kept for the whole
+ * run, or rebuilt whenever the scattered pairs switch runtime, they cost memory or time.
+ *
  * @module
  */
 import type { RuntimeFacts } from "../runtime/types.ts";
@@ -24,7 +32,7 @@ import type { LinkOutcome } from "./types.ts";
 import { type ByteStore, obtainSessionStub } from "./stub.ts";
 import type { FromWorker, ToWorker, WorkerStats } from "./_worker.ts";
 import { type PackedRuntimeFacts, packRuntimeFacts } from "./_runtime_wire.ts";
-import { compileRealMain } from "./_real_main.ts";
+import { compileRealMain, releaseRealMain } from "./_real_main.ts";
 
 export type { WorkerStats };
 
@@ -46,19 +54,44 @@ export interface LinkPoolOptions {
   stubStore?: ByteStore;
 }
 
-/** Part of one archive's check that one lane runs: the archive against some runtimes. */
+/** Options of one {@linkcode LinkPool.checkAll} call. */
+export interface CheckAllOptions {
+  /** Each pair's final outcome as soon as it is known (`index` into the call's `runtimes`). */
+  onOutcome?: (index: number, outcome: LinkOutcome) => void;
+  /**
+   * Called once no pair of the call is left in the first phase: the others wait for the second
+   * (real mode), which starts only when the pool has no first-phase work left. A caller that
+   * bounds the archives it has in flight counts this, not the final outcomes, or the pool sees
+   * too few archives to group their real-mode pairs.
+   */
+  onFirstPhase?: () => void;
+}
+
+/** One (archive, runtime) pair and where its outcome goes. */
+interface Pair {
+  input: CheckLinkInput;
+  runtime: RuntimeFacts;
+  /** Give the pair its final outcome (once; later calls are ignored). */
+  settle: (outcome: LinkOutcome) => void;
+  /** The first phase needs real mode: the outcome comes from the second. */
+  defer: (firstMs: number) => void;
+}
+
+/**
+ * Work a lane's worker runs. First phase ("stub"): one archive against some of the lane's
+ * runtimes, real mode deferred. Second phase ("real"): archives whose first check needs real
+ * mode, all against one runtime, with its real main.
+ */
 interface Job {
   id: number;
-  input: CheckLinkInput;
-  runtimes: RuntimeFacts[];
-  /** Where each of `runtimes` goes in the caller's result array. */
-  targets: number[];
+  phase: "stub" | "real";
+  pairs: Pair[];
   /** Index of the first pair not yet done (a replacement worker resumes here). */
   offset: number;
-  results: LinkOutcome[];
   /** Compile the archive's modules (once for all lanes) before the job is posted. */
   prepare?: () => Promise<void>;
-  done: () => void;
+  /** Second phase: the runtime's compiled real main, held until the job ends. */
+  realMain?: Promise<WebAssembly.Module | { unavailable: string }>;
 }
 
 interface Lane {
@@ -69,12 +102,18 @@ interface Lane {
   /** Runtimes sent (or being sent) to the current worker, by key. */
   sent: Map<string, Promise<boolean>>;
   job?: Job;
-  /** First index of `job.runtimes` the current worker run covers. */
+  /** First index of `job.pairs` the current worker run covers. */
   base: number;
+  /** Pairs of the current worker run it has answered. */
+  answered: number;
   pairIndex?: number;
   pairStart: number;
   member?: string;
   statsWaiter?: (s: WorkerStats) => void;
+  /** Pairs of this lane's runtimes that need real mode, by runtime key (its second phase). */
+  deferred: Map<string, Pair[]>;
+  /** Running its second phase: every deferred runtime is done before first-phase work. */
+  draining: boolean;
 }
 
 const sharedCopies = new WeakMap<Uint8Array, Uint8Array>();
@@ -147,12 +186,14 @@ export class LinkPool {
   #affinity = new Map<string, number>();
   #nextId = 1;
   #stubs = new Map<string, Promise<Uint8Array>>();
-  /** Runtimes sent to workers, by key (a worker names one when it needs its real main). */
-  #runtimesByKey = new Map<string, RuntimeFacts>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
   /** Pairs that ended by timeout (for reports and tests). */
   timeouts = 0;
+  /** Second-phase jobs run, each with one real main compiled for it (for benchmarks, tests). */
+  realJobs = 0;
+  /** Pairs checked in real mode (second phase). */
+  realPairs = 0;
 
   constructor(options: LinkPoolOptions = {}) {
     const cores = navigator.hardwareConcurrency || 1;
@@ -167,7 +208,10 @@ export class LinkPool {
       queue: [],
       sent: new Map(),
       base: 0,
+      answered: 0,
       pairStart: 0,
+      deferred: new Map(),
+      draining: false,
     }));
   }
 
@@ -195,7 +239,6 @@ export class LinkPool {
     const worker = lane.worker;
     if (!worker) return Promise.resolve(false);
     const key = runtimeKey(r);
-    this.#runtimesByKey.set(key, r);
     let sent = lane.sent.get(key);
     if (!sent) {
       sent = this.#stubBytes(r).then((stub) => {
@@ -215,22 +258,22 @@ export class LinkPool {
     return sent;
   }
 
-  /** Outcomes of one archive against each runtime, in the order of `runtimes`. */
-  checkAll(input: CheckLinkInput, runtimes: RuntimeFacts[]): Promise<LinkOutcome[]> {
+  /**
+   * Outcomes of one archive against each runtime, in the order of `runtimes`. Pairs that need
+   * real mode are checked in the second phase; the promise settles with every final outcome.
+   */
+  checkAll(
+    input: CheckLinkInput,
+    runtimes: RuntimeFacts[],
+    options: CheckAllOptions = {},
+  ): Promise<LinkOutcome[]> {
     if (this.#closed) return Promise.reject(new Error("The link pool is closed"));
-    if (runtimes.length === 0) return Promise.resolve([]);
+    if (runtimes.length === 0) {
+      options.onFirstPhase?.();
+      return Promise.resolve([]);
+    }
     const results: LinkOutcome[] = new Array(runtimes.length);
-    const byLane = new Map<number, { runtimes: RuntimeFacts[]; targets: number[] }>();
-    runtimes.forEach((r, i) => {
-      const lane = this.#laneOf(r);
-      const part = byLane.get(lane) ?? { runtimes: [], targets: [] };
-      part.runtimes.push(r);
-      part.targets.push(i);
-      byLane.set(lane, part);
-    });
-    let pending = byLane.size;
     const shared = sharedInput(input);
-    // Compiled once here and posted to every lane: workers share V8's compiled code.
     // Compiled once in this thread when the first lane starts the archive, and posted to every
     // lane: workers share V8's compiled code. Lazy, so queued archives hold no compiled code.
     let compiling: Promise<void> | undefined;
@@ -240,18 +283,47 @@ export class LinkPool {
         shared.compileKeys = keys;
       }, () => undefined);
     return new Promise((resolve) => {
-      for (const [lane, part] of byLane) {
+      let unsettled = runtimes.length;
+      let inFirstPhase = runtimes.length;
+      const leaveFirstPhase = () => {
+        if (--inFirstPhase === 0) options.onFirstPhase?.();
+      };
+      const byLane = new Map<number, Pair[]>();
+      runtimes.forEach((runtime, i) => {
+        let state: "first" | "deferred" | "settled" = "first";
+        let firstMs = 0;
+        const pair: Pair = {
+          input: shared,
+          runtime,
+          settle: (outcome) => {
+            if (state === "settled") return;
+            if (state === "first") leaveFirstPhase();
+            // Both phases' time: the first check's and the real one's.
+            else outcome = { ...outcome, ms: outcome.ms + firstMs };
+            state = "settled";
+            results[i] = outcome;
+            options.onOutcome?.(i, outcome);
+            if (--unsettled === 0) resolve(results);
+          },
+          defer: (ms) => {
+            if (state !== "first") return;
+            state = "deferred";
+            firstMs = ms;
+            leaveFirstPhase();
+          },
+        };
+        const lane = this.#laneOf(runtime);
+        const pairs = byLane.get(lane) ?? [];
+        pairs.push(pair);
+        byLane.set(lane, pairs);
+      });
+      for (const [lane, pairs] of byLane) {
         this.#lanes[lane].queue.push({
           id: this.#nextId++,
-          input: shared,
-          runtimes: part.runtimes,
-          targets: part.targets,
+          phase: "stub",
+          pairs,
           offset: 0,
-          results,
           prepare,
-          done: () => {
-            if (--pending === 0) resolve(results);
-          },
         });
         this.#pump(this.#lanes[lane]);
       }
@@ -330,7 +402,8 @@ export class LinkPool {
         this.#replace(lane, `timed out after ${this.timeLimitMs} ms`);
       }
     }
-    if (this.#lanes.every((l) => !l.job && l.queue.length === 0) && this.#timer !== undefined) {
+    const idle = (l: Lane) => !l.job && l.queue.length === 0 && l.deferred.size === 0;
+    if (this.#lanes.every(idle) && this.#timer !== undefined) {
       clearInterval(this.#timer);
       this.#timer = undefined;
     }
@@ -343,20 +416,19 @@ export class LinkPool {
     const job = lane.job;
     lane.job = undefined;
     if (job) {
-      const index = lane.base + (lane.pairIndex ?? 0);
-      job.results[job.targets[index]] = timeoutOutcome(
-        job.input,
-        job.runtimes[index],
-        reason,
-        lane.member,
-      );
-      this.timeouts++;
+      // Between pairs, the first one the worker had not answered is the one to blame.
+      const index = lane.base + (lane.pairIndex ?? lane.answered);
+      const pair = job.pairs[index];
+      if (pair) {
+        pair.settle(timeoutOutcome(pair.input, pair.runtime, reason, lane.member));
+        this.timeouts++;
+      }
       job.offset = index + 1;
-      if (job.offset >= job.runtimes.length) job.done();
+      if (job.offset >= job.pairs.length) this.#finish(job);
       else lane.queue.unshift(job);
     }
     lane.pairIndex = undefined;
-    if (!this.#closed) this.#pump(lane);
+    if (!this.#closed) this.#pumpAll();
   }
 
   #onMessage(lane: Lane, msg: FromWorker, markReady: () => void): void {
@@ -366,25 +438,9 @@ export class LinkPool {
       lane.statsWaiter = undefined;
       return;
     }
-    if (msg.type === "need-real-main") {
-      // Only now, and once per runtime in this process: read and compile the real main, and
-      // post the compiled module (workers share V8's code; they may not read files).
-      const worker = lane.worker;
-      const runtime = this.#runtimesByKey.get(msg.key);
-      const reply = (m: WebAssembly.Module | { unavailable: string }) => {
-        if (lane.worker !== worker) return;
-        const out: ToWorker = m instanceof WebAssembly.Module
-          ? { type: "real-main", key: msg.key, module: m }
-          : { type: "real-main", key: msg.key, unavailable: m.unavailable };
-        worker?.postMessage(out);
-      };
-      if (!runtime) reply({ unavailable: `runtime ${msg.key} is unknown to the pool` });
-      else void compileRealMain(runtime).then(reply);
-      return;
-    }
     const job = lane.job;
     if (!job || msg.id !== job.id) return;
-    const index = lane.base + ("index" in msg ? msg.index : 0);
+    const pair = job.pairs[lane.base + ("index" in msg ? msg.index : 0)];
     switch (msg.type) {
       case "pair":
         lane.pairIndex = msg.index;
@@ -395,25 +451,42 @@ export class LinkPool {
         lane.member = msg.member;
         break;
       case "result":
-        job.results[job.targets[index]] = msg.outcome;
+        pair.settle(msg.outcome);
         lane.pairIndex = undefined;
+        lane.answered++;
         break;
-      case "failed":
-        job.results[job.targets[index]] = engineFailure(
-          job.input,
-          job.runtimes[index],
-          msg.message,
-        );
+      case "needs-real": {
+        pair.defer(msg.ms);
+        const key = runtimeKey(pair.runtime);
+        const group = lane.deferred.get(key);
+        if (group) group.push(pair);
+        else lane.deferred.set(key, [pair]);
         lane.pairIndex = undefined;
+        lane.answered++;
+        break;
+      }
+      case "failed":
+        pair.settle(engineFailure(pair.input, pair.runtime, msg.message));
+        lane.pairIndex = undefined;
+        lane.answered++;
         break;
       case "done":
         lane.job = undefined;
         lane.pairIndex = undefined;
-        job.offset = job.runtimes.length;
-        job.done();
-        this.#pump(lane);
+        job.offset = job.pairs.length;
+        this.#finish(job);
+        // The end of a first-phase job may leave the pool without any: other lanes' second
+        // phases can start.
+        this.#pumpAll();
         break;
     }
+  }
+
+  /** A job is over: a second-phase job lets go of its real main, here and in the cache. */
+  #finish(job: Job): void {
+    if (job.phase !== "real" || !job.realMain) return;
+    job.realMain = undefined;
+    releaseRealMain(job.pairs[0].runtime.mainSha256);
   }
 
   #packedFacts = new WeakMap<RuntimeFacts, PackedRuntimeFacts>();
@@ -435,48 +508,104 @@ export class LinkPool {
     return p;
   }
 
+  #pumpAll(): void {
+    for (const lane of this.#lanes) this.#pump(lane);
+  }
+
   #pump(lane: Lane): void {
-    if (lane.job || lane.queue.length === 0 || this.#closed) return;
+    if (lane.job || this.#closed) return;
+    const job = this.#nextJob(lane);
+    if (!job) return;
     if (!lane.worker) this.#spawn(lane);
     this.#ensureTimer();
-    const job = lane.queue.shift()!;
     lane.job = job;
     // Compile the next archive while this one runs (V8 compiles on background threads).
     void lane.queue[0]?.prepare?.();
     lane.base = job.offset;
+    lane.answered = 0;
     lane.pairIndex = undefined;
     this.#dispatch(lane, job).catch((e) => {
       // The runtimes could not even be prepared: every remaining pair fails with the reason.
-      for (let i = job.offset; i < job.runtimes.length; i++) {
-        job.results[job.targets[i]] ??= engineFailure(
-          job.input,
-          job.runtimes[i],
-          String(e?.stack ?? e),
-        );
+      for (const pair of job.pairs.slice(job.offset)) {
+        pair.settle(engineFailure(pair.input, pair.runtime, String(e?.stack ?? e)));
       }
       if (lane.job === job) lane.job = undefined;
-      job.done();
-      this.#pump(lane);
+      this.#finish(job);
+      this.#pumpAll();
     });
   }
 
+  /**
+   * What a lane runs next: a second-phase job cut short by a timeout; else, while it drains or
+   * once the whole pool has no first-phase work left, its next runtime's real-mode pairs; else
+   * its next first-phase job. Waiting for the whole pool, not just this lane, groups more pairs
+   * per real main: a lane is idle for a moment whenever the other is slower on the same
+   * archives, and draining then would compile a real main for one or two pairs.
+   */
+  #nextJob(lane: Lane): Job | undefined {
+    if (lane.queue[0]?.phase === "real") return lane.queue.shift();
+    if (lane.draining || (lane.deferred.size > 0 && this.#firstPhaseIdle())) {
+      const real = this.#realJob(lane);
+      if (real) return real;
+    }
+    return lane.queue.shift();
+  }
+
+  #firstPhaseIdle(): boolean {
+    return this.#lanes.every((l) =>
+      l.job?.phase !== "stub" && l.queue.every((j) => j.phase !== "stub")
+    );
+  }
+
+  /** The lane's real-mode pairs of one runtime as one job, its real main compiled for it. */
+  #realJob(lane: Lane): Job | undefined {
+    const next = lane.deferred.entries().next();
+    lane.draining = !next.done;
+    if (next.done) return undefined;
+    const [key, pairs] = next.value;
+    lane.deferred.delete(key);
+    this.realJobs++;
+    this.realPairs += pairs.length;
+    return {
+      id: this.#nextId++,
+      phase: "real",
+      pairs,
+      offset: 0,
+      realMain: compileRealMain(pairs[0].runtime),
+    };
+  }
+
   async #dispatch(lane: Lane, job: Job): Promise<void> {
-    const runtimes = job.runtimes.slice(job.offset);
+    const pairs = job.pairs.slice(job.offset);
     const worker = lane.worker!;
-    for (const r of runtimes) {
+    for (const r of new Set(pairs.map((p) => p.runtime))) {
       if (!(await this.#sendRuntime(lane, r))) return;
     }
     await job.prepare?.();
+    const realMain = await job.realMain;
     await lane.ready;
     if (lane.job !== job || lane.worker !== worker) return;
-    const msg: ToWorker = {
-      type: "job",
+    const common = {
       id: job.id,
-      input: prunedInput(job.input),
-      runtimes: runtimes.map(runtimeKey),
       allowList: this.#options.allowList,
       runConstructors: this.#options.runConstructors,
     };
+    const msg: ToWorker = job.phase === "stub"
+      ? {
+        type: "job",
+        ...common,
+        input: prunedInput(pairs[0].input),
+        runtimes: pairs.map((p) => runtimeKey(p.runtime)),
+      }
+      : {
+        type: "real-job",
+        ...common,
+        runtime: runtimeKey(pairs[0].runtime),
+        ...(realMain instanceof WebAssembly.Module
+          ? { realMain }
+          : { unavailable: realMain?.unavailable ?? "no real main was compiled" }),
+        inputs: pairs.map((p) => prunedInput(p.input)),
+      };
     worker.postMessage(msg);
   }
 }
@@ -532,8 +661,9 @@ function engineFailure(input: CheckLinkInput, runtime: RuntimeFacts, message: st
 
 /**
  * Run (archive, runtime) jobs on a pool, grouping jobs of the same archive (same facts object and
- * libraries) into one worker job, with at most `2 × pool.size` archives in flight. `onDone` gets
- * the job's index and outcome as results arrive. The shape matches the runner's `LinkExecutor`.
+ * libraries) into one worker job, with at most `2 × pool.size` archives in their first phase.
+ * `onDone` gets the job's index and final outcome as each pair's arrives (once per job). The
+ * shape matches the runner's `LinkExecutor`.
  *
  * @example
  * ```ts ignore
@@ -566,11 +696,37 @@ export async function executeOnPool(
   });
   const queue = [...groups.values()];
   const inFlight = Math.max(1, pool.size * 2);
-  const runNext = async (): Promise<void> => {
-    for (let group = queue.shift(); group; group = queue.shift()) {
-      const outcomes = await pool.checkAll(group.input, group.runtimes);
-      outcomes.forEach((o, i) => onDone(group!.indices[i], o));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, queue.length) }, runNext));
+  const running: Promise<void>[] = [];
+  let failure: { error: unknown } | undefined;
+  // An archive leaves the window when its first phase ends, not when its real-mode pairs do:
+  // those wait for the pool's second phase, which needs the first to run out of work.
+  let active = 0;
+  await new Promise<void>((allStarted) => {
+    const startMore = () => {
+      while (active < inFlight && queue.length > 0 && !failure) {
+        const group = queue.shift()!;
+        active++;
+        let left = false;
+        const leave = () => {
+          if (left) return;
+          left = true;
+          active--;
+          startMore();
+        };
+        running.push(
+          pool.checkAll(group.input, group.runtimes, {
+            onOutcome: (i, outcome) => onDone(group.indices[i], outcome),
+            onFirstPhase: leave,
+          }).then(leave, (error) => {
+            failure ??= { error };
+            leave();
+          }),
+        );
+      }
+      if (queue.length === 0 || failure) allStarted();
+    };
+    startMore();
+  });
+  await Promise.all(running);
+  if (failure) throw failure.error;
 }

@@ -355,3 +355,17 @@ export function obtainSessionStub(
   }
   return p;
 }
+
+/**
+ * Forget the stub bytes kept in this process (the byte store on disk is untouched).
+ *
+ * @example
+ * ```ts
+ * import { clearStubCaches } from "./stub.ts";
+ * clearStubCaches();
+ * ```
+ */
+export function clearStubCaches(): void {
+  memoryStubs.clear();
+  memorySessionStubs.clear();
+}

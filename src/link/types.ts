@@ -4,6 +4,7 @@
  * @module
  */
 import type { FuncType } from "../wasm/types.ts";
+import type { WheelFacts } from "../wheel/types.ts";
 
 import type { EvidenceKind, OutcomeClass } from "./outcome_classes.ts";
 export {
@@ -62,4 +63,44 @@ export interface LinkOutcome {
   linkOutcome?: OutcomeClass;
   /** Milliseconds spent. */
   ms: number;
+}
+
+/** One side module's bytes, by member path. */
+export interface LinkModuleInput {
+  member: string;
+  bytes: Uint8Array;
+  /**
+   * Why the member cannot be a side module although it is named like one (empty, ELF, a
+   * symlink entry): the loader tries it and fails, so it is `invalid`.
+   */
+  invalidReason?: string;
+}
+
+/** A shared-library package the wheel depends on: loaded first, with global scope. */
+export interface LinkLibraryInput {
+  file: string;
+  /** Package name (lock file or METADATA), for lock-file `depends` lookups. */
+  packageName?: string;
+  facts: WheelFacts;
+  modules: LinkModuleInput[];
+}
+
+export interface CheckLinkInput {
+  wheel: WheelFacts;
+  modules: LinkModuleInput[];
+  libraries?: LinkLibraryInput[];
+  /** Modules already compiled for this check, by compile key ({@linkcode precompileLinkInput}). */
+  compiled?: Record<string, WebAssembly.Module>;
+  /**
+   * Compile key of each module (by sha256) as {@linkcode precompileLinkInput} computed it from
+   * the full facts; needed when the facts were pruned ({@linkcode pruneLinkInput}).
+   */
+  compileKeys?: Record<string, CompileKey>;
+}
+
+/** How a module is compiled for a check: its key and the exports kept (absent: all). */
+export interface CompileKey {
+  key: string;
+  keep?: ReadonlySet<string>;
+  full?: boolean;
 }

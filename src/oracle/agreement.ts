@@ -318,9 +318,10 @@ const LINK_LEVEL_STATUSES: ReadonlySet<OracleStatus> = new Set([
  *
  * - `stub-stricter`: the link engine says `unresolved`, the real import works, because the missing
  *   symbol was never called on the path the import and smoke call took.
- * - `stub-missed-break`: the link engine says `links`/`soft`/`python-mismatch`, the real runtime
- *   fails or the smoke call gives a wrong result. `invisibleToLinkCheck` is true unless the real
- *   failure is itself a linking failure (then the engine has a gap).
+ * - `stub-missed-break`: the link engine says `links`/`soft`/`latent`/`python-mismatch`, the real
+ *   runtime fails or the smoke call gives a wrong result. `invisibleToLinkCheck` is true unless the
+ *   real failure is itself a linking failure (then the engine has a gap). For `latent`, the
+ *   explanation names the missing function the import called after the load.
  * - `other`: any other mismatch (e.g. `link-error` predicted but the real runtime loads it).
  *
  * @param pairs Link outcome and oracle result of the same wheel × runtime.
@@ -377,6 +378,20 @@ export function computeAgreement(pairs: AgreementPair[]): AgreementSummary {
       explanation =
         `the link engine found unresolved symbols (${symbols || "see evidence"}) that the ` +
         `import${oracle.smoke ? " and smoke call" : ""} never called`;
+    } else if (predicted && link.outcome === "latent") {
+      // The loader's part agrees (the load succeeded); the module's own init, run by the import
+      // after the load, called one of the functions the link check found missing.
+      kind = "stub-missed-break";
+      const latent = evidenceOf(link).filter((e) => e.kind.startsWith("latent"))
+        .map((e) => e.symbol).filter(Boolean) as string[];
+      const called = oracle.symbol && latent.includes(oracle.symbol) ? oracle.symbol : undefined;
+      explanation = called
+        ? `the load succeeds as the link engine says (latent), but the import then calls ${called}, ` +
+          `one of the ${latent.length} functions it found missing: the break comes after the load, ` +
+          `when module init code runs`
+        : `the link engine found ${latent.length} functions missing that no load step calls ` +
+          `(${latent.slice(0, 5).join(", ")}); the real runtime fails after the load ` +
+          `(${oracle.status}${oracle.symbol ? ` ${oracle.symbol}` : ""}: ${oracle.reason})`;
     } else if (predicted) {
       kind = "stub-missed-break";
       invisible = !LINK_LEVEL_STATUSES.has(oracle.status);

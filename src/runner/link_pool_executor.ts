@@ -18,7 +18,8 @@ export interface LinkPoolExecutor {
 
 /**
  * Create the pool-backed executor. Jobs of the same archive go to the pool together, so each
- * worker reuses its stub session per runtime and its compiled modules per archive.
+ * worker reuses its stub session per runtime and its compiled modules per archive; `onDone`
+ * gets each pair's final outcome once, as soon as it is known.
  *
  * @example
  * ```ts ignore
@@ -41,11 +42,16 @@ export function createLinkPoolExecutor(
       byInput.set(job.input, group);
     }
     const p = pool;
+    // Every archive is queued at once: the pool's second phase (real mode, grouped by runtime)
+    // then starts once, after the whole first phase. Each pair is reported as soon as it is
+    // final, so a killed run keeps it (the runner caches it) even when other pairs of its
+    // archive wait for real mode.
     await Promise.all(
-      [...byInput].map(async ([input, group]) => {
-        const outcomes = await p.checkAll(input, group.runtimes);
-        outcomes.forEach((outcome, k) => onDone(group.indices[k], outcome));
-      }),
+      [...byInput].map(([input, group]) =>
+        p.checkAll(input, group.runtimes, {
+          onOutcome: (k, outcome) => onDone(group.indices[k], outcome),
+        })
+      ),
     );
   };
   return {

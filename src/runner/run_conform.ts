@@ -13,7 +13,13 @@ import {
   type InputFile,
   librariesFor,
 } from "../corpus/mod.ts";
-import { checkLink, DEFAULT_ALLOW_LIST, LINK_ENGINE_VERSION, readLinkInput } from "../link/mod.ts";
+import {
+  checkLink,
+  DEFAULT_ALLOW_LIST,
+  LINK_ENGINE_VERSION,
+  readLinkInput,
+  registerRealMainFile,
+} from "../link/mod.ts";
 import type { CheckLinkInput } from "../link/mod.ts";
 import type { LinkEvidence, LinkOutcome, OutcomeClass } from "../link/types.ts";
 import { computeAgreement, runOracle, selectOracleSample } from "../oracle/mod.ts";
@@ -254,10 +260,14 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       continue;
     }
     try {
+      let wasmPath: string | undefined;
       const facts = await obtainRuntimeFacts(version, {
         cacheDir: options.cacheDir,
         catalogue: options.catalogue,
+        onFiles: (files) => wasmPath = files.wasmPath,
       });
+      // Constructors that call main functions the stub cannot run use the real main module.
+      if (wasmPath) registerRealMainFile(facts.mainSha256, () => Deno.readFile(wasmPath!));
       runtimes.push({ entry, facts });
     } catch (error) {
       runtimes.push({ entry, error: describe(error) });

@@ -28,6 +28,11 @@ export const MAX_FACTS_BYTES = 256 * 1024 * 1024;
 export interface ObtainRuntimeFactsOptions extends ObtainRuntimeOptions {
   /** Use this local distribution directory instead of npm. */
   runtimeDir?: string;
+  /**
+   * Told where the runtime's files are (the link engine reads the real main module from there
+   * when constructors need main functions the stub cannot run).
+   */
+  onFiles?: (files: RuntimeFiles) => void;
 }
 
 async function readCapped(path: string, max: number, version: string): Promise<Uint8Array> {
@@ -234,6 +239,7 @@ export async function obtainRuntimeFacts(
   } else {
     files = await obtainRuntime(version, options);
   }
+  options.onFiles?.(files);
   const paths = [files.wasmPath, files.gluePath, files.lockPath];
   const quick = await readFactsByStat(options.cacheDir, version, paths);
   if (quick) {

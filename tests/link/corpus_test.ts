@@ -47,23 +47,26 @@ Deno.test("issue facts against the real runtimes", async (t) => {
     assert.equal(imp.name, "_PyLong_AsByteArray");
   });
 
-  await t.step("MarkupSafe (0.23.4 build): links on 0.23.4; on 0.27.7 cp311 on 3.12, latent", async () => {
-    const input = await corpusInput(
-      "pyodide-0.23.4/MarkupSafe-2.1.2-cp311-cp311-emscripten_3_1_32_wasm32.whl",
-    );
-    assert.equal((await checkLink(input, await runtime("0.23.4"))).outcome, "links");
-    const o = await checkLink(input, await runtime("0.27.7"));
-    // The Python version decides; the link check alone finds a function missing that no load
-    // step calls (the loader's lazy stub would fail only when it is called).
-    assert.equal(o.outcome, "python-mismatch");
-    assert.equal(o.linkOutcome, "latent");
-    const missing = allEvidence(o).filter((e) => e.kind === "latent-function").map((e) =>
-      e.symbol
-    );
-    assert.ok(missing.includes("_PyUnicode_Ready"), `unresolved: ${missing.join(", ")}`);
-    // The Python mismatch is reported beside the link result.
-    assert.ok(o.evidence.some((e) => e.kind === "python-version"));
-  });
+  await t.step(
+    "MarkupSafe (0.23.4 build): links on 0.23.4; on 0.27.7 cp311 on 3.12, latent",
+    async () => {
+      const input = await corpusInput(
+        "pyodide-0.23.4/MarkupSafe-2.1.2-cp311-cp311-emscripten_3_1_32_wasm32.whl",
+      );
+      assert.equal((await checkLink(input, await runtime("0.23.4"))).outcome, "links");
+      const o = await checkLink(input, await runtime("0.27.7"));
+      // The Python version decides; the link check alone finds a function missing that no load
+      // step calls (the loader's lazy stub would fail only when it is called).
+      assert.equal(o.outcome, "python-mismatch");
+      assert.equal(o.linkOutcome, "latent");
+      const missing = allEvidence(o).filter((e) => e.kind === "latent-function").map((e) =>
+        e.symbol
+      );
+      assert.ok(missing.includes("_PyUnicode_Ready"), `unresolved: ${missing.join(", ")}`);
+      // The Python mismatch is reported beside the link result.
+      assert.ok(o.evidence.some((e) => e.kind === "python-version"));
+    },
+  );
 });
 
 Deno.test("every corpus archive against the runtime it was built for", async (t) => {

@@ -185,3 +185,24 @@ Deno.test("the README's class table and the JSON schema follow the one definitio
   );
   assert.deepEqual(schema.definitions.outcomeClass.enum, [...OUTCOME_CLASSES]);
 });
+
+Deno.test("a constructor crashing over data the loader never relocated stays loader-mismatch", async () => {
+  const r021 = await runtime("0.21.3");
+  assert.equal(r021.loader.appliesDataRelocs, false);
+  // Exports __wasm_apply_data_relocs (function 0, empty) and a constructor (function 1) that
+  // traps, as one reading an unrelocated pointer would.
+  const bytes = sideModule({
+    functions: [{ type: NO_PARAMS, body: [] }, { type: NO_PARAMS, body: [OP.unreachable] }],
+    exports: [
+      { name: "__wasm_apply_data_relocs", kind: "func", index: 0 },
+      { name: "__wasm_call_ctors", kind: "func", index: 1 },
+    ],
+  });
+  const o = await check("0.21.3", bytes);
+  assert.equal(o.outcome, "loader-mismatch");
+  const trap = o.modules[0].evidence.find((e) => e.kind === "trap");
+  assert.ok(trap, JSON.stringify(o.modules[0].evidence));
+  assert.match(trap.message, /consequence of the loader mismatch/);
+  // Where the loader does apply relocations, the same crash is the module's own: a trap.
+  assert.equal((await check("0.27.7", bytes)).outcome, "trap");
+});

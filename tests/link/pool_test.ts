@@ -3,9 +3,18 @@
  * a hung constructor ends as a timeout `trap` while the run goes on.
  */
 import assert from "node:assert/strict";
-import { checkLink, LinkPool } from "../../src/link/mod.ts";
-import { OP } from "../../src/wasm/build_module.ts";
-import { corpusInput, runtime, sideModule, syntheticWheel } from "./_fixtures.ts";
+import { checkLink, LinkPool, registerRealMainFile } from "../../src/link/mod.ts";
+import { encodeSLEB128, OP } from "../../src/wasm/build_module.ts";
+import { loadRuntimeCatalogue, obtainRuntime } from "../../src/runtime/mod.ts";
+import {
+  corpusInput,
+  NO_PARAMS,
+  REPO,
+  runtime,
+  sideModule,
+  syntheticWheel,
+  TEST_CACHE,
+} from "./_fixtures.ts";
 
 Deno.test("link pool", async (t) => {
   const runtimes = await Promise.all(["0.23.4", "0.27.7", "0.28.3", "314.0.7"].map(runtime));
@@ -105,11 +114,72 @@ Deno.test("link pool: modules without facts (read in the worker from shared byte
       }),
     }], "probe-1.0.zip");
     const [o] = await pool.checkAll(missing, [r]);
-    assert.equal(o.outcome, "unresolved");
+    assert.equal(o.outcome, "latent");
     assert.equal(
-      o.modules[0].evidence.find((e) => e.kind === "unresolved-function")?.symbol,
+      o.modules[0].evidence.find((e) => e.kind === "latent-function")?.symbol,
       "no_such_fn_q",
     );
+  } finally {
+    await pool.close();
+  }
+});
+
+/** `__wasm_call_ctors`: traps unless libc++'s `__next_prime(100)` is 101 (only the real main). */
+function nextPrimeProbe(): Uint8Array {
+  return sideModule({
+    imports: [{
+      module: "env",
+      name: "_ZNSt3__212__next_primeEm",
+      kind: "func",
+      type: { params: ["i32"], results: ["i32"] },
+    }],
+    functions: [{
+      type: NO_PARAMS,
+      body: [
+        ...[OP.i32Const, ...encodeSLEB128(100), OP.call, 0, OP.i32Const, ...encodeSLEB128(101)],
+        ...[0x47, /* i32.ne */ OP.if, OP.blockVoid, OP.unreachable, OP.end],
+      ],
+    }],
+    exports: [{ name: "__wasm_call_ctors", kind: "func", index: 1 }],
+  });
+}
+
+Deno.test("link pool: real mode runs as a second phase, grouped by runtime", async () => {
+  const catalogue = loadRuntimeCatalogue(
+    await Deno.readTextFile(new URL("corpus/runtimes.json", REPO)),
+  );
+  const runtimes = await Promise.all(["0.27.7", "314.0.7"].map(async (version) => {
+    const facts = await runtime(version);
+    const files = await obtainRuntime(version, { cacheDir: TEST_CACHE, catalogue });
+    registerRealMainFile(facts.mainSha256, () => Deno.readFile(files.wasmPath));
+    return facts;
+  }));
+  const probes = ["a", "b", "c"].map((name) =>
+    syntheticWheel([{ member: `${name}.so`, bytes: nextPrimeProbe() }], `${name}-1.0.zip`)
+  );
+  const pool = new LinkPool({ workers: 2 });
+  try {
+    const early: number[] = [];
+    const pooled = await Promise.all(
+      probes.map((p) => pool.checkAll(p, runtimes, { onOutcome: (i) => early.push(i) })),
+    );
+    // One outcome per pair, each reported once.
+    assert.equal(early.length, probes.length * runtimes.length);
+    // Three archives' pairs, one real main per runtime (both lanes' phases started together).
+    assert.equal(pool.realPairs, probes.length * runtimes.length);
+    assert.equal(pool.realJobs, runtimes.length);
+    for (const [i, r] of runtimes.entries()) {
+      for (const [k, outcomes] of pooled.entries()) {
+        const o = outcomes[i];
+        const local = await checkLink(probes[k], r);
+        const kinds = o.modules.flatMap((m) => m.evidence.map((e) => e.kind));
+        assert.ok(!kinds.includes("stub-call"), JSON.stringify(o.modules));
+        assert.equal(o.linkOutcome, "links", JSON.stringify(o.modules));
+        assert.deepEqual({ ...o, ms: 0 }, { ...local, ms: 0 });
+      }
+    }
+    // The real sessions went with their phase.
+    for (const s of await pool.workerStats()) assert.equal(s.realSessions, 0);
   } finally {
     await pool.close();
   }

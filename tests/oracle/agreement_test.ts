@@ -270,3 +270,39 @@ Deno.test("selectOracleSample is seeded, order-independent and stratified", asyn
     assert.equal(again(), xs[0]);
   });
 });
+
+Deno.test("computeAgreement(): latent pairs work for the load; an import that calls a missing function is named", () => {
+  const latent = (symbol: string) => [{
+    kind: "latent-function" as const,
+    symbol,
+    module: "env",
+    message: `env.${symbol} resolves nowhere; fails when called`,
+  }];
+  const s = computeAgreement([
+    // The real runtime imports and smoke-tests it: agreement.
+    {
+      link: { outcome: "latent", evidence: latent("ZSTD_createThreadPool") },
+      oracle: oracle("z.whl", "0.27.7", [path({ path: "load-package", status: "ok" })]),
+    },
+    // The load succeeds, then module init calls one of the missing functions.
+    {
+      link: { outcome: "latent", evidence: latent("invoke_vi") },
+      oracle: oracle("p.whl", "0.29.5", [
+        path({ path: "load-package", status: "unresolved", symbol: "invoke_vi" }),
+      ]),
+    },
+    // A needed library was not supplied: nothing to compare.
+    {
+      link: { outcome: "missing-dependency", evidence: [] },
+      oracle: oracle("m.whl", "0.27.7", [path({ path: "load-package", status: "ok" })]),
+    },
+  ]);
+  assert.equal(s.pairs, 2);
+  assert.equal(s.agreeing, 1);
+  assert.equal(s.inconclusive.length, 1);
+  assert.match(s.inconclusive[0].reason, /needed library was not supplied/);
+  const [d] = s.disagreements;
+  assert.equal(d.wheel, "p.whl");
+  assert.equal(d.kind, "stub-missed-break");
+  assert.match(d.explanation, /the import then calls invoke_vi/);
+});
