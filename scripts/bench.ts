@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { collectInputs } from "../src/corpus/mod.ts";
 import { benchmarkLink } from "../src/link/benchmark_link.ts";
-import { type CheckLinkInput, readLinkInput } from "../src/link/mod.ts";
+import { type CheckLinkInput, readLinkInput, registerRealMainFile } from "../src/link/mod.ts";
 import { denoCommand, runOraclePair } from "../src/oracle/run_oracle.ts";
 import { loadRuntimeCatalogue, obtainRuntime, obtainRuntimeFacts } from "../src/runtime/mod.ts";
 import type { RuntimeFacts } from "../src/runtime/types.ts";
@@ -97,7 +97,16 @@ if (sample) {
   }).output();
 }
 const runtimes: RuntimeFacts[] = [];
-for (const v of versions) runtimes.push(await obtainRuntimeFacts(v, { cacheDir, catalogue }));
+for (const v of versions) {
+  let wasmPath = "";
+  const facts = await obtainRuntimeFacts(v, {
+    cacheDir,
+    catalogue,
+    onFiles: (files) => wasmPath = files.wasmPath,
+  });
+  registerRealMainFile(facts.mainSha256, () => Deno.readFile(wasmPath));
+  runtimes.push(facts);
+}
 console.log(
   `pyodide-abi-conform ${HARNESS_VERSION} bench: ${inputs.length} archives × ${runtimes.length} runtimes, ${
     navigator.hardwareConcurrency ?? "?"

@@ -41,9 +41,14 @@ Options:
   --runtime V        runtime version(s) to check against, repeatable or comma-separated
                      (default: all of corpus/runtimes.json)
   --policy PATH      policy file or directory, repeatable (default: policies/)
-  --oracle MODE      pairs run in the real runtime: none, sample (default; seeded and
-                     stratified), built-for (every wheel on its own runtime plus the
-                     sample) or all
+  --oracle MODE      pairs run in the real runtime, after the decisive pairs (the unsafe
+                     accepts, the pairs that separate the top schemes, defective wheels
+                     on their own runtime), which every mode but none runs first:
+                     decisive (no more), sample (default; seeded and stratified),
+                     built-for (every wheel on its own runtime plus the sample), all
+  --oracle-budget S  seconds the oracle stage may spend starting new pairs (default 120
+                     for decisive and sample, none for built-for and all; 0: none);
+                     cached results are always used
   --oracle-size N    sample size (default 24)
   --oracle-seed N    sample seed (default 783)
   --format FMT       text (default), markdown, json, junit or html; repeatable, each
@@ -127,6 +132,7 @@ export async function run(args: string[]): Promise<number> {
         oracle: { type: "string", default: "sample" },
         "oracle-size": { type: "string" },
         "oracle-seed": { type: "string" },
+        "oracle-budget": { type: "string" },
         format: { type: "string", multiple: true },
         out: { type: "string", multiple: true },
         "fail-on": { type: "string" },
@@ -141,8 +147,10 @@ export async function run(args: string[]): Promise<number> {
     return EXIT_OK;
   }
   const oracle = values.oracle as string;
-  if (!["none", "sample", "built-for", "all"].includes(oracle)) {
-    throw new UsageError(`--oracle must be none, sample, built-for or all, not "${oracle}"`);
+  if (!["none", "decisive", "sample", "built-for", "all"].includes(oracle)) {
+    throw new UsageError(
+      `--oracle must be none, decisive, sample, built-for or all, not "${oracle}"`,
+    );
   }
   if (values["fail-on"] !== undefined && values["fail-on"] !== "unsafe") {
     throw new UsageError(`--fail-on takes "unsafe", not "${values["fail-on"]}"`);
@@ -178,6 +186,17 @@ export async function run(args: string[]): Promise<number> {
   );
   const runtimes = (values.runtime ?? []).flatMap((v) => v.split(",")).map((v) => v.trim())
     .filter(Boolean);
+  // An unknown runtime would leave an empty ranking that looks like a result: refuse it first.
+  const known = new Set(catalogue.map((e) => e.version));
+  const unknown = runtimes.filter((v) => v !== "all" && !known.has(v));
+  if (unknown.length) {
+    console.error(
+      `conform: runtime ${unknown.join(", ")} ${
+        unknown.length === 1 ? "is" : "are"
+      } not in the runtime catalogue (corpus/runtimes.json); known: ${[...known].join(", ")}`,
+    );
+    return EXIT_RUNTIME_UNAVAILABLE;
+  }
 
   const quiet = values.quiet === true;
   let bar: Progress | undefined;
@@ -194,6 +213,7 @@ export async function run(args: string[]): Promise<number> {
   };
 
   const jobs = integer("jobs", values.jobs, 1) ?? navigator.hardwareConcurrency ?? 2;
+  const budget = integer("oracle-budget", values["oracle-budget"], 0);
   const executor = createLinkPoolExecutor({ workers: jobs });
   let report;
   try {
@@ -202,7 +222,8 @@ export async function run(args: string[]): Promise<number> {
       catalogue,
       runtimes,
       policies: loaded.policies,
-      oracle: oracle as "none" | "sample" | "built-for" | "all",
+      oracle: oracle as "none" | "decisive" | "sample" | "built-for" | "all",
+      ...(budget === undefined ? {} : { oracleBudgetMs: budget === 0 ? null : budget * 1000 }),
       oracleSampleSize: integer("oracle-size", values["oracle-size"], 0),
       oracleSeed: integer("oracle-seed", values["oracle-seed"], 0),
       cacheDir: corpus.cacheDir!,

@@ -60,6 +60,7 @@ export interface OracleOptions {
   smokeChecks?: SmokeChecks;
   /** Ignore and do not write the cache. */
   noCache?: boolean;
+
   /** Called before each child process starts (tests count spawns with it). */
   onSpawn?(info: { wheel: string; runtime: string; paths?: LoadPath[] }): void;
 }
@@ -458,10 +459,32 @@ export async function runOraclePair(
   runtimeDir: string,
   options: OracleOptions,
 ): Promise<OracleResult> {
+  return (await runOrReadPair(wheelPath, runtimeDir, options, false))!;
+}
+
+/**
+ * {@linkcode runOraclePair}; with `cacheOnly` (a run past its time budget) the pair is only
+ * looked up in the cache, and a miss starts no child (`undefined`).
+ */
+async function runOrReadPair(
+  wheelPath: string,
+  runtimeDir: string,
+  options: OracleOptions,
+  cacheOnly: boolean,
+): Promise<OracleResult | undefined> {
   const started = performance.now();
-  const wheelAbs = resolve(wheelPath);
-  const runtimeAbs = resolve(runtimeDir);
-  const deps = (options.deps ?? []).map((d) => resolve(d));
+  // Real paths: the child may read only these, and it reads through any symlink (a cache
+  // directory that links to a shared one).
+  const real = async (p: string) => {
+    try {
+      return await Deno.realPath(resolve(p));
+    } catch {
+      return resolve(p);
+    }
+  };
+  const wheelAbs = await real(wheelPath);
+  const runtimeAbs = await real(runtimeDir);
+  const deps = await Promise.all((options.deps ?? []).map(real));
   const bytes = await Deno.readFile(wheelAbs);
   const wheelSha256 = await sha256Hex(bytes);
   const runtime = await runtimeVersionOf(runtimeAbs);
@@ -520,6 +543,7 @@ export async function runOraclePair(
       // No usable cache entry.
     }
   }
+  if (cacheOnly) return undefined;
 
   // Under the cache, not the system temp: the conform task may write only there.
   await Deno.mkdir(join(options.cacheDir, "tmp"), { recursive: true });
@@ -645,22 +669,49 @@ export async function runOracle(
     onProgress?(done: number, total: number, result: OracleResult): void;
   },
 ): Promise<OracleResult[]> {
-  const results: OracleResult[] = new Array(pairs.length);
+  return (await runOracleWithin(pairs, options)).results as OracleResult[];
+}
+
+/**
+ * {@linkcode runOracle} within a time budget: once `deadline` (a `Date.now()` time) has
+ * passed, pairs are only looked up in the cache and the rest are left out (`undefined` in
+ * `results`, counted in `notRun`); pairs already running finish. Callers order `pairs` by
+ * priority.
+ *
+ * @example
+ * ```ts ignore
+ * const { results, notRun } = await runOracleWithin(pairs, {
+ *   timeoutMs: 60_000, memoryMb: 1024, cacheDir: ".cache", harnessVersion: "0.1.0",
+ *   deadline: Date.now() + 120_000,
+ * });
+ * ```
+ */
+export async function runOracleWithin(
+  pairs: OraclePairInput[],
+  options: Omit<OracleOptions, "deps" | "smoke" | "paths"> & {
+    concurrency?: number;
+    deadline?: number;
+    onProgress?(done: number, total: number, result: OracleResult): void;
+  },
+): Promise<{ results: (OracleResult | undefined)[]; notRun: number }> {
+  const results: (OracleResult | undefined)[] = new Array(pairs.length);
   let next = 0;
   let done = 0;
+  let notRun = 0;
   const worker = async () => {
     while (next < pairs.length) {
       const i = next++;
       const p = pairs[i];
-      let r: OracleResult;
+      const late = options.deadline !== undefined && Date.now() >= options.deadline;
+      let r: OracleResult | undefined;
       try {
-        r = await runOraclePair(p.wheelPath, p.runtimeDir, {
+        r = await runOrReadPair(p.wheelPath, p.runtimeDir, {
           ...options,
           ...(p.deps ? { deps: p.deps } : {}),
           ...(p.smoke !== undefined ? { smoke: p.smoke } : {}),
           ...(p.paths ? { paths: p.paths } : {}),
           ...(p.timeoutMs ? { timeoutMs: p.timeoutMs } : {}),
-        });
+        }, late);
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         r = {
@@ -683,10 +734,11 @@ export async function runOracle(
       }
       results[i] = r;
       done++;
-      options.onProgress?.(done, pairs.length, r);
+      if (r) options.onProgress?.(done, pairs.length, r);
+      else notRun++;
     }
   };
   const n = Math.max(1, Math.min(options.concurrency ?? 2, pairs.length));
   await Promise.all(Array.from({ length: n }, worker));
-  return results;
+  return { results, notRun };
 }

@@ -20,3 +20,5 @@ export * from "./profile.ts";
 export * from "./load.ts";
 export * from "./predict.ts";
 export * from "./score.ts";
+export * from "./infer_built_for.ts";
+export * from "./decisive_pairs.ts";

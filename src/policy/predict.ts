@@ -52,6 +52,31 @@ export function isInconclusive(outcome: OutcomeClass, judgement: Judgement = "lo
 }
 
 /**
+ * Whether an observed pair works under a judgement, from the best evidence it has: a conclusive
+ * run in the real runtime (`oracleWorks`) decides `load`; under `strict` a pair the real runtime
+ * loads still fails when the link check found functions that resolve nowhere (`latent`), which
+ * the loader's lazy stubs hide from it. Without an oracle result the link outcome decides.
+ * `null`: nothing is known (an inconclusive outcome and no oracle result).
+ *
+ * @example
+ * ```ts
+ * observedWorks({ outcome: "unresolved" }); // false
+ * observedWorks({ outcome: "unresolved", oracleWorks: true }); // true: the real loader loads it
+ * observedWorks({ outcome: "latent", oracleWorks: true }, "strict"); // false
+ * observedWorks({ outcome: "missing-dependency" }); // null
+ * ```
+ */
+export function observedWorks(
+  o: { outcome: OutcomeClass; oracleWorks?: boolean },
+  judgement: Judgement = "load",
+): boolean | null {
+  if (typeof o.oracleWorks === "boolean") {
+    return judgement === "load" ? o.oracleWorks : o.oracleWorks && o.outcome !== "latent";
+  }
+  return classWorks(o.outcome, judgement);
+}
+
+/**
  * The platform tags a runtime accepts under a policy (its own tag, aliases, `accepts` entries in
  * force for its version, and its relabel target), with notes on templates it cannot render.
  *
@@ -106,6 +131,12 @@ function auditRelabel(
   const key = wheelKey(wheel);
   const own = observations.filter((o) => wheelKey(o.wheel) === key);
   const builtFor = wheel.builtFor ?? own.find((o) => o.builtForRuntime)?.builtForRuntime;
+  if (builtFor && wheel.builtForOutcome) {
+    const outcome = wheel.builtForOutcome;
+    return works(outcome)
+      ? { ok: true, reason: `audit passed on ${builtFor} (${outcome})` }
+      : { ok: false, reason: `audit failed on ${builtFor} (${outcome})` };
+  }
   let target = builtFor ? own.find((o) => o.runtime.version === builtFor) : undefined;
   if (!target) {
     const blessed = renderTemplate(relabel.to, wheelValues).tag;

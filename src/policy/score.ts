@@ -6,17 +6,21 @@
  * @module
  */
 import type {
-  CounterExample,
   DefectiveWheel,
   EquivalenceClass,
+  JudgedPolicyScore,
   Observation,
   PairPrediction,
+  PairVerdictKind,
   Policy,
   PolicyScore,
+  Prediction,
   RankedPolicy,
+  VerdictCounts,
   WheelSubject,
 } from "./types.ts";
-import { isInconclusive, predictWithTags, runtimeTagsFor, wheelTagsFor, works } from "./predict.ts";
+import { type Judgement, JUDGEMENTS, worstClass } from "../link/outcome_classes.ts";
+import { observedWorks, predictWithTags, runtimeTagsFor, wheelTagsFor } from "./predict.ts";
 import { compareVersions } from "./version.ts";
 import { fieldValues, renderTemplate } from "./fields.ts";
 
@@ -36,8 +40,10 @@ function isUsable(o: Observation | undefined): o is Observation {
 }
 
 /**
- * Wheels that fail on the runtime they were built for (`builtForRuntime`, else `wheel.builtFor`).
- * Keyed by sha256 (or file name when there is none).
+ * Wheels that fail at load on the runtime they were built for (`builtForRuntime`, else
+ * `wheel.builtFor`): their own pair does not work under the `load` judgement and is not
+ * inconclusive. A wheel that is only `latent` there loads, so it is not defective. Keyed by
+ * sha256 (or file name when there is none).
  *
  * @example
  * ```ts
@@ -49,15 +55,23 @@ export function findDefectiveWheels(observations: Observation[]): Map<string, De
   for (const o of observations.slice(0, MAX_OBSERVATIONS)) {
     if (!isUsable(o)) continue;
     const builtFor = o.builtForRuntime ?? o.wheel.builtFor;
-    if (
-      !builtFor || o.runtime.version !== builtFor || works(o.outcome) || isInconclusive(o.outcome)
-    ) continue;
+    if (!builtFor) continue;
+    // The wheel's own outcome when the run checked it outside the scored pairs, else the
+    // observation of that pair.
+    const own = o.wheel.builtForOutcome;
+    if (own === undefined && o.runtime.version !== builtFor) continue;
+    const outcome = own ?? o.outcome;
+    const oracleWorks = own !== undefined ? o.wheel.builtForOracleWorks : o.oracleWorks;
+    // Defective only when it fails at load there: the real runtime's conclusive run decides.
+    if (observedWorks({ outcome, oracleWorks }, "load") !== false) continue;
     out.set(wheelKey(o.wheel), {
       wheel: o.wheel.file,
       sha256: o.wheel.sha256,
       builtFor,
-      outcome: o.outcome,
-      evidence: o.evidence,
+      outcome,
+      evidence: own !== undefined && o.runtime.version !== builtFor
+        ? `${outcome} on its own runtime ${builtFor}`
+        : o.evidence,
     });
   }
   return out;
@@ -70,48 +84,98 @@ function byWheelThenRuntime(
   return a.wheel < b.wheel ? -1 : a.wheel > b.wheel ? 1 : compareVersions(a.runtime, b.runtime);
 }
 
-/**
- * Score one policy against observations: unsafe accepts (installs something that breaks),
- * needless rejects (refuses something that works), correct accepts/rejects, distinct wheel tags,
- * and every counter-example with its evidence. Defective wheels are listed apart and counted
- * nowhere else. Never throws.
- *
- * @example
- * ```ts
- * const s = scorePolicy(policy, observations);
- * s.correct; // true when s.unsafeAccepts === 0
- * ```
- */
-export function scorePolicy(policy: Policy, observations: Observation[]): PolicyScore {
-  const score: PolicyScore = {
-    policyId: policy.id,
-    correct: true,
+/** What `scorePolicy` is asked for. */
+export interface ScoreOptions {
+  /** How "works" is judged (default `load`: the pair loads in the real loader). */
+  judgement?: Judgement;
+  /**
+   * Which wheels are defective (default: those {@linkcode findDefectiveWheels} finds in
+   * `observations`). A run that judges each wheel on its own runtime outside the scored pairs
+   * passes what it found, so "defective" means the same in every scope.
+   */
+  isDefective?: (wheel: WheelSubject) => boolean;
+}
+
+/** One pair as predicted, before any judgement: predictions do not depend on the judgement. */
+interface PredictedPair {
+  observation: Observation;
+  prediction: Prediction;
+  defective: boolean;
+}
+
+/** Predictions of one policy for every usable pair, with its tags and what it could not judge. */
+interface PredictedPolicy {
+  policyId: string;
+  tags: string[];
+  pairs: PredictedPair[];
+  errors: PolicyScore["errors"];
+}
+
+function zeroCounts(): VerdictCounts {
+  return {
     unsafeAccepts: 0,
     needlessRejects: 0,
     correctAccepts: 0,
     correctRejects: 0,
     inconclusive: 0,
-    tagCount: 0,
-    tags: [],
-    counterExamples: [],
-    defective: [],
-    predictions: [],
-    errors: [],
   };
-  const obs = observations.slice(0, MAX_OBSERVATIONS).filter(isUsable);
-  const unusable = Math.min(observations.length, MAX_OBSERVATIONS) - obs.length;
+}
+
+const COUNT_OF: Record<PairVerdictKind | "inconclusive", keyof VerdictCounts> = {
+  "unsafe-accept": "unsafeAccepts",
+  "needless-reject": "needlessRejects",
+  "correct-accept": "correctAccepts",
+  "correct-reject": "correctRejects",
+  "inconclusive": "inconclusive",
+};
+
+/**
+ * Observations merged to one per wheel × runtime pair: a pair observed twice keeps its worst
+ * outcome, so no pair is scored (or listed) twice.
+ */
+function onePerPair(obs: Observation[]): { obs: Observation[]; merged: number } {
+  const byPair = new Map<string, Observation>();
+  let merged = 0;
+  for (const o of obs) {
+    const k = `${wheelKey(o.wheel)}\u0000${o.runtime.version}`;
+    const seen = byPair.get(k);
+    if (!seen) byPair.set(k, o);
+    else {
+      merged++;
+      if (worstClass([seen.outcome, o.outcome]) !== seen.outcome) byPair.set(k, o);
+    }
+  }
+  return { obs: merged ? [...byPair.values()] : obs, merged };
+}
+
+function predictPolicy(
+  policy: Policy,
+  observations: Observation[],
+  isDefective?: (wheel: WheelSubject) => boolean,
+): PredictedPolicy {
+  const out: PredictedPolicy = { policyId: policy.id, tags: [], pairs: [], errors: [] };
+  const usable = observations.slice(0, MAX_OBSERVATIONS).filter(isUsable);
+  const unusable = Math.min(observations.length, MAX_OBSERVATIONS) - usable.length;
   if (unusable) {
-    score.errors.push({
+    out.errors.push({
       wheel: "",
       runtime: "",
       message: `${unusable} observation(s) lack a wheel, runtime, profile or outcome: not scored`,
     });
   }
   if (observations.length > MAX_OBSERVATIONS) {
-    score.errors.push({
+    out.errors.push({
       wheel: "",
       runtime: "",
       message: `only the first ${MAX_OBSERVATIONS} of ${observations.length} observations scored`,
+    });
+  }
+  const { obs, merged } = onePerPair(usable);
+  if (merged) {
+    out.errors.push({
+      wheel: "",
+      runtime: "",
+      message: `${merged} repeated observation(s) of a pair merged into one (worst outcome kept)`,
     });
   }
   // The relabel audit of a wheel reads its own observations; scanning everything per pair
@@ -123,7 +187,8 @@ export function scorePolicy(policy: Policy, observations: Observation[]): Policy
     if (list) list.push(o);
     else byWheel.set(k, [o]);
   }
-  const defective = findDefectiveWheels(obs);
+  const found = isDefective ? undefined : findDefectiveWheels(obs);
+  const defective = isDefective ?? ((w: WheelSubject) => found!.has(wheelKey(w)));
   // Tags depend only on the wheel (and its own observations) or only on the runtime: compute
   // each once rather than per pair.
   const wheelTags = new Map<string, { tags: string[]; reason: string }>();
@@ -145,78 +210,92 @@ export function scorePolicy(policy: Policy, observations: Observation[]): Policy
       // With a build-tag rule the build tag is part of what tells wheels apart.
       for (const t of wt.tags) tags.add(build && t !== "any" ? `${t} (build ${build})` : t);
     } catch (e) {
-      score.errors.push({ wheel: k, runtime: "", message: String(e) });
+      out.errors.push({ wheel: k, runtime: "", message: String(e) });
     }
   }
-  score.tags = [...tags].sort();
-  score.tagCount = score.tags.length;
+  out.tags = [...tags].sort();
   const runtimeTags = new Map<string, { tags: string[] }>();
-
   for (const o of obs) {
     try {
       let rt = runtimeTags.get(o.runtime.version);
       if (!rt) runtimeTags.set(o.runtime.version, rt = runtimeTagsFor(policy, o.runtime));
       const wt = wheelTags.get(wheelKey(o.wheel)) ??
         { tags: [], reason: "wheel tag could not be computed" };
-      const p = predictWithTags(policy, o.wheel, o.runtime, rt, wt);
-      const ok = works(o.outcome);
-      const pair: PairPrediction = {
-        ...p,
-        wheel: o.wheel.file,
-        runtime: o.runtime.version,
-        outcome: o.outcome,
-        works: ok,
-        verdict: "correct-accept",
-      };
-      if (isInconclusive(o.outcome)) {
-        // Nothing is known of this pair (a needed library was not supplied): scored apart.
-        pair.verdict = "inconclusive";
-        score.inconclusive++;
-        score.predictions.push(pair);
-        continue;
-      }
-      if (defective.has(wheelKey(o.wheel))) {
-        pair.verdict = "defective";
-        score.defective.push(pair);
-        score.predictions.push(pair);
-        continue;
-      }
-      pair.verdict = p.install
-        ? (ok ? "correct-accept" : "unsafe-accept")
-        : (ok ? "needless-reject" : "correct-reject");
-      score.predictions.push(pair);
-      switch (pair.verdict) {
-        case "correct-accept":
-          score.correctAccepts++;
-          break;
-        case "correct-reject":
-          score.correctRejects++;
-          break;
-        case "unsafe-accept":
-          score.unsafeAccepts++;
-          break;
-        case "needless-reject":
-          score.needlessRejects++;
-          break;
-      }
-      if (pair.verdict === "unsafe-accept" || pair.verdict === "needless-reject") {
-        const ce: CounterExample = {
-          wheel: o.wheel.file,
-          runtime: o.runtime.version,
-          wheelTag: p.wheelTag,
-          runtimeTag: p.runtimeTags.join(", "),
-          outcome: o.outcome,
-          evidence: o.evidence,
-          kind: pair.verdict,
-          reason: p.reason,
-        };
-        score.counterExamples.push(ce);
-      }
+      out.pairs.push({
+        observation: o,
+        prediction: predictWithTags(policy, o.wheel, o.runtime, rt, wt),
+        defective: defective(o.wheel),
+      });
     } catch (e) {
-      score.errors.push({
+      out.errors.push({
         wheel: o.wheel?.file ?? "",
         runtime: o.runtime?.version ?? "",
         message: e instanceof Error ? e.message : String(e),
+      });
+    }
+  }
+  return out;
+}
+
+/** A predicted pair's verdict under a judgement, as if its wheel were not defective. */
+function verdictOf(
+  install: boolean,
+  o: Observation,
+  judgement: Judgement,
+): PairVerdictKind | "inconclusive" {
+  const ok = observedWorks(o, judgement);
+  // Nothing is known of an inconclusive pair (a needed library was not supplied).
+  if (ok === null) return "inconclusive";
+  return install
+    ? (ok ? "correct-accept" : "unsafe-accept")
+    : (ok ? "needless-reject" : "correct-reject");
+}
+
+function judge(predicted: PredictedPolicy, judgement: Judgement): PolicyScore {
+  const score: PolicyScore = {
+    policyId: predicted.policyId,
+    judgement,
+    correct: true,
+    ...zeroCounts(),
+    withDefective: zeroCounts(),
+    tagCount: predicted.tags.length,
+    tags: [...predicted.tags],
+    counterExamples: [],
+    defective: [],
+    predictions: [],
+    errors: [...predicted.errors],
+  };
+  for (const { observation: o, prediction: p, defective } of predicted.pairs) {
+    const verdict = verdictOf(p.install, o, judgement);
+    const pair: PairPrediction = {
+      ...p,
+      wheel: o.wheel.file,
+      runtime: o.runtime.version,
+      outcome: o.outcome,
+      works: observedWorks(o, judgement) === true,
+      verdict,
+      evidence: typeof o.oracleWorks === "boolean" ? "oracle" : "link",
+    };
+    score.predictions.push(pair);
+    score.withDefective[COUNT_OF[verdict]]++;
+    if (defective) {
+      // Listed once, with its verdict kept for the with-defective counts.
+      pair.verdict = "defective";
+      pair.withDefective = verdict;
+      score.defective.push(pair);
+      continue;
+    }
+    score[COUNT_OF[verdict]]++;
+    if (verdict === "unsafe-accept" || verdict === "needless-reject") {
+      score.counterExamples.push({
+        wheel: o.wheel.file,
+        runtime: o.runtime.version,
+        wheelTag: p.wheelTag,
+        runtimeTag: p.runtimeTags.join(", "),
+        outcome: o.outcome,
+        evidence: o.evidence,
+        kind: verdict,
+        reason: p.reason,
       });
     }
   }
@@ -225,6 +304,54 @@ export function scorePolicy(policy: Policy, observations: Observation[]): Policy
     a.kind !== b.kind ? (a.kind === "unsafe-accept" ? -1 : 1) : byWheelThenRuntime(a, b)
   );
   return score;
+}
+
+/**
+ * Score one policy against observations under one judgement (default `load`): unsafe accepts
+ * (installs something that does not work), needless rejects (refuses something that works),
+ * correct accepts/rejects, distinct wheel tags, and every counter-example with its evidence.
+ * The top-level counts leave defective wheels out; `withDefective` counts their pairs too,
+ * scored like any other. Each wheel × runtime pair is in `predictions` once. Never throws.
+ *
+ * @example
+ * ```ts
+ * const s = scorePolicy(policy, observations, { judgement: "strict" });
+ * s.correct; // true when s.unsafeAccepts === 0
+ * s.withDefective.unsafeAccepts >= s.unsafeAccepts; // true
+ * ```
+ */
+export function scorePolicy(
+  policy: Policy,
+  observations: Observation[],
+  options: ScoreOptions = {},
+): PolicyScore {
+  return judge(
+    predictPolicy(policy, observations, options.isDefective),
+    options.judgement ?? "load",
+  );
+}
+
+/**
+ * Score one policy under every judgement from one set of predictions (the prediction does not
+ * depend on the judgement, only the verdict does). Both scores list the same pairs in the same
+ * order. Never throws.
+ *
+ * @example
+ * ```ts
+ * const both = scorePolicyJudgements(policy, observations);
+ * both.load.correctAccepts; // latent pairs it installs count here…
+ * both.strict.unsafeAccepts; // …and here
+ * ```
+ */
+export function scorePolicyJudgements(
+  policy: Policy,
+  observations: Observation[],
+  options: Omit<ScoreOptions, "judgement"> = {},
+): JudgedPolicyScore {
+  const predicted = predictPolicy(policy, observations, options.isDefective);
+  return Object.fromEntries(
+    JUDGEMENTS.map((j) => [j, judge(predicted, j)]),
+  ) as JudgedPolicyScore;
 }
 
 function rankKey(s: PolicyScore): number[] {
@@ -243,8 +370,10 @@ function compareKeys(a: number[], b: number[]): number {
 }
 
 /**
- * Rank policies: the correct ones (no unsafe accept) by needless rejects then tag count, then
- * the incorrect ones by unsafe accepts (then needless rejects, tag count). Ties share a rank.
+ * Rank policies by their counts without defective wheels: the correct ones (no unsafe accept)
+ * by needless rejects then tag count, then the incorrect ones by unsafe accepts (then needless
+ * rejects, tag count). Ties share a rank. Give it scores of one judgement; under every
+ * judgement at once, see {@linkcode rankJudgements}.
  *
  * @example
  * ```ts
@@ -266,8 +395,24 @@ export function rankPolicies(scores: PolicyScore[]): RankedPolicy[] {
 }
 
 /**
+ * Rank the policies under every judgement, each ranking from that judgement's scores.
+ *
+ * @example
+ * ```ts
+ * const ranked = rankJudgements(policies.map((p) => scorePolicyJudgements(p, observations)));
+ * ranked.load[0].policyId === ranked.strict[0].policyId; // same winner under both?
+ * ```
+ */
+export function rankJudgements(scores: JudgedPolicyScore[]): Record<Judgement, RankedPolicy[]> {
+  return Object.fromEntries(
+    JUDGEMENTS.map((j) => [j, rankPolicies(scores.map((s) => s[j]))]),
+  ) as Record<Judgement, RankedPolicy[]>;
+}
+
+/**
  * Partition runtimes into ABI-equivalence classes: runtimes where every non-defective wheel
- * observed on both has the same works/breaks outcome. Runtimes are taken in version order and
+ * observed on both has the same works/breaks outcome (under `load`; `isDefective` as for
+ * {@linkcode scorePolicy}). Runtimes are taken in version order and
  * each joins the first class it agrees with completely (at least one wheel observed in common
  * with every member); classes are listed by their first runtime, and each names the wheels that
  * separate it from the next class. Never throws.
@@ -278,20 +423,24 @@ export function rankPolicies(scores: PolicyScore[]): RankedPolicy[] {
  * // [["0.21.3"], ["0.22.1"], ["0.26.4", "0.27.7"], ...]
  * ```
  */
-export function deriveEquivalenceClasses(observations: Observation[]): EquivalenceClass[] {
+export function deriveEquivalenceClasses(
+  observations: Observation[],
+  options: Pick<ScoreOptions, "isDefective"> = {},
+): EquivalenceClass[] {
   const obs = observations.slice(0, MAX_OBSERVATIONS).filter(isUsable);
-  const defective = findDefectiveWheels(obs);
+  const found = options.isDefective ? undefined : findDefectiveWheels(obs);
+  const isDefective = options.isDefective ?? ((w: WheelSubject) => found!.has(wheelKey(w)));
   // runtime → wheel key → works
   const table = new Map<string, Map<string, boolean>>();
   const files = new Map<string, string>();
   for (const o of obs) {
     const k = wheelKey(o.wheel);
-    if (defective.has(k)) continue;
+    if (isDefective(o.wheel)) continue;
     files.set(k, o.wheel.file);
     let row = table.get(o.runtime.version);
     if (!row) table.set(o.runtime.version, row = new Map());
     // A wheel observed twice on one runtime works only if it worked every time.
-    row.set(k, (row.get(k) ?? true) && works(o.outcome));
+    row.set(k, (row.get(k) ?? true) && observedWorks(o) === true);
   }
   const runtimes = [...table.keys()].sort(compareVersions);
   const agree = (a: string, b: string): boolean => {

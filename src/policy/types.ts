@@ -5,6 +5,7 @@
  * @module
  */
 import type { OutcomeClass } from "../link/types.ts";
+import type { Judgement } from "../link/outcome_classes.ts";
 
 /** ABI-relevant flags of a build environment (or what a wheel requires of one). */
 export interface AbiFlags {
@@ -113,8 +114,15 @@ export interface WheelSubject {
   binary?: boolean;
   /** Flag bits the wheel's side modules require (see `requiredFlagBits`); default: the profile's. */
   requiredBits?: number;
-  /** Runtime version the wheel was built for (catalogue). */
+  /** Runtime version the wheel was built for (catalogue, else inferred). */
   builtFor?: string;
+  /**
+   * The wheel's outcome on `builtFor`, checked whatever runtimes a run selects: the relabel
+   * audit reads it first, so a scheme's tags do not depend on the scope of the run.
+   */
+  builtForOutcome?: OutcomeClass;
+  /** A conclusive real-runtime run of the wheel on `builtFor`: decides whether it is defective. */
+  builtForOracleWorks?: boolean;
 }
 
 export interface RuntimeSubject {
@@ -131,6 +139,11 @@ export interface Observation {
   evidence: string;
   /** Runtime version the wheel was built for; overrides `wheel.builtFor`. */
   builtForRuntime?: string;
+  /**
+   * A conclusive run of the pair in the real runtime: whether it loaded, imported and passed its
+   * smoke calls. Where present it decides the pair (see `observedWorks`).
+   */
+  oracleWorks?: boolean;
 }
 
 /** A policy's prediction for one wheel × runtime pair. */
@@ -156,8 +169,20 @@ export interface PairPrediction extends Prediction {
   wheel: string;
   runtime: string;
   outcome: OutcomeClass;
+  /** Does the pair work under the score's judgement? */
   works: boolean;
+  /**
+   * Verdict under the score's judgement. `defective`: the wheel fails at load on its own runtime
+   * (see `withDefective`); `inconclusive`: nothing is known of the pair (`missing-dependency`).
+   */
   verdict: PairVerdictKind | "defective" | "inconclusive";
+  /**
+   * Pairs of a defective wheel only: the verdict when the pair is scored like any other (what
+   * the score's `withDefective` counts count).
+   */
+  withDefective?: PairVerdictKind | "inconclusive";
+  /** What decided whether the pair works: the link check (`oracle`: the real runtime). */
+  evidence: "link" | "oracle";
 }
 
 export interface CounterExample {
@@ -180,27 +205,46 @@ export interface DefectiveWheel {
   evidence: string;
 }
 
-export interface PolicyScore {
-  policyId: string;
-  /** No unsafe accept. */
-  correct: boolean;
+/** How many pairs got each verdict. */
+export interface VerdictCounts {
   unsafeAccepts: number;
   needlessRejects: number;
   correctAccepts: number;
   correctRejects: number;
   /** Pairs whose outcome is inconclusive (`missing-dependency`), scored apart. */
   inconclusive: number;
+}
+
+/**
+ * A policy scored under one judgement. The top-level counts leave defective wheels out (the
+ * ranking basis); `withDefective` counts their pairs too, scored like any other.
+ */
+export interface PolicyScore extends VerdictCounts {
+  policyId: string;
+  /** How "works" was judged for every count and verdict here. */
+  judgement: Judgement;
+  /** No unsafe accept (defective wheels left out). */
+  correct: boolean;
+  /** The counts with the pairs of defective wheels scored like any other pair. */
+  withDefective: VerdictCounts;
   /** Distinct wheel tags the policy assigns. */
   tagCount: number;
   tags: string[];
-  /** Unsafe accepts first, then needless rejects. */
+  /** Unsafe accepts first, then needless rejects (defective wheels left out). */
   counterExamples: CounterExample[];
-  /** Pairs of defective wheels, scored apart. */
+  /**
+   * Pairs of defective wheels: the same objects as in `predictions` (verdict `defective`),
+   * listed for convenience. Count pairs from `predictions` only.
+   */
   defective: PairPrediction[];
+  /** One entry per wheel × runtime pair. */
   predictions: PairPrediction[];
   /** Pairs the scorer could not judge (never thrown). */
   errors: { wheel: string; runtime: string; message: string }[];
 }
+
+/** One policy scored under every judgement, from one set of predictions. */
+export type JudgedPolicyScore = Record<Judgement, PolicyScore>;
 
 export interface RankedPolicy extends PolicyScore {
   /** 1-based; ties share a rank. */

@@ -4,12 +4,14 @@
  *
  * @module
  */
-import { OUTCOME_CLASSES } from "../link/types.ts";
-import type { OutcomeClass } from "../link/types.ts";
+import { JUDGEMENTS, OUTCOME_CLASSES } from "../link/types.ts";
+import type { Judgement, OutcomeClass } from "../link/types.ts";
 import type {
   ConformReport,
   PairVerdict,
   ReportCounterExample,
+  ReportDecisive,
+  ReportJudgedScore,
   ReportOutcome,
   ReportPolicy,
   ReportPrediction,
@@ -125,4 +127,180 @@ export function availableRuntimes(report: ConformReport): string[] {
 /** The Python tag `cpXY` or `py3` part of a wheel's tags, for display. */
 export function shortTags(tags: readonly string[]): string {
   return tags.join(", ");
+}
+
+/**
+ * A policy under one judgement. A report written before there were two judgements has only
+ * the `load` figures (its top-level ones) and no `strict` ones: `undefined` then.
+ *
+ * @example
+ * ```ts ignore
+ * judgedScore(policy, "strict")?.rank; // 3
+ * ```
+ */
+export function judgedScore(p: ReportPolicy, j: Judgement): ReportJudgedScore | undefined {
+  if (p.scores) return p.scores[j];
+  if (j !== "load") return undefined;
+  const counts = {
+    unsafeAccepts: p.unsafeAccepts,
+    needlessRejects: p.needlessRejects,
+    correctAccepts: p.correctAccepts,
+    correctRejects: p.correctRejects,
+    inconclusive: p.inconclusive ?? 0,
+  };
+  return { withoutDefective: counts, withDefective: counts, rank: p.rank, correct: p.correct };
+}
+
+/** The verdict of a prediction under a judgement. */
+export function verdictUnder(p: ReportPrediction, j: Judgement): PairVerdict {
+  return j === "strict" ? p.strictVerdict ?? p.verdict : p.verdict;
+}
+
+/** A pair whose verdict differs between the judgements for one of the top policies. */
+export interface DecidingPair {
+  wheel: string;
+  runtime: string;
+  outcome?: OutcomeClass;
+  /** The top policies' verdicts on the pair, under each judgement. */
+  verdicts: { policy: string; load: PairVerdict; strict: PairVerdict }[];
+}
+
+/** Who wins under each judgement, and the pairs that make the rankings differ. */
+export interface JudgementSummary {
+  /** Policies ranked first under each judgement (several on a tie; none without policies). */
+  winners: Record<Judgement, string[]>;
+  /** False for a report written before the `strict` judgement existed. */
+  strictScored: boolean;
+  /** The same policies win under both judgements. */
+  same: boolean;
+  /** Some policy ranks differently under the two judgements. */
+  rankingsDiffer: boolean;
+  /**
+   * When the rankings differ: the pairs whose verdict differs between the judgements for a
+   * winner under either judgement. Pairs on which those winners disagree come first.
+   */
+  deciding: DecidingPair[];
+}
+
+/**
+ * Who wins under each judgement and, where the rankings differ, which pairs decide it.
+ *
+ * @example
+ * ```ts ignore
+ * const s = summarizeJudgements(report);
+ * s.winners.load; // ["pyodide-python-patch"]
+ * s.same; // true
+ * ```
+ */
+export function summarizeJudgements(report: ConformReport): JudgementSummary {
+  const policies = sortPolicies(report);
+  const strictScored = policies.length > 0 && policies.every((p) => p.scores !== undefined);
+  const winners = Object.fromEntries(JUDGEMENTS.map((j) => {
+    const ranks = policies.map((p) => judgedScore(p, j)?.rank);
+    if (ranks.some((r) => r === undefined)) return [j, []];
+    const best = Math.min(...(ranks as number[]));
+    return [j, policies.filter((_, i) => ranks[i] === best).map((p) => p.id).sort(cmp)];
+  })) as Record<Judgement, string[]>;
+  const same = strictScored && winners.load.join("\u0000") === winners.strict.join("\u0000");
+  const rankingsDiffer = strictScored &&
+    policies.some((p) => judgedScore(p, "load")!.rank !== judgedScore(p, "strict")!.rank);
+  const deciding: DecidingPair[] = [];
+  if (rankingsDiffer) {
+    const top = new Set([...winners.load, ...winners.strict]);
+    const outcomes = indexOutcomes(report);
+    const byPair = new Map<string, DecidingPair>();
+    for (const p of policies) {
+      if (!top.has(p.id)) continue;
+      for (const x of p.predictions) {
+        if (x.strictVerdict === undefined || x.strictVerdict === x.verdict) continue;
+        const key = pairKey(x.wheel, x.runtime);
+        let d = byPair.get(key);
+        if (!d) {
+          d = { wheel: x.wheel, runtime: x.runtime, verdicts: [] };
+          const o = outcomes.get(key)?.outcome;
+          if (o) d.outcome = o;
+          byPair.set(key, d);
+        }
+        d.verdicts.push({ policy: p.id, load: x.verdict, strict: x.strictVerdict });
+      }
+    }
+    // A pair that only one winner installs (or the winners judge apart) is what tells them
+    // apart; pairs every top policy treats alike move both rankings the same way.
+    const splits = (d: DecidingPair) =>
+      d.verdicts.length < top.size ||
+      new Set(d.verdicts.map((v) => `${v.load}/${v.strict}`)).size > 1;
+    deciding.push(
+      ...[...byPair.values()].sort((a, b) =>
+        Number(splits(b)) - Number(splits(a)) || cmp(a.wheel, b.wheel) ||
+        cmp(a.runtime, b.runtime)
+      ),
+    );
+  }
+  return { winners, strictScored, same, rankingsDiffer, deciding };
+}
+
+/**
+ * The one-line answer every report starts with: the winner under each judgement and whether it
+ * is the same scheme. `code` formats a policy id (e.g. as a Markdown code span).
+ *
+ * @example
+ * ```ts ignore
+ * judgementHeadline(summarizeJudgements(report));
+ * // "Best under load: pyodide-python-patch; under strict: pyodide-python-patch (same)"
+ * ```
+ */
+export function judgementHeadline(
+  s: JudgementSummary,
+  code: (id: string) => string = (id) => id,
+): string {
+  if (s.winners.load.length === 0) return "No policy was scored.";
+  const names = (ids: string[]) => ids.map(code).join(", ") + (ids.length > 1 ? " (tied)" : "");
+  const strict = s.strictScored
+    ? `${names(s.winners.strict)} (${s.same ? "same" : "different"})`
+    : "not scored (the report predates the strict judgement)";
+  return `Best under load: ${names(s.winners.load)}; under strict: ${strict}`;
+}
+
+/** `correct accept → unsafe accept`: how a pair's verdict moves from `load` to `strict`. */
+export function verdictMove(v: { load: PairVerdict; strict: PairVerdict }): string {
+  return `${VERDICT_LABELS[v.load]} under load, ${VERDICT_LABELS[v.strict]} under strict`;
+}
+
+/**
+ * The evidence ladder in plain sentences: how many decisive pairs the real runtime confirmed
+ * within the budget, how many it overturned, and which of those changed the ranking.
+ *
+ * @example
+ * ```ts ignore
+ * describeDecisive(report.agreement!.decisive!)[0];
+ * // "Decisive pairs: 143; 40 run in the real runtime (budget 120 s; 103 left for a later run), 38 confirmed."
+ * ```
+ */
+export function describeDecisive(d: ReportDecisive): string[] {
+  const budget = d.budgetSeconds === null ? "no budget" : `budget ${d.budgetSeconds} s`;
+  const left = d.notRun > 0 ? `; ${d.notRun} left for a later run` : "";
+  const lines = [
+    `Decisive pairs: ${d.pairs}; ${d.run} run in the real runtime (${budget}${left}), ${d.confirmed} confirmed.`,
+  ];
+  if (d.overturned.length === 0) {
+    lines.push("The real runtime overturned none of them: the ranking stands on the link check.");
+  } else {
+    lines.push(
+      `${d.overturned.length} overturned the link check's verdict; ${d.changedRanking} of them ` +
+        `change the ranking on their own.`,
+    );
+    for (const o of d.overturned.slice(0, 10)) {
+      lines.push(
+        `  ${o.wheel} on ${o.runtime}: link ${o.linkOutcome}, real runtime ${o.oracleStatus}` +
+          (o.changesRanking ? " (changes the ranking)" : ""),
+      );
+    }
+    if (d.overturned.length > 10) lines.push(`  … and ${d.overturned.length - 10} more`);
+  }
+  for (const m of d.moved) {
+    const v = (x: { rank: number; correct: boolean }) =>
+      `#${x.rank} ${x.correct ? "CORRECT" : "UNSAFE"}`;
+    lines.push(`  ${m.policy} under ${m.judgement}: ${v(m.from)} on link evidence → ${v(m.to)}`);
+  }
+  return lines;
 }

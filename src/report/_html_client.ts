@@ -154,7 +154,9 @@ export const HTML_SCRIPT = `
       "</span></p><p class=\\"hint\\">" + esc(V[c][2]) + "</p>";
     var inst = p.ins.charAt(k);
     s += "<h3>Policy " + esc(p.id) + "</h3>" + dl([
-      ["verdict", esc((p.correct ? "CORRECT" : "UNSAFE") + ", rank " + p.rank)],
+      ["verdict", esc((p.correct ? "CORRECT" : "UNSAFE") + ", rank " + p.rank + " under load" +
+        (p.strictRank !== undefined ? "; " + (p.strictCorrect ? "CORRECT" : "UNSAFE") + ", rank " + p.strictRank + " under strict" : ""))],
+      ["under strict", p.sv && p.sv.charAt(k) !== c ? esc(V[p.sv.charAt(k)][0]) + " (every symbol must resolve)" : ""],
       ["prediction", inst === "1" ? "install" : inst === "0" ? "refuse" : "none"],
       ["rule", esc(str(p.ru[k]))],
       ["wheel tag", p.wt[k] >= 0 ? code(str(p.wt[k])) : ""],

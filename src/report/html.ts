@@ -7,7 +7,16 @@
  * @module
  */
 import { HTML_SCRIPT, HTML_STYLE } from "./_html_client.ts";
-import { formatDuration, percent, sortPolicies } from "./_common.ts";
+import {
+  describeDecisive,
+  formatDuration,
+  judgedScore,
+  judgementHeadline,
+  percent,
+  sortPolicies,
+  summarizeJudgements,
+  verdictMove,
+} from "./_common.ts";
 import { canonicalReport } from "./json.ts";
 import type { ConformReport, PairVerdict } from "./types.ts";
 
@@ -79,8 +88,13 @@ export interface HtmlData {
     unsafeAccepts: number;
     needlessRejects: number;
     tagCount: number;
-    /** Verdict code per cell. */
+    /** Rank and verdict under `strict` (absent in reports from before the two judgements). */
+    strictRank?: number;
+    strictCorrect?: boolean;
+    /** Verdict code per cell (`load`). */
     v: string;
+    /** Verdict code per cell under `strict`. */
+    sv: string;
     /** Install per cell: `1`, `0`, or `-` without prediction. */
     ins: string;
     /** Per cell: string index of the wheel tag, the joined runtime tags and the rule (-1: none). */
@@ -138,6 +152,7 @@ export function buildHtmlData(input: ConformReport): HtmlData {
   const unreadable = report.wheels.map((w) => w.inputError !== undefined);
   const available = report.runtimes.map((r) => r.unavailable === undefined);
   const policies = sortPolicies(report).map((p) => {
+    const strict = judgedScore(p, "strict");
     const v = new Array<string>(W * R).fill("x");
     const ins = new Array<string>(W * R).fill("-");
     const wt = new Array<number>(W * R).fill(-1);
@@ -148,10 +163,12 @@ export function buildHtmlData(input: ConformReport): HtmlData {
       if (!unreadable[w]) continue;
       for (let r = 0; r < R; r++) if (available[r]) v[w * R + r] = "e";
     }
+    const sv = [...v];
     for (const pr of p.predictions) {
       const k = cell(pr.wheel, pr.runtime);
       if (k < 0) continue;
       v[k] = VERDICT_CODES[pr.verdict] ?? "x";
+      sv[k] = VERDICT_CODES[pr.strictVerdict ?? pr.verdict] ?? "x";
       ins[k] = pr.install ? "1" : "0";
       wt[k] = intern(pr.wheelTag);
       rt[k] = intern(pr.runtimeTags.join(" "));
@@ -165,7 +182,9 @@ export function buildHtmlData(input: ConformReport): HtmlData {
       unsafeAccepts: p.unsafeAccepts,
       needlessRejects: p.needlessRejects,
       tagCount: p.tagCount,
+      ...(strict ? { strictRank: strict.rank, strictCorrect: strict.correct } : {}),
       v: v.join(""),
+      sv: sv.join(""),
       ins: ins.join(""),
       wt,
       rt,
@@ -198,7 +217,13 @@ function summaryHtml(report: ConformReport): string {
   const out: string[] = [];
   const policies = sortPolicies(report);
   const unavailable = report.runtimes.filter((r) => r.unavailable !== undefined);
+  const judgements = summarizeJudgements(report);
   out.push(`<h1>Which platform-tag scheme tells Pyodide wheels apart correctly?</h1>`);
+  out.push(
+    `<p class="headline"><b>${
+      judgementHeadline(judgements, (id) => `<code>${h(id)}</code>`)
+    }</b></p>`,
+  );
   out.push(
     `<p class="meta">pyodide-abi-conform ${h(report.harnessVersion)} · run ${
       h(report.generatedAt)
@@ -206,25 +231,58 @@ function summaryHtml(report: ConformReport): string {
       unavailable.length ? ` (${unavailable.length} not measured)` : ""
     } · ${report.policies.length} policies · ${h(formatDuration(report.durationMs))}</p>`,
   );
-  out.push(`<h2 id="ranking">Policies, ranked</h2>`);
+  out.push(`<h2 id="ranking">Policies, ranked under load and under strict</h2>`);
   out.push(
-    `<p>A scheme is <b>correct</b> when it never installs a wheel where it does not link (no unsafe accept). Correct schemes rank by needless rejects, then by the number of tags.</p>`,
+    `<p>A scheme is <b>correct</b> when it never installs a wheel where it does not work (no unsafe accept). A pair works under <b>load</b> when it loads in the real loader (links, soft, latent) and under <b>strict</b> when every symbol also resolves (links, soft). Correct schemes rank by needless rejects, then by the number of tags. Defective wheels (failing at load on their own runtime) are left out of the ranking; the last columns count them in.</p>`,
   );
+  const badge = (ok: boolean) =>
+    `<span class="badge ${ok ? "ok" : "bad"}">${ok ? "CORRECT" : "UNSAFE"}</span>`;
   out.push(
-    `<table class="summary"><thead><tr><th>Rank</th><th>Policy</th><th>Verdict</th><th>Unsafe accepts</th><th>Needless rejects</th><th>Correct accepts</th><th>Correct rejects</th><th>Tags</th></tr></thead><tbody>`,
+    `<table class="summary"><thead><tr><th rowspan="2">Policy</th><th colspan="4">Load</th><th colspan="4">Strict</th><th rowspan="2">Tags</th><th colspan="2">With defective wheels (load / strict)</th></tr>` +
+      `<tr><th>Rank</th><th>Verdict</th><th>Unsafe accepts</th><th>Needless rejects</th><th>Rank</th><th>Verdict</th><th>Unsafe accepts</th><th>Needless rejects</th><th>Unsafe accepts</th><th>Needless rejects</th></tr></thead><tbody>`,
   );
   policies.forEach((p, i) => {
+    const load = judgedScore(p, "load")!;
+    const st = judgedScore(p, "strict");
+    const strictCells = st
+      ? `<td class="n">${st.rank}</td><td>${
+        badge(st.correct)
+      }</td><td class="n">${st.withoutDefective.unsafeAccepts}</td><td class="n">${st.withoutDefective.needlessRejects}</td>`
+      : `<td colspan="4" class="meta">not scored</td>`;
+    const withDefective = (pick: "unsafeAccepts" | "needlessRejects") =>
+      `${load.withDefective[pick]}${st ? ` / ${st.withDefective[pick]}` : ""}`;
     out.push(
-      `<tr><td class="n">${p.rank}</td><td class="pol"><a href="#policy-${i}"><code>${
+      `<tr><td class="pol"><a href="#policy-${i}"><code>${
         h(p.id)
-      }</code></a><br><span class="meta">${h(p.title)}</span></td><td><span class="badge ${
-        p.correct ? "ok" : "bad"
-      }">${
-        p.correct ? "CORRECT" : "UNSAFE"
-      }</span></td><td class="n">${p.unsafeAccepts}</td><td class="n">${p.needlessRejects}</td><td class="n">${p.correctAccepts}</td><td class="n">${p.correctRejects}</td><td class="n">${p.tagCount}</td></tr>`,
+      }</code></a><br><span class="meta">${h(p.title)}</span></td><td class="n">${p.rank}</td><td>${
+        badge(p.correct)
+      }</td><td class="n">${p.unsafeAccepts}</td><td class="n">${p.needlessRejects}</td>${strictCells}<td class="n">${p.tagCount}</td><td class="n">${
+        withDefective("unsafeAccepts")
+      }</td><td class="n">${withDefective("needlessRejects")}</td></tr>`,
     );
   });
   out.push(`</tbody></table>`);
+  if (judgements.rankingsDiffer) {
+    const shown = judgements.deciding.slice(0, 20);
+    out.push(
+      `<p>The rankings differ. Pairs whose verdict differs between the judgements for the winners, those that tell the winners apart first:</p><ul class="deciding">`,
+    );
+    for (const d of shown) {
+      out.push(
+        `<li><code>${h(d.wheel)}</code> on <code>${h(d.runtime)}</code>${
+          d.outcome ? ` (${h(d.outcome)})` : ""
+        }: ${
+          d.verdicts.map((v) => `<code>${h(v.policy)}</code> ${h(verdictMove(v))}`).join("; ")
+        }</li>`,
+      );
+    }
+    const more = judgements.deciding.length - shown.length;
+    if (more > 0) out.push(`<li>… and ${more} more (all are in the JSON report)</li>`);
+    if (judgements.deciding.length === 0) {
+      out.push(`<li>No pair of the winners changes verdict.</li>`);
+    }
+    out.push(`</ul>`);
+  }
 
   out.push(`<h2 id="classes">Ideal ABI-equivalence classes</h2>`);
   out.push(
@@ -268,6 +326,11 @@ function summaryHtml(report: ConformReport): string {
       );
     }
     out.push(`</tbody></table>`);
+    if (a.decisive) {
+      const [head, ...rest] = describeDecisive(a.decisive);
+      out.push(`<p><b>Evidence ladder.</b> ${h(head)}</p>`);
+      if (rest.length) out.push(`<ul>${rest.map((l) => `<li>${h(l.trim())}</li>`).join("")}</ul>`);
+    }
     const disagree = report.outcomes.filter((o) => o.oracle && !o.oracle.agrees);
     if (disagree.length) {
       out.push(`<ul>`);
@@ -305,7 +368,7 @@ function summaryHtml(report: ConformReport): string {
   const defective = report.wheels.filter((w) => w.defective);
   if (defective.length) {
     out.push(
-      `<h2 id="defective">Defective wheels</h2><p>They fail even on the runtime they were built for and are scored apart.</p><ul>`,
+      `<h2 id="defective">Defective wheels</h2><p>They fail at load even on the runtime they were built for: the ranking leaves them out, and the summary table counts them in its last columns.</p><ul>`,
     );
     for (const w of defective) {
       out.push(`<li><code>${h(w.file)}</code> (built for ${h(w.builtFor ?? "unknown")})</li>`);

@@ -1,7 +1,9 @@
 /**
  * JUnit XML for CI dashboards: one `<testsuite>` per policy, one `<testcase>` per wheel × runtime
- * prediction. Unsafe accepts are failures; needless rejects pass but say so in `<system-out>`;
- * pairs with a defective or unreadable wheel are skipped with the reason.
+ * prediction. Unsafe accepts (under `load`) are failures; needless rejects pass but say so in
+ * `<system-out>`, as does a verdict that differs under `strict`; pairs with a defective or
+ * unreadable wheel are skipped with the reason. The root's name says who wins under each
+ * judgement; each suite's properties give its rank and counts under both.
  *
  * The structure follows the JUnit schema Jenkins' xUnit plugin validates against
  * (jenkinsci/xunit-plugin: src/main/resources/org/jenkinsci/plugins/xunit/types/model/xsd/junit-10.xsd),
@@ -9,7 +11,15 @@
  *
  * @module
  */
-import { indexOutcomes, pairKey, sortPolicies } from "./_common.ts";
+import {
+  indexOutcomes,
+  judgedScore,
+  judgementHeadline,
+  pairKey,
+  sortPolicies,
+  summarizeJudgements,
+  VERDICT_LABELS,
+} from "./_common.ts";
 import type { ConformReport, ReportOutcome, ReportPolicy, ReportPrediction } from "./types.ts";
 
 // Characters XML 1.0 does not allow at all (the Char production), lone surrogates included.
@@ -101,6 +111,9 @@ function testcase(
     })
   }`;
   const tags = `wheel tag ${p.wheelTag}; runtime tags ${p.runtimeTags.join(" ")}; rule ${p.rule}`;
+  const strict = p.strictVerdict !== undefined && p.strictVerdict !== p.verdict
+    ? `under strict (every symbol must resolve): ${VERDICT_LABELS[p.strictVerdict]}`
+    : undefined;
   switch (p.verdict) {
     case "unsafe-accept":
       return {
@@ -121,9 +134,9 @@ function testcase(
         skipped: false,
         xml: `${head}>\n      <system-out>${
           escapeXmlText(
-            `needless reject: refuses a wheel that ${
-              outcome?.outcome ?? "links"
-            } on ${p.runtime}\n${tags}\n${evidenceText(outcome)}`,
+            `needless reject: refuses a wheel that ${outcome?.outcome ?? "links"} on ${p.runtime}${
+              strict ? `\n${strict}` : ""
+            }\n${tags}\n${evidenceText(outcome)}`,
           )
         }</system-out>\n    </testcase>`,
       };
@@ -150,7 +163,15 @@ function testcase(
         }/>\n    </testcase>`,
       };
     default:
-      return { failure: false, skipped: false, xml: `${head}/>` };
+      return {
+        failure: false,
+        skipped: false,
+        xml: strict
+          ? `${head}>\n      <system-out>${
+            escapeXmlText(`${strict}\n${tags}\n${evidenceText(outcome)}`)
+          }</system-out>\n    </testcase>`
+          : `${head}/>`,
+      };
   }
 }
 
@@ -173,6 +194,7 @@ export function renderJunit(report: ConformReport): string {
     r.version
   );
   const timestamp = report.generatedAt.slice(0, 19);
+  const headline = judgementHeadline(summarizeJudgements(report));
   const suites: string[] = [];
   let total = 0;
   let failures = 0;
@@ -201,13 +223,28 @@ export function renderJunit(report: ConformReport): string {
     const s = cases.filter((c) => c.skipped).length;
     total += cases.length;
     failures += f;
+    const strict = judgedScore(policy, "strict");
+    const load = judgedScore(policy, "load")!;
     const props = [
+      ["best", headline],
       ["title", policy.title],
       ["file", policy.file],
       ["verdict", policy.correct ? "CORRECT" : "UNSAFE"],
       ["rank", String(policy.rank)],
       ["unsafeAccepts", String(policy.unsafeAccepts)],
       ["needlessRejects", String(policy.needlessRejects)],
+      ["unsafeAcceptsWithDefective", String(load.withDefective.unsafeAccepts)],
+      ["needlessRejectsWithDefective", String(load.withDefective.needlessRejects)],
+      ...(strict
+        ? [
+          ["strict.verdict", strict.correct ? "CORRECT" : "UNSAFE"],
+          ["strict.rank", String(strict.rank)],
+          ["strict.unsafeAccepts", String(strict.withoutDefective.unsafeAccepts)],
+          ["strict.needlessRejects", String(strict.withoutDefective.needlessRejects)],
+          ["strict.unsafeAcceptsWithDefective", String(strict.withDefective.unsafeAccepts)],
+          ["strict.needlessRejectsWithDefective", String(strict.withDefective.needlessRejects)],
+        ]
+        : []),
       ["tagCount", String(policy.tagCount)],
       ...policy.source.map((src) => ["source", src.url ? `${src.title} <${src.url}>` : src.title]),
     ].map(([name, value]) => `      <property${attrs({ name: name ?? "", value: value ?? "" })}/>`);
@@ -229,7 +266,7 @@ export function renderJunit(report: ConformReport): string {
     );
   }
   const root = attrs({
-    name: `pyodide-abi-conform ${report.harnessVersion}`,
+    name: `pyodide-abi-conform ${report.harnessVersion}: ${headline}`,
     tests: total,
     failures,
     errors: 0,

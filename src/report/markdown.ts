@@ -6,14 +6,19 @@
  */
 import {
   countVerdicts,
+  describeDecisive,
   formatDuration,
+  judgedScore,
+  judgementHeadline,
   percent,
   policyVerdict,
   sortPolicies,
+  summarizeJudgements,
   VERDICT_LABELS,
+  verdictMove,
   worstCounterExamples,
 } from "./_common.ts";
-import type { ConformReport, ReportPolicy } from "./types.ts";
+import type { ConformReport, ReportCounts, ReportPolicy } from "./types.ts";
 
 /** Options of renderMarkdown. */
 export interface MarkdownOptions {
@@ -23,6 +28,8 @@ export interface MarkdownOptions {
   detail?: "full" | "summary";
   /** Command shown under "How to reproduce" (default: the plain conform task on corpus/). */
   command?: string;
+  /** Pairs listed that decide between the two rankings when they differ (default 10). */
+  decidingPairs?: number;
 }
 
 /** Command that reproduces a run, shown when the caller does not give its own. */
@@ -80,6 +87,11 @@ function link(title: string, url?: string): string {
   })`;
 }
 
+function countsText(c: ReportCounts): string {
+  return `${c.unsafeAccepts} unsafe accepts, ${c.needlessRejects} needless rejects, ${c.correctAccepts} correct accepts, ${c.correctRejects} correct rejects` +
+    (c.inconclusive ? `, ${c.inconclusive} inconclusive` : "");
+}
+
 function policyDetails(p: ReportPolicy, limit: number): string[] {
   const out: string[] = [];
   const counts = countVerdicts(p.predictions);
@@ -103,6 +115,24 @@ function policyDetails(p: ReportPolicy, limit: number): string[] {
       ".",
   );
   out.push("");
+  const load = judgedScore(p, "load");
+  const strict = judgedScore(p, "strict");
+  if (p.scores && load && strict) {
+    out.push(
+      `Under strict (rank ${strict.rank}, ${strict.correct ? "CORRECT" : "UNSAFE"}): ${
+        countsText(strict.withoutDefective)
+      }.`,
+    );
+    out.push("");
+    if (counts.defective) {
+      out.push(
+        `With the defective wheels scored like any other: under load ${
+          countsText(load.withDefective)
+        }; under strict ${countsText(strict.withDefective)}.`,
+      );
+      out.push("");
+    }
+  }
   const shown = worstCounterExamples(p, limit);
   if (shown.length > 0) {
     out.push("| | Wheel | Runtime | Wheel tag | Runtime tag | Outcome | Evidence |");
@@ -140,14 +170,19 @@ function policyDetails(p: ReportPolicy, limit: number): string[] {
  */
 export function renderMarkdown(report: ConformReport, options: MarkdownOptions = {}): string {
   const limit = options.counterExamples ?? 20;
+  const nDeciding = options.decidingPairs ?? 10;
   const out: string[] = [];
   const unavailable = report.runtimes.filter((r) => r.unavailable !== undefined);
   const inputErrors = report.wheels.filter((w) => w.inputError !== undefined);
   const defective = report.wheels.filter((w) => w.defective);
   const policies = sortPolicies(report);
   const correct = policies.filter((p) => p.correct);
+  const judgements = summarizeJudgements(report);
+  const strictCorrect = policies.filter((p) => judgedScore(p, "strict")?.correct);
 
   out.push("## Which platform-tag scheme tells Pyodide wheels apart correctly?");
+  out.push("");
+  out.push(`**${judgementHeadline(judgements, (id) => codeSpan(id))}.**`);
   out.push("");
   out.push(
     `_pyodide-abi-conform ${escapeMarkdown(report.harnessVersion)}, run ${
@@ -158,34 +193,69 @@ export function renderMarkdown(report: ConformReport, options: MarkdownOptions =
   );
   out.push("");
   out.push(
-    correct.length > 0
-      ? `**${correct.length} of ${policies.length} schemes distinguish the corpus correctly** (no unsafe accept). Best: ${
-        codeSpan(correct[0]?.id ?? "")
-      }.`
-      : `**No scheme distinguishes the corpus correctly**: every one installs some wheel where it breaks.`,
+    (correct.length > 0
+      ? `**${correct.length} of ${policies.length} schemes distinguish the corpus correctly under load** (no unsafe accept).`
+      : `**No scheme distinguishes the corpus correctly under load**: every one installs some wheel where it does not load.`) +
+      (judgements.strictScored
+        ? ` Under strict (every symbol resolves): ${strictCorrect.length} of ${policies.length}.`
+        : ""),
   );
   out.push("");
+  const verdictCell = (ok: boolean | undefined) =>
+    ok === undefined ? "" : ok ? "✅ CORRECT" : "❌ UNSAFE";
   out.push(
-    "| Rank | Policy | Verdict | Unsafe accepts | Needless rejects | Tags | Correct accepts | Correct rejects |",
+    "| Rank (load) | Policy | Verdict (load) | Unsafe accepts | Needless rejects | Rank (strict) | Verdict (strict) | Unsafe accepts (strict) | Needless rejects (strict) | Tags |",
   );
-  out.push("|---:|---|---|---:|---:|---:|---:|---:|");
+  out.push("|---:|---|---|---:|---:|---:|---|---:|---:|---:|");
   for (const p of policies) {
+    const st = judgedScore(p, "strict");
     out.push(
       `| ${p.rank} | ${codeSpan(p.id, true)}<br>${escapeMarkdown(p.title)} | ${
-        p.correct ? "✅ CORRECT" : "❌ UNSAFE"
-      } | ${p.unsafeAccepts} | ${p.needlessRejects} | ${p.tagCount} | ${p.correctAccepts} | ${p.correctRejects} |`,
+        verdictCell(p.correct)
+      } | ${p.unsafeAccepts} | ${p.needlessRejects} | ${st?.rank ?? ""} | ${
+        verdictCell(st?.correct)
+      } | ${st?.withoutDefective.unsafeAccepts ?? ""} | ${
+        st?.withoutDefective.needlessRejects ?? ""
+      } | ${p.tagCount} |`,
     );
   }
   out.push("");
+  if (judgements.rankingsDiffer) {
+    const shown = judgements.deciding.slice(0, nDeciding);
+    out.push(
+      `The rankings differ. Pairs whose verdict differs between the judgements for ${
+        [...new Set([...judgements.winners.load, ...judgements.winners.strict])].map((id) =>
+          codeSpan(id)
+        ).join(" and ")
+      } (they load but some symbol resolves nowhere), those that tell the winners apart first:`,
+    );
+    out.push("");
+    for (const d of shown) {
+      out.push(
+        `- ${codeSpan(d.wheel)} on ${codeSpan(d.runtime)}${
+          d.outcome ? ` (${escapeMarkdown(d.outcome)})` : ""
+        }: ${
+          d.verdicts.map((v) => `${codeSpan(v.policy)} ${escapeMarkdown(verdictMove(v))}`).join(
+            "; ",
+          )
+        }`,
+      );
+    }
+    const more = judgements.deciding.length - shown.length;
+    if (more > 0) out.push(`- … and ${more} more (all are in the JSON report)`);
+    if (judgements.deciding.length === 0) out.push("- (no pair of the winners changes verdict)");
+    out.push("");
+  }
   out.push(
-    "A scheme is **correct** when it never installs a wheel on a runtime where it does not link (no unsafe accept). " +
+    "A scheme is **correct** when it never installs a wheel on a runtime where it does not work (no unsafe accept). " +
+      "A pair works under **load** when it loads in the real loader (`links`, `soft`, `latent`) and under **strict** when every symbol also resolves (`links`, `soft`). " +
       "Correct schemes rank by needless rejects (refusing what works: fragmentation), then by the number of distinct tags." +
       (defective.length || inputErrors.length
         ? ` ${
           plural(defective.length, "defective wheel")
-        } (failing even on the runtime they were built for) and ${
+        } (failing at load even on the runtime they were built for) and ${
           plural(inputErrors.length, "unreadable wheel")
-        } are scored apart, so no scheme is blamed for them.`
+        } are left out of the ranking, so no scheme is blamed for them; each policy's counts with the defective wheels are in its details.`
         : ""),
   );
   out.push("");
@@ -237,6 +307,13 @@ export function renderMarkdown(report: ConformReport, options: MarkdownOptions =
       );
     }
     out.push("");
+    if (a.decisive) {
+      const [head, ...rest] = describeDecisive(a.decisive);
+      out.push(`**Evidence ladder.** ${escapeMarkdown(head)}`);
+      out.push("");
+      for (const l of rest) out.push(`- ${escapeMarkdown(l.trim())}`);
+      out.push("");
+    }
     const disagree = a.disagreements ?? [];
     if (disagree.length > 0) {
       out.push("Disagreements, each with both sides' messages and its explanation:");
@@ -295,7 +372,9 @@ export function renderMarkdown(report: ConformReport, options: MarkdownOptions =
   if (defective.length > 0) {
     out.push("### Defective wheels");
     out.push("");
-    out.push("These fail even on the runtime they were built for; they are scored apart.");
+    out.push(
+      "These fail at load even on the runtime they were built for: the ranking leaves them out, and each policy's details give its counts with them.",
+    );
     out.push("");
     for (const w of defective) {
       out.push(`- ${codeSpan(w.file)} (built for ${codeSpan(w.builtFor ?? "unknown")})`);

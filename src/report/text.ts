@@ -5,14 +5,19 @@
  * @module
  */
 import {
+  describeDecisive,
   formatDuration,
+  judgedScore,
+  judgementHeadline,
   percent,
   policyVerdict,
   sortPolicies,
+  summarizeJudgements,
   VERDICT_LABELS,
+  verdictMove,
   worstCounterExamples,
 } from "./_common.ts";
-import type { ConformReport } from "./types.ts";
+import type { ConformReport, ReportPolicy } from "./types.ts";
 
 /** Options of renderText. */
 export interface TextOptions {
@@ -24,6 +29,8 @@ export interface TextOptions {
   counterExamples?: number;
   /** Wheels listed per equivalence-class boundary (default 3). */
   separators?: number;
+  /** Pairs listed that decide between the two rankings when they differ (default 5). */
+  decidingPairs?: number;
 }
 
 const ESC = "\u001b[";
@@ -61,6 +68,7 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
   const width = Math.max(40, options.width ?? 100);
   const nCounter = options.counterExamples ?? 3;
   const nSep = options.separators ?? 3;
+  const nDeciding = options.decidingPairs ?? 5;
   const paint = (s: string, ...styles: (keyof typeof STYLE)[]) =>
     options.color && styles.length
       ? `${ESC}${styles.map((x) => STYLE[x]).join(";")}m${s}${ESC}0m`
@@ -77,39 +85,87 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
       (unavailable.length ? ` (${unavailable.length} unavailable)` : "") +
       ` · ${report.policies.length} policies · ${formatDuration(report.durationMs)}`,
   );
+  const judgements = summarizeJudgements(report);
+  line(judgementHeadline(judgements));
   line();
 
   const policies = sortPolicies(report);
-  const idWidth = Math.min(
-    Math.max(6, ...policies.map((p) => [...clean(p.id)].length)),
-    Math.max(6, width - 48),
+  const longest = Math.max(6, ...policies.map((p) => [...clean(p.id)].length));
+  const strictScored = judgements.strictScored;
+  // Both judgements side by side when the width allows, else the strict ranking below.
+  const together = strictScored && width - 74 >= Math.min(longest, 12);
+  const idWidth = Math.min(longest, Math.max(6, width - (together ? 74 : 48)));
+  // Columns of one judgement: rank, verdict, unsafe accepts, needless rejects.
+  const judged = (rank: number, correct: boolean, unsafe: number, needless: number) => [
+    pad(String(rank), 4, true),
+    correct ? paint(pad("CORRECT", 7), "green") : paint(pad("UNSAFE", 7), "red", "bold"),
+    unsafe > 0 ? paint(pad(String(unsafe), 6, true), "red") : pad(String(unsafe), 6, true),
+    needless > 0 ? paint(pad(String(needless), 8, true), "yellow") : pad(String(needless), 8, true),
+  ];
+  const strictCells = (p: ReportPolicy) => {
+    const st = judgedScore(p, "strict")!;
+    return judged(
+      st.rank,
+      st.correct,
+      st.withoutDefective.unsafeAccepts,
+      st.withoutDefective.needlessRejects,
+    );
+  };
+  const head = `${pad("rank", 4, true)}  ${pad("policy", idWidth)}  ${pad("verdict", 7)}  ${
+    pad("unsafe", 6, true)
+  }  ${pad("needless", 8, true)}  ${pad("tags", 4, true)}`;
+  heading(
+    together
+      ? "Policies, ranked under load and under strict (CORRECT = no unsafe accept)"
+      : "Policies, ranked under load (CORRECT = no unsafe accept)",
   );
-  heading("Policies, ranked (CORRECT = no unsafe accept)");
   out.push(
-    `${pad("rank", 4, true)}  ${pad("policy", idWidth)}  ${pad("verdict", 7)}  ${
-      pad("unsafe", 6, true)
-    }  ${pad("needless", 8, true)}  ${pad("tags", 4, true)}`,
+    together
+      ? `${head}  ${pad("s.rk", 4, true)}  ${pad("strict", 7)}  ${pad("unsafe", 6, true)}  ${
+        pad("needless", 8, true)
+      }`
+      : head,
   );
   for (const p of policies) {
-    const verdict = policyVerdict(p);
+    const [rank, ...load] = judged(p.rank, p.correct, p.unsafeAccepts, p.needlessRejects);
     const cells = [
-      pad(String(p.rank), 4, true),
+      rank,
       pad(fit(clean(p.id), idWidth), idWidth),
-      verdict === "CORRECT"
-        ? paint(pad(verdict, 7), "green")
-        : paint(pad(verdict, 7), "red", "bold"),
-      p.unsafeAccepts > 0
-        ? paint(pad(String(p.unsafeAccepts), 6, true), "red")
-        : pad(String(p.unsafeAccepts), 6, true),
-      p.needlessRejects > 0
-        ? paint(pad(String(p.needlessRejects), 8, true), "yellow")
-        : pad(String(p.needlessRejects), 8, true),
+      ...load,
       pad(String(p.tagCount), 4, true),
+      ...(together ? strictCells(p) : []),
     ];
     out.push(cells.join("  "));
   }
+  if (strictScored && !together) {
+    line();
+    heading("Policies, ranked under strict");
+    out.push(head);
+    const byStrict = [...policies].sort((a, b) =>
+      judgedScore(a, "strict")!.rank - judgedScore(b, "strict")!.rank
+    );
+    for (const p of byStrict) {
+      const [rank, ...rest] = strictCells(p);
+      out.push(
+        [rank, pad(fit(clean(p.id), idWidth), idWidth), ...rest, pad(String(p.tagCount), 4, true)]
+          .join("  "),
+      );
+    }
+  }
   if (policies.length === 0) line("  (no policy was scored)");
   line();
+
+  if (judgements.rankingsDiffer) {
+    heading("Pairs that move the rankings (verdict differs between load and strict)");
+    for (const d of judgements.deciding.slice(0, nDeciding)) {
+      line(`  ${d.wheel} on ${d.runtime}${d.outcome ? ` (${d.outcome})` : ""}`);
+      for (const v of d.verdicts) line(`    ${v.policy}: ${verdictMove(v)}`);
+    }
+    const more = judgements.deciding.length - Math.min(nDeciding, judgements.deciding.length);
+    if (more > 0) line(`  … and ${more} more`);
+    if (judgements.deciding.length === 0) line("  (no pair of the winners changes verdict)");
+    line();
+  }
 
   if (nCounter > 0 && policies.some((p) => p.counterExamples.length > 0)) {
     heading("Worst counter-examples");
@@ -160,6 +216,7 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
     for (const [cls, c] of Object.entries(a.byClass).sort(([x], [y]) => (x < y ? -1 : 1))) {
       line(`    ${pad(cls, 16)} ${c.agreeing}/${c.pairs} (${percent(c.agreeing, c.pairs)})`);
     }
+    if (a.decisive) { for (const l of describeDecisive(a.decisive)) line(`  ${l}`); }
     const disagreements = a.disagreements ?? [];
     for (const d of disagreements.slice(0, nCounter)) {
       line(
@@ -182,7 +239,7 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
     line();
   }
   if (defective.length > 0) {
-    heading("Defective wheels (fail on their own runtime; scored apart)");
+    heading("Defective wheels (fail at load on their own runtime; left out of the ranking)");
     for (const w of defective) line(`  ${w.file} (built for ${w.builtFor ?? "unknown"})`);
     line();
   }

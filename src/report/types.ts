@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { LinkEvidence, OutcomeClass } from "../link/types.ts";
+import type { Judgement, LinkEvidence, OutcomeClass } from "../link/types.ts";
 
 /** How a policy's prediction for one pair compares with what was observed. */
 export type PairVerdict =
@@ -31,8 +31,17 @@ export interface ReportWheel {
   file: string;
   sha256: string;
   kind: string;
-  /** Catalogue runtime this wheel was built for (absent for wheels outside the catalogue). */
+  /**
+   * The runtime this wheel was built for: the catalogue's (from its distribution's lock), else
+   * inferred from the wheel's own facts (see `builtForInferred`); absent when nothing tells.
+   */
   builtFor?: string;
+  /** How `builtFor` was inferred, for a wheel the catalogue does not place. */
+  builtForInferred?: string;
+  /** The link outcome on `builtFor`, checked whatever runtimes the run selected. */
+  builtForOutcome?: string;
+  /** That outcome in one line (the evidence a defective wheel is judged on). */
+  builtForSummary?: string;
   /** Wheel tags from the filename, e.g. `cp312-cp312-pyodide_2024_0_wasm32`. */
   tags: string[];
   /** Profile fields that were inferred rather than read from a catalogue. */
@@ -41,6 +50,8 @@ export interface ReportWheel {
   inputError?: string;
   /** Fails even on the runtime it was built for: scored apart. */
   defective?: boolean;
+  /** The real runtime's result on `builtFor`, where the oracle ran that pair. */
+  builtForOracle?: ReportOracleResult;
 }
 
 /** One wheel × runtime observation. */
@@ -66,13 +77,31 @@ export interface ReportOracleResult {
   disagreement?: string;
 }
 
+/** A verdict a pair can get when it is scored (not defective, not unreadable). */
+export type ScoredVerdict =
+  | "correct-accept"
+  | "correct-reject"
+  | "unsafe-accept"
+  | "needless-reject"
+  | "inconclusive";
+
 export interface ReportPrediction {
   wheel: string;
   runtime: string;
   wheelTag: string;
   runtimeTags: string[];
   install: boolean;
+  /** Verdict under the `load` judgement. */
   verdict: PairVerdict;
+  /** Verdict under the `strict` judgement, only where it differs from `verdict`. */
+  strictVerdict?: PairVerdict;
+  /**
+   * Pairs of a defective wheel only: the verdict under each judgement when the pair is scored
+   * like any other (what `scores.<judgement>.withDefective` counts).
+   */
+  withDefective?: Record<Judgement, ScoredVerdict>;
+  /** What decided whether the pair works: the link check, or the real runtime. */
+  evidence?: "link" | "oracle";
   rule: string;
   /** Why the policy decided so, in one sentence. */
   reason?: string;
@@ -88,6 +117,32 @@ export interface ReportCounterExample {
   evidence: string;
 }
 
+/** How many pairs got each verdict. */
+export interface ReportCounts {
+  unsafeAccepts: number;
+  needlessRejects: number;
+  correctAccepts: number;
+  correctRejects: number;
+  /** Pairs with an inconclusive outcome (`missing-dependency`), scored apart. */
+  inconclusive: number;
+}
+
+/** A policy under one judgement: counts without and with defective wheels, rank, verdict. */
+export interface ReportJudgedScore {
+  /** The ranking basis: pairs of defective wheels left out. */
+  withoutDefective: ReportCounts;
+  /** Pairs of defective wheels scored like any other. */
+  withDefective: ReportCounts;
+  /** 1-based rank under this judgement (counts without defective wheels); ties share a rank. */
+  rank: number;
+  /** No unsafe accept (without defective wheels). */
+  correct: boolean;
+}
+
+/**
+ * One policy. The top-level counts, `correct` and `rank` are the `load` judgement without
+ * defective wheels; `scores` has both judgements, each without and with defective wheels.
+ */
 export interface ReportPolicy {
   id: string;
   title: string;
@@ -103,7 +158,11 @@ export interface ReportPolicy {
   /** Pairs with an inconclusive outcome (`missing-dependency`), scored apart. */
   inconclusive?: number;
   tagCount: number;
+  /** Both judgements (absent in reports written before there were two). */
+  scores?: Record<Judgement, ReportJudgedScore>;
+  /** Under `load`, without defective wheels. */
   counterExamples: ReportCounterExample[];
+  /** One per wheel × runtime pair. */
   predictions: ReportPrediction[];
 }
 
@@ -116,6 +175,44 @@ export interface ReportAgreement {
   disagreements?: ReportDisagreement[];
   /** Pairs whose real-runtime result was inconclusive (time-out, runner error), not counted. */
   inconclusive?: { wheel: string; runtime: string; status: string; reason: string }[];
+  /** The decisive pairs, confirmed first within the time budget (the evidence ladder). */
+  decisive?: ReportDecisive;
+}
+
+/**
+ * The evidence ladder: the pairs that decide the ranking (unsafe accepts, pairs that separate the
+ * top-ranked schemes, defective wheels on their own runtime) run in the real runtime first; a
+ * conclusive result there decides the pair for scoring.
+ */
+export interface ReportDecisive {
+  /** Decisive pairs found in the scores on link evidence. */
+  pairs: number;
+  /** Of those, run in the real runtime (fresh or from the oracle cache). */
+  run: number;
+  /** Of those run, the ones with a conclusive result (they decide their pair). */
+  confirmed: number;
+  /** Left out because the time budget ran out (a later run picks them up). */
+  notRun: number;
+  /** The budget, seconds; `null`: none. */
+  budgetSeconds: number | null;
+  /** Confirmed pairs where the real runtime contradicts the link check's `load` verdict. */
+  overturned: {
+    wheel: string;
+    runtime: string;
+    linkOutcome: string;
+    oracleStatus: string;
+    /** Alone, this result changes some policy's rank or verdict under some judgement. */
+    changesRanking: boolean;
+  }[];
+  /** How many overturned pairs change the ranking on their own. */
+  changedRanking: number;
+  /** Policies whose rank or verdict differs between link evidence alone and the final scores. */
+  moved: {
+    policy: string;
+    judgement: Judgement;
+    from: { rank: number; correct: boolean };
+    to: { rank: number; correct: boolean };
+  }[];
 }
 
 export interface ReportDisagreement {

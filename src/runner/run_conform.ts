@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { join } from "node:path";
 import {
   type ChosenLibrary,
   collectInputs,
@@ -21,35 +20,53 @@ import {
   registerRealMainFile,
 } from "../link/mod.ts";
 import type { CheckLinkInput } from "../link/mod.ts";
-import type { LinkEvidence, LinkOutcome, OutcomeClass } from "../link/types.ts";
-import { computeAgreement, runOracle, selectOracleSample } from "../oracle/mod.ts";
+import type { Judgement, LinkEvidence, LinkOutcome, OutcomeClass } from "../link/types.ts";
+import {
+  type OraclePairSource,
+  runOracleStage,
+  selectModePairs,
+  summarizeAgreement,
+} from "./_oracle_stage.ts";
 import type { OracleResult } from "../oracle/types.ts";
 import {
   buildProfile,
+  countMissingImports,
   deriveEquivalenceClasses,
-  findDefectiveWheels,
+  findDecisivePairs,
+  inferBuiltFor,
   inferWheelProfile,
+  observedWorks,
   profileFromRuntime,
-  rankPolicies,
+  rankJudgements,
   requiredFlagBits,
-  scorePolicy,
+  scorePolicyJudgements,
 } from "../policy/mod.ts";
-import type { Observation, PlatformProfile, Policy, WheelSubject } from "../policy/types.ts";
+import type {
+  DefectiveWheel,
+  JudgedPolicyScore,
+  Observation,
+  PlatformProfile,
+  Policy,
+  RankedPolicy,
+  VerdictCounts,
+  WheelSubject,
+} from "../policy/types.ts";
 import type {
   ConformReport,
+  ReportAgreement,
+  ReportDecisive,
   ReportOutcome,
   ReportPolicy,
   ReportRuntime,
   ReportWheel,
 } from "../report/types.ts";
-import { obtainRuntime, obtainRuntimeFacts } from "../runtime/mod.ts";
+import { obtainRuntimeFacts } from "../runtime/mod.ts";
 import type { RuntimeEntry, RuntimeFacts } from "../runtime/types.ts";
 import type { WheelFacts } from "../wheel/types.ts";
 import { formatFuncType } from "../wasm/mod.ts";
 import type { FuncType } from "../wasm/types.ts";
 import { digestJson, outcomeKey, readCachedOutcome, writeCachedOutcome } from "./_outcome_cache.ts";
 import { HARNESS_VERSION } from "./version.ts";
-import { writeFileAtomically } from "../corpus/write_atomically.ts";
 
 /** How the link matrix is executed: in this process, or by the worker pool. */
 export type LinkExecutor = (
@@ -75,8 +92,17 @@ export interface ConformOptions {
   /** Runtime versions to check against (default: the whole catalogue). */
   runtimes?: string[];
   policies: Policy[];
-  /** `built-for`: every wheel on the runtime it was built for, plus the cross-runtime sample. */
-  oracle: "none" | "sample" | "built-for" | "all";
+  /**
+   * Pairs run in the real runtime after the decisive ones (every mode but `none` runs those
+   * first): `decisive` none; `sample` a seeded sample; `built-for` every wheel on the runtime it
+   * was built for, plus the cross-runtime sample; `all` every pair.
+   */
+  oracle: "none" | "decisive" | "sample" | "built-for" | "all";
+  /**
+   * Time budget of the oracle stage, ms; `null`: none. Default: {@linkcode DEFAULT_ORACLE_BUDGET_MS}
+   * for `decisive` and `sample`, none for `built-for` and `all`. Cached results never count.
+   */
+  oracleBudgetMs?: number | null;
   oracleSampleSize?: number;
   oracleSeed?: number;
   oracleTimeoutMs?: number;
@@ -156,6 +182,13 @@ function tagsOf(facts: WheelFacts | undefined): string[] {
 function buildTagOf(facts: WheelFacts | undefined): string | undefined {
   const b = facts?.filename?.build;
   return b ? `${b[0]}${b[1]}` : undefined;
+}
+
+/** Does a wheel's platform tag name an Emscripten or ABI version (else only loader facts tell)? */
+function namesPlatform(wheel: WheelFacts): boolean {
+  return (wheel.filename?.tags ?? []).some((t) =>
+    /^emscripten_\d+_\d+_\d+_wasm32$|^(?:pyodide|pyemscripten)_\d{4}_\d+_wasm32$/.test(t.platform)
+  );
 }
 
 /** The build profile of a wheel: from its catalogue distribution when known, else inferred. */
@@ -247,10 +280,38 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   const wanted = options.runtimes?.length && !options.runtimes.includes("all")
     ? options.runtimes
     : options.catalogue.map((e) => e.version);
-  const runtimes: { entry: RuntimeEntry; facts?: RuntimeFacts; dir?: string; error?: string }[] =
-    [];
-  for (const [i, version] of wanted.entries()) {
-    progress({ stage: "runtimes", done: i, total: wanted.length, message: version });
+  type ObtainedRuntime = {
+    entry: RuntimeEntry;
+    facts?: RuntimeFacts;
+    dir?: string;
+    error?: string;
+  };
+  // Scope invariance: every wheel's own runtime is checked whatever is selected, so a run over
+  // any subset of runtimes judges each wheel (defective or not) as the full run does. The own
+  // runtime is the catalogue's (from the distribution's lock), else inferred from the wheel.
+  // A first guess from tags alone, with the runtimes it ties with: facts of those decide below.
+  const firstGuess = new Set<string>();
+  let needLoaders = false;
+  for (const r of reads) {
+    if (!r.link) continue;
+    const catalogued = r.input.entry?.builtForRuntime;
+    const guess = catalogued ? undefined : inferBuiltFor(r.link.wheel, options.catalogue);
+    for (const v of catalogued ? [catalogued] : guess ? [guess.runtime, ...guess.equivalent] : []) {
+      firstGuess.add(v);
+    }
+    // A plain platform tag: the exceptions its modules use decide, read from each loader.
+    if (!r.input.entry?.builtForRuntime && !namesPlatform(r.link.wheel)) needLoaders = true;
+  }
+  const toObtain = [
+    ...new Set([
+      ...wanted,
+      ...firstGuess,
+      ...(needLoaders ? options.catalogue.map((e) => e.version) : []),
+    ]),
+  ];
+  const obtained = new Map<string, ObtainedRuntime>();
+  for (const [i, version] of toObtain.entries()) {
+    progress({ stage: "runtimes", done: i, total: toObtain.length, message: version });
     const entry = options.catalogue.find((e) => e.version === version);
     if (!entry) {
       errors.push({
@@ -268,14 +329,36 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       });
       // Constructors that call main functions the stub cannot run use the real main module.
       if (wasmPath) registerRealMainFile(facts.mainSha256, () => Deno.readFile(wasmPath!));
-      runtimes.push({ entry, facts });
+      obtained.set(version, { entry, facts });
     } catch (error) {
-      runtimes.push({ entry, error: describe(error) });
+      obtained.set(version, { entry, error: describe(error) });
       errors.push({ input: `runtime ${version}`, message: describe(error) });
     }
   }
-  progress({ stage: "runtimes", done: wanted.length, total: wanted.length });
+  progress({ stage: "runtimes", done: toObtain.length, total: toObtain.length });
+  const runtimes = wanted.flatMap((v) => obtained.get(v) ?? []);
   const available = runtimes.filter((r) => r.facts);
+  const ownRuntime = new Map<ReadInput, { runtime: string; inferred?: string }>();
+  for (const r of reads) {
+    if (!r.link) continue;
+    const catalogued = r.input.entry?.builtForRuntime;
+    if (catalogued) {
+      ownRuntime.set(r, { runtime: catalogued });
+      continue;
+    }
+    const found = inferBuiltFor(
+      r.link.wheel,
+      options.catalogue,
+      (v) => obtained.get(v)?.facts?.loader.exceptions,
+      (v) => {
+        const facts = obtained.get(v)?.facts;
+        return facts
+          ? countMissingImports(r.link!.wheel, facts.functions.map((f) => f.name))
+          : undefined;
+      },
+    );
+    if (found) ownRuntime.set(r, { runtime: found.runtime, inferred: found.reason });
+  }
   const runtimeProfiles = new Map<string, PlatformProfile>();
   // Every catalogue runtime gets a profile (wheels name theirs as the build environment);
   // flags come from facts where the runtime was obtained, else they are marked inferred.
@@ -308,30 +391,37 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
 
   // 4. Link matrix, with the content-addressed outcome cache (resumes an interrupted run).
   const allowDigest = digestJson(DEFAULT_ALLOW_LIST);
-  const pairs: { read: ReadInput; runtime: RuntimeFacts; key: string }[] = [];
+  type Pair = { read: ReadInput; runtime: RuntimeFacts; key: string };
+  const pairOf = (r: ReadInput, runtime: RuntimeFacts): Pair => ({
+    read: r,
+    runtime,
+    key: outcomeKey({
+      wheelSha256: r.link!.wheel.sha256,
+      librarySha256s: libsFor.get(r)!.map((l) => l.library.facts.sha256),
+      runtimeMainSha256: runtime.mainSha256,
+      engineVersion: `${LINK_ENGINE_VERSION}/${HARNESS_VERSION}`,
+      allowListDigest: allowDigest,
+    }),
+  });
+  const pairs: Pair[] = [];
+  // Each wheel on its own runtime when the selection leaves that out: judged, never reported
+  // as a pair of the run, so "defective" means the same in every scope.
+  const ownPairs: Pair[] = [];
   for (const r of good) {
-    for (const rt of available) {
-      pairs.push({
-        read: r,
-        runtime: rt.facts!,
-        key: outcomeKey({
-          wheelSha256: r.link!.wheel.sha256,
-          librarySha256s: libsFor.get(r)!.map((l) => l.library.facts.sha256),
-          runtimeMainSha256: rt.facts!.mainSha256,
-          engineVersion: `${LINK_ENGINE_VERSION}/${HARNESS_VERSION}`,
-          allowListDigest: allowDigest,
-        }),
-      });
-    }
+    for (const rt of available) pairs.push(pairOf(r, rt.facts!));
+    const own = ownRuntime.get(r)?.runtime;
+    const ownFacts = own && !wanted.includes(own) ? obtained.get(own)?.facts : undefined;
+    if (ownFacts) ownPairs.push(pairOf(r, ownFacts));
   }
-  const outcomes: (LinkOutcome | undefined)[] = new Array(pairs.length);
+  const allPairs = [...pairs, ...ownPairs];
+  const allOutcomes: (LinkOutcome | undefined)[] = new Array(allPairs.length);
   const todo: number[] = [];
-  for (const [i, p] of pairs.entries()) {
-    outcomes[i] = await readCachedOutcome(options.cacheDir, p.key);
-    if (!outcomes[i]) todo.push(i);
+  for (const [i, p] of allPairs.entries()) {
+    allOutcomes[i] = await readCachedOutcome(options.cacheDir, p.key);
+    if (!allOutcomes[i]) todo.push(i);
   }
-  let linked = pairs.length - todo.length;
-  progress({ stage: "link", done: linked, total: pairs.length });
+  let linked = allPairs.length - todo.length;
+  progress({ stage: "link", done: linked, total: allPairs.length });
   const execute = options.executeLinks ?? executeLinksInProcess;
   const writes: Promise<void>[] = [];
   // One input object per archive: the executor groups an archive's runtimes by identity.
@@ -340,20 +430,28 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     inputOf.set(r, { ...r.link!, libraries: libsFor.get(r)!.map((l) => l.library) });
   }
   await execute(
-    todo.map((i) => ({ input: inputOf.get(pairs[i].read)!, runtime: pairs[i].runtime })),
+    todo.map((i) => ({ input: inputOf.get(allPairs[i].read)!, runtime: allPairs[i].runtime })),
     (j, outcome) => {
       const i = todo[j];
-      outcomes[i] = outcome;
+      allOutcomes[i] = outcome;
       // Each finished pair is persisted at once: a killed run keeps it.
       writes.push(
-        writeCachedOutcome(options.cacheDir, pairs[i].key, outcome).catch((error) => {
-          errors.push({ input: pairs[i].read.input.file, message: `cache: ${describe(error)}` });
+        writeCachedOutcome(options.cacheDir, allPairs[i].key, outcome).catch((error) => {
+          errors.push({ input: allPairs[i].read.input.file, message: `cache: ${describe(error)}` });
         }),
       );
-      progress({ stage: "link", done: ++linked, total: pairs.length, message: outcome.wheel });
+      progress({ stage: "link", done: ++linked, total: allPairs.length, message: outcome.wheel });
     },
   );
   await Promise.all(writes);
+  const outcomes = allOutcomes.slice(0, pairs.length);
+  /** Each wheel's outcome on its own runtime, whether or not the selection reports that pair. */
+  const ownOutcome = new Map<ReadInput, LinkOutcome>();
+  for (const [i, p] of allPairs.entries()) {
+    if (p.runtime.version === ownRuntime.get(p.read)?.runtime && allOutcomes[i]) {
+      ownOutcome.set(p.read, allOutcomes[i]!);
+    }
+  }
 
   // 5. Report rows for wheels and outcomes.
   const reportWheels: ReportWheel[] = [];
@@ -372,12 +470,19 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       continue;
     }
     const facts = r.link.wheel;
-    const { profile, builtFor } = wheelProfile(r, runtimeProfiles, options.catalogue);
+    const { profile } = wheelProfile(r, runtimeProfiles, options.catalogue);
+    const own = ownRuntime.get(r);
+    const builtFor = own?.runtime;
+    const ownLink = ownOutcome.get(r);
     reportWheels.push({
       file: r.input.file,
       sha256: facts.sha256,
       kind: facts.kind,
       builtFor,
+      ...(own?.inferred ? { builtForInferred: own.inferred } : {}),
+      ...(ownLink
+        ? { builtForOutcome: ownLink.outcome, builtForSummary: summarizeOutcome(ownLink) }
+        : {}),
       tags: tagsOf(facts),
       inferred: profile.inferred,
     });
@@ -390,6 +495,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       binary: facts.sideModules.length > 0,
       requiredBits: requiredFlagBits(facts.sideModules.map((s) => s.abi)),
       builtFor,
+      ...(ownLink ? { builtForOutcome: ownLink.outcome as OutcomeClass } : {}),
     });
   }
   const reportOutcomes: ReportOutcome[] = pairs.map((p, i) => {
@@ -405,6 +511,8 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
 
   // 6. Observations: installers judge wheels only (`.zip` packages come from the lock file).
   const observations: Observation[] = [];
+  /** For each observation, its index in `pairs` (and `allPairs`). */
+  const observedPair: number[] = [];
   for (const [i, p] of pairs.entries()) {
     const subject = subjects.get(p.read);
     if (!subject || p.read.link!.wheel.kind !== "wheel") continue;
@@ -415,61 +523,92 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       evidence: reportOutcomes[i].summary,
       builtForRuntime: subject.builtFor,
     });
+    observedPair.push(i);
   }
-  const defective = findDefectiveWheels(observations);
-  // Keyed by sha256 (see findDefectiveWheels).
-  for (const w of reportWheels) if (w.sha256 && defective.has(w.sha256)) w.defective = true;
+  /** Index in `allPairs` of each wheel's pair with its own runtime. */
+  const ownIndex = new Map<ReadInput, number>();
+  for (const [i, p] of allPairs.entries()) {
+    if (p.runtime.version === ownRuntime.get(p.read)?.runtime) ownIndex.set(p.read, i);
+  }
 
-  // 7. Oracle sample in the real runtime.
+  // 7. Scores on link evidence; then the evidence ladder: the pairs that decide them run in the
+  // real runtime first, and a conclusive result there decides its pair.
+  const scoreWith = (oracle: Map<number, OracleResult>) => {
+    const conclusive = (i: number | undefined) => {
+      const w = i === undefined ? null : oracle.get(i)?.works ?? null;
+      return w === null ? {} : { oracleWorks: w };
+    };
+    const defective = findRunDefective(
+      good,
+      ownOutcome,
+      ownRuntime,
+      (r) => conclusive(ownIndex.get(r)).oracleWorks,
+    );
+    const subjectOf = new Map<WheelSubject, WheelSubject>();
+    for (const [r, subject] of subjects) {
+      const own = conclusive(ownIndex.get(r));
+      subjectOf.set(
+        subject,
+        own.oracleWorks === undefined
+          ? subject
+          : { ...subject, builtForOracleWorks: own.oracleWorks },
+      );
+    }
+    const obs = observations.map((o, k) => ({
+      ...o,
+      wheel: subjectOf.get(o.wheel) ?? o.wheel,
+      ...conclusive(observedPair[k]),
+    }));
+    const isDefective = (w: WheelSubject) => defective.has(w.sha256);
+    // Both judgements from one set of predictions, ranked under each.
+    const judged = new Map(options.policies.map((policy) => [
+      policy.id,
+      scorePolicyJudgements(policy, obs, { isDefective }),
+    ]));
+    return { obs, defective, isDefective, judged, ranked: rankJudgements([...judged.values()]) };
+  };
+  progress({ stage: "score", done: 0, total: options.policies.length });
+  const onLink = scoreWith(new Map());
+  let scored = onLink;
   let agreement: ConformReport["agreement"];
   if (options.oracle !== "none") {
-    agreement = await runOracleSample(options, pairs, outcomes, reportOutcomes, runtimes, libsFor);
+    const ladder = await runEvidenceLadder(options, {
+      allPairs,
+      allOutcomes: allOutcomes as LinkOutcome[],
+      scoredPairs: pairs.length,
+      libsFor,
+      onLink,
+      ownIndex,
+      defectiveReads: good.filter((r) => onLink.defective.has(r.link!.wheel.sha256)),
+      rescore: scoreWith,
+    });
+    agreement = ladder.agreement;
+    scored = ladder.scored;
+    for (const [i, r] of ladder.results) {
+      const oracle = {
+        works: r.works,
+        status: r.status,
+        message: r.message.slice(0, 500),
+        agrees: r.works === null ? false : !ladder.disagreeing.has(i),
+        ...(ladder.disagreeing.has(i) ? { disagreement: ladder.disagreeing.get(i) } : {}),
+        ...(r.works === null ? { disagreement: "inconclusive" } : {}),
+      };
+      if (i < pairs.length) reportOutcomes[i].oracle = oracle;
+      const read = allPairs[i].read;
+      if (ownIndex.get(read) === i) {
+        const row = reportWheels.find((w) => w.file === read.input.file);
+        if (row) row.builtForOracle = oracle;
+      }
+    }
   }
+  const { judged, ranked, defective } = scored;
+  for (const w of reportWheels) if (w.sha256 && defective.has(w.sha256)) w.defective = true;
 
-  // 8. Policies.
-  progress({ stage: "score", done: 0, total: options.policies.length });
-  const scores = options.policies.map((policy) => scorePolicy(policy, observations));
-  const ranked = rankPolicies(scores);
+  // 8. Policies, listed in `load` rank order.
   const policyById = new Map(options.policies.map((p) => [p.id, p]));
-  const reportPolicies: ReportPolicy[] = ranked.map((s) => {
-    const policy = policyById.get(s.policyId)!;
-    return {
-      id: s.policyId,
-      title: policy.title,
-      file: policy.file,
-      source: policy.source.map((src) => ({
-        title: src.title,
-        ...(src.url ?? src.ref ? { url: src.url ?? src.ref } : {}),
-      })),
-      correct: s.correct,
-      rank: s.rank,
-      unsafeAccepts: s.unsafeAccepts,
-      needlessRejects: s.needlessRejects,
-      correctAccepts: s.correctAccepts,
-      correctRejects: s.correctRejects,
-      inconclusive: s.inconclusive,
-      tagCount: s.tagCount,
-      counterExamples: s.counterExamples.map((c) => ({
-        wheel: c.wheel,
-        runtime: c.runtime,
-        wheelTag: c.wheelTag,
-        runtimeTag: c.runtimeTag,
-        outcome: c.outcome,
-        kind: c.kind,
-        evidence: c.evidence,
-      })),
-      predictions: s.predictions.map((p) => ({
-        wheel: p.wheel,
-        runtime: p.runtime,
-        wheelTag: p.wheelTag,
-        runtimeTags: p.runtimeTags,
-        install: p.install,
-        verdict: p.verdict,
-        rule: p.rule,
-        reason: p.reason,
-      })),
-    };
-  });
+  const reportPolicies: ReportPolicy[] = ranked.load.map((s) =>
+    reportPolicy(policyById.get(s.policyId)!, judged.get(s.policyId)!, ranked)
+  );
   progress({ stage: "score", done: options.policies.length, total: options.policies.length });
 
   const reportRuntimes: ReportRuntime[] = runtimes.map((r) => ({
@@ -490,7 +629,9 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     wheels: reportWheels,
     outcomes: reportOutcomes,
     policies: reportPolicies,
-    equivalenceClasses: deriveEquivalenceClasses(observations).map((c) => ({
+    equivalenceClasses: deriveEquivalenceClasses(scored.obs, {
+      isDefective: scored.isDefective,
+    }).map((c) => ({
       runtimes: c.runtimes,
       separatedFromNextBy: c.separatedFromNextBy,
     })),
@@ -500,222 +641,275 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   };
 }
 
-/** Emscripten or Python version as numbers, for distances. */
-function versionParts(v: string | null | undefined): number[] {
-  return (v ?? "").split(/[^0-9]+/).filter(Boolean).map(Number);
-}
-
-/** Distance between two dotted versions, most significant part first (lexicographic). */
-function versionDistance(a: number[], b: number[]): number[] {
-  return Array.from(
-    { length: Math.max(a.length, b.length) },
-    (_, i) => Math.abs((a[i] ?? 0) - (b[i] ?? 0)),
-  );
-}
-
-function compareDistances(a: number[], b: number[]): number {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+function countsOf(c: VerdictCounts): VerdictCounts {
+  return {
+    unsafeAccepts: c.unsafeAccepts,
+    needlessRejects: c.needlessRejects,
+    correctAccepts: c.correctAccepts,
+    correctRejects: c.correctRejects,
+    inconclusive: c.inconclusive,
+  };
 }
 
 /**
- * For each wheel without a built-for runtime, its pair with the nearest runtime: the same
- * Python minor version when the catalogue knows the wheel's, then the nearest Emscripten
- * version, then the earliest runtime in catalogue order. Facts decide, never names.
+ * One policy of the report: top-level figures are the `load` judgement without defective
+ * wheels (as before there were two judgements), `scores` has both, and each pair is listed once
+ * with its `load` verdict and, where it differs, its `strict` one.
  */
-function nearestRuntimePairs<T extends { wheel: string }>(
-  orphans: T[],
-  pairOf: (c: T) => { read: ReadInput; runtime: RuntimeFacts },
-): T[] {
-  const byWheel = new Map<string, T[]>();
-  for (const c of orphans) byWheel.set(c.wheel, [...(byWheel.get(c.wheel) ?? []), c]);
-  const out: T[] = [];
-  for (const list of byWheel.values()) {
-    const entry = pairOf(list[0]).read.input.entry;
-    const python = versionParts(entry?.pythonVersion).slice(0, 2);
-    const emscripten = versionParts(entry?.emscriptenVersion);
-    const samePython = list.filter((c) =>
-      python.length < 2 ||
-      versionParts(pairOf(c).runtime.python).slice(0, 2).join(".") === python.join(".")
-    );
-    let best: T | undefined;
-    let bestDistance: number[] = [];
-    for (const c of samePython) {
-      const d = versionDistance(versionParts(pairOf(c).runtime.emscripten), emscripten);
-      if (!best || compareDistances(d, bestDistance) < 0) {
-        best = c;
-        bestDistance = d;
-      }
-    }
-    if (best) out.push(best);
+function reportPolicy(
+  policy: Policy,
+  both: JudgedPolicyScore,
+  ranked: Record<Judgement, RankedPolicy[]>,
+): ReportPolicy {
+  const s = both.load;
+  const judgedScore = (j: Judgement) => {
+    const r = ranked[j].find((x) => x.policyId === policy.id)!;
+    return {
+      withoutDefective: countsOf(both[j]),
+      withDefective: countsOf(both[j].withDefective),
+      rank: r.rank,
+      correct: r.correct,
+    };
+  };
+  return {
+    id: policy.id,
+    title: policy.title,
+    file: policy.file,
+    source: policy.source.map((src) => ({
+      title: src.title,
+      ...(src.url ?? src.ref ? { url: src.url ?? src.ref } : {}),
+    })),
+    correct: s.correct,
+    rank: judgedScore("load").rank,
+    unsafeAccepts: s.unsafeAccepts,
+    needlessRejects: s.needlessRejects,
+    correctAccepts: s.correctAccepts,
+    correctRejects: s.correctRejects,
+    inconclusive: s.inconclusive,
+    tagCount: s.tagCount,
+    scores: { load: judgedScore("load"), strict: judgedScore("strict") },
+    counterExamples: s.counterExamples.map((c) => ({
+      wheel: c.wheel,
+      runtime: c.runtime,
+      wheelTag: c.wheelTag,
+      runtimeTag: c.runtimeTag,
+      outcome: c.outcome,
+      kind: c.kind,
+      evidence: c.evidence,
+    })),
+    // Both scores list the same pairs in the same order (one set of predictions).
+    predictions: s.predictions.map((p, i) => {
+      const strict = both.strict.predictions[i];
+      return {
+        wheel: p.wheel,
+        runtime: p.runtime,
+        wheelTag: p.wheelTag,
+        runtimeTags: p.runtimeTags,
+        install: p.install,
+        verdict: p.verdict,
+        ...(strict.verdict !== p.verdict ? { strictVerdict: strict.verdict } : {}),
+        ...(p.withDefective && strict.withDefective
+          ? { withDefective: { load: p.withDefective, strict: strict.withDefective } }
+          : {}),
+        evidence: p.evidence,
+        rule: p.rule,
+        reason: p.reason,
+      };
+    }),
+  };
+}
+
+/** Default time budget of the oracle stage for the `decisive` and `sample` modes. */
+export const DEFAULT_ORACLE_BUDGET_MS = 120_000;
+
+/**
+ * Wheels (and packages) that fail at load on their own runtime: not `latent`, not inconclusive,
+ * and not contradicted by a conclusive run in the real runtime. That pair is checked in every
+ * scope, so the same wheels are defective whatever runtimes were selected. Keyed by sha256.
+ */
+function findRunDefective(
+  good: ReadInput[],
+  ownOutcome: Map<ReadInput, LinkOutcome>,
+  ownRuntime: Map<ReadInput, { runtime: string }>,
+  oracleWorksOf: (r: ReadInput) => boolean | undefined,
+): Map<string, DefectiveWheel> {
+  const defective = new Map<string, DefectiveWheel>();
+  for (const r of good) {
+    const own = ownOutcome.get(r);
+    if (!own) continue;
+    const oracleWorks = oracleWorksOf(r);
+    if (observedWorks({ outcome: own.outcome as OutcomeClass, oracleWorks }) !== false) continue;
+    defective.set(r.link!.wheel.sha256, {
+      wheel: r.input.file,
+      sha256: r.link!.wheel.sha256,
+      builtFor: ownRuntime.get(r)!.runtime,
+      outcome: own.outcome as OutcomeClass,
+      evidence: oracleWorks === false
+        ? `${summarizeOutcome(own)}; the real runtime fails too`
+        : summarizeOutcome(own),
+    });
+  }
+  return defective;
+}
+
+/** Scores of a run under both judgements, from some evidence. */
+interface RunScores {
+  obs: Observation[];
+  defective: Map<string, DefectiveWheel>;
+  isDefective: (w: WheelSubject) => boolean;
+  judged: Map<string, JudgedPolicyScore>;
+  ranked: Record<Judgement, RankedPolicy[]>;
+}
+
+/** Each policy's rank and verdict under each judgement, to compare two rankings. */
+function rankingOf(s: RunScores): Map<string, { rank: number; correct: boolean }> {
+  const out = new Map<string, { rank: number; correct: boolean }>();
+  for (const [j, list] of Object.entries(s.ranked)) {
+    for (const r of list) out.set(`${r.policyId}\u0000${j}`, { rank: r.rank, correct: r.correct });
   }
   return out;
 }
 
-/**
- * Write an archive under a stable name the real runtime accepts (its loader parses it).
- * Libraries are written the same way, so the oracle loads the very files the link check did.
- */
-async function materialize(
-  cacheDir: string,
-  file: string,
-  sha256: string,
-  bytes: () => Promise<Uint8Array>,
-): Promise<string> {
-  const name = file.split(/[\\/]/).pop()!;
-  const dir = join(cacheDir, "oracle-inputs", sha256.slice(0, 16));
-  const path = join(dir, name);
-  try {
-    await Deno.stat(path);
-  } catch {
-    await writeFileAtomically(path, await bytes());
+function movedPolicies(a: RunScores, b: RunScores): ReportDecisive["moved"] {
+  const before = rankingOf(a);
+  const moved: ReportDecisive["moved"] = [];
+  for (const [k, to] of rankingOf(b)) {
+    const from = before.get(k);
+    if (!from || (from.rank === to.rank && from.correct === to.correct)) continue;
+    const [policy, judgement] = k.split("\u0000");
+    moved.push({ policy, judgement: judgement as Judgement, from, to });
   }
-  return path;
+  return moved;
 }
 
-async function runOracleSample(
+/**
+ * The evidence ladder: find the decisive pairs of the link-evidence scores (defective wheels on
+ * their own runtime, every unsafe accept, the pairs that separate the top-ranked schemes), run
+ * them in the real runtime first and then the mode's own selection, all within the budget, and
+ * score again with each conclusive result deciding its pair.
+ */
+async function runEvidenceLadder(
   options: ConformOptions,
-  pairs: { read: ReadInput; runtime: RuntimeFacts }[],
-  outcomes: (LinkOutcome | undefined)[],
-  reportOutcomes: ReportOutcome[],
-  runtimes: { entry: RuntimeEntry; facts?: RuntimeFacts; dir?: string }[],
-  libsFor: Map<ReadInput, ChosenLibrary[]>,
-): Promise<ConformReport["agreement"]> {
+  ctx: {
+    allPairs: { read: ReadInput; runtime: RuntimeFacts }[];
+    allOutcomes: LinkOutcome[];
+    /** `allPairs` before this index are the run's scored pairs; after it, own-runtime pairs. */
+    scoredPairs: number;
+    libsFor: Map<ReadInput, ChosenLibrary[]>;
+    onLink: RunScores;
+    ownIndex: Map<ReadInput, number>;
+    defectiveReads: ReadInput[];
+    rescore: (oracle: Map<number, OracleResult>) => RunScores;
+  },
+): Promise<{
+  agreement: ReportAgreement;
+  scored: RunScores;
+  results: Map<number, OracleResult>;
+  disagreeing: Map<number, string>;
+}> {
   const progress = options.onProgress ?? (() => {});
-  const candidates = pairs.map((p, i) => ({
-    index: i,
-    wheel: p.read.input.file,
-    runtime: p.runtime.version,
-    outcome: outcomes[i]!.outcome as string,
-    builtFor: p.read.input.entry?.builtForRuntime ?? null,
-  })).filter((c) => pairs[c.index].read.link!.wheel.kind === "wheel");
+  const bytesByFile = new Map(ctx.allPairs.map((p) => [p.read.input.file, p.read.bytes]));
+  const sources: OraclePairSource[] = ctx.allPairs.map((p, i) => {
+    const o = ctx.allOutcomes[i];
+    const entry = p.read.input.entry;
+    return {
+      wheel: p.read.input.file,
+      wheelSha256: p.read.link!.wheel.sha256,
+      runtime: p.runtime,
+      outcome: o.outcome as OutcomeClass,
+      evidence: [...o.evidence, ...o.modules.flatMap((m) => m.evidence)].slice(0, 50),
+      builtFor: entry?.builtForRuntime ?? null,
+      ...(entry?.pythonVersion ? { pythonVersion: entry.pythonVersion } : {}),
+      ...(entry?.emscriptenVersion ? { emscriptenVersion: entry.emscriptenVersion } : {}),
+      bytes: () => Promise.resolve(p.read.bytes!),
+      libraries: (ctx.libsFor.get(p.read) ?? []).map((lib) => ({
+        file: lib.input.file,
+        sha256: lib.library.facts.sha256,
+        bytes: () => {
+          const known = bytesByFile.get(lib.input.file);
+          return known ? Promise.resolve(known) : lib.input.read();
+        },
+      })),
+    };
+  });
+  const isWheel = (i: number) => ctx.allPairs[i].read.link!.wheel.kind === "wheel";
+  const indexOf = new Map<string, number>();
+  for (let i = 0; i < ctx.scoredPairs; i++) {
+    indexOf.set(`${sources[i].wheel}\u0000${sources[i].runtime.version}`, i);
+  }
+  const decisive = findDecisivePairs([...ctx.onLink.judged.values()]);
+  const decisiveIdx = [
+    ...new Set([
+      ...ctx.defectiveReads.flatMap((r) => ctx.ownIndex.get(r) ?? []),
+      ...decisive.flatMap((d) => indexOf.get(`${d.wheel}\u0000${d.runtime}`) ?? []),
+    ]),
+  ].filter(isWheel);
   const seed = options.oracleSeed ?? DEFAULT_SEED;
   const size = options.oracleSampleSize ?? DEFAULT_SAMPLE_SIZE;
-  let sample: typeof candidates;
-  let description: string;
-  if (options.oracle === "all") {
-    sample = candidates;
-    description = `all ${candidates.length} wheel × runtime pairs`;
-  } else if (options.oracle === "built-for") {
-    // Every wheel on the runtime it was built for (the baseline a tag must keep), plus the
-    // seeded cross-runtime sample where the schemes differ.
-    // A wheel whose built-for runtime is not in the catalogue (a dev distribution never
-    // published) runs on the nearest one instead, and the description says how many did.
-    const own = candidates.filter((c) => c.builtFor === c.runtime);
-    const nearest = nearestRuntimePairs(
-      candidates.filter((c) => c.builtFor === null),
-      (c) => pairs[c.index],
-    );
-    const chosen = new Set([...own, ...nearest]);
-    const cross = selectOracleSample(candidates.filter((c) => !chosen.has(c)), { seed, size });
-    sample = [...own, ...nearest, ...cross.sample];
-    description = `every wheel on the runtime it was built for (${own.length} pairs), ` +
-      `${nearest.length} wheels without a built-for runtime in the catalogue on the nearest ` +
-      `runtime (same Python minor version, nearest Emscripten, earliest), plus a ` +
-      cross.description;
-  } else {
-    ({ sample, description } = selectOracleSample(candidates, { seed, size }));
-  }
-  const dirs = new Map<string, string>();
-  for (const r of runtimes) {
-    if (!r.facts) continue;
-    try {
-      const files = await obtainRuntime(r.entry.version, {
-        cacheDir: options.cacheDir,
-        catalogue: options.catalogue,
-      });
-      dirs.set(r.entry.version, files.dir);
-    } catch {
-      // an unobtainable runtime was reported already; its pairs are skipped below
-    }
-  }
-  const jobs = [];
-  const jobIndex: number[] = [];
-  const bytesByFile = new Map(pairs.map((p) => [p.read.input.file, p.read.bytes]));
-  for (const c of sample) {
-    const dir = dirs.get(c.runtime);
-    if (!dir) continue;
-    const read = pairs[c.index].read;
-    const deps = [];
-    for (const lib of libsFor.get(read) ?? []) {
-      const known = bytesByFile.get(lib.input.file);
-      deps.push(
-        await materialize(
-          options.cacheDir,
-          lib.input.file,
-          lib.library.facts.sha256,
-          () => known ? Promise.resolve(known) : lib.input.read(),
-        ),
+  const mode = selectModePairs(
+    options.oracle === "none" ? "decisive" : options.oracle,
+    sources,
+    [...Array(ctx.scoredPairs).keys()].filter(isWheel),
+    { seed, size },
+  );
+  const order = [...new Set([...decisiveIdx, ...mode.indices])];
+  const budgetMs = options.oracleBudgetMs !== undefined
+    ? options.oracleBudgetMs
+    : options.oracle === "built-for" || options.oracle === "all"
+    ? null
+    : DEFAULT_ORACLE_BUDGET_MS;
+  const deadline = budgetMs === null ? undefined : Date.now() + budgetMs;
+  const { results, notRun } = await runOracleStage(sources, order, {
+    cacheDir: options.cacheDir,
+    catalogue: options.catalogue,
+    timeoutMs: options.oracleTimeoutMs ?? 90_000,
+    ...(deadline !== undefined ? { deadline } : {}),
+    onProgress: (done, total, message) => progress({ stage: "oracle", done, total, message }),
+  });
+  const scored = ctx.rescore(results);
+  const agreement = summarizeAgreement(
+    sources,
+    results,
+    `${decisiveIdx.length} decisive pairs first, then ${mode.description} (seed ${seed})`,
+  );
+  const disagreeing = new Map<number, string>();
+  for (const d of agreement.disagreements ?? []) {
+    const i = indexOf.get(`${d.wheel}\u0000${d.runtime}`) ??
+      [...ctx.ownIndex.values()].find((k) =>
+        sources[k].wheel === d.wheel && sources[k].runtime.version === d.runtime
       );
-    }
-    const wheelPath = await materialize(
-      options.cacheDir,
-      read.input.file,
-      read.link!.wheel.sha256,
-      () => Promise.resolve(read.bytes!),
-    );
-    jobs.push({ wheelPath, runtimeDir: dir, deps });
-    jobIndex.push(c.index);
+    if (i !== undefined) disagreeing.set(i, d.kind);
   }
-  let results: OracleResult[] = [];
-  if (jobs.length) {
-    results = await runOracle(jobs, {
-      timeoutMs: options.oracleTimeoutMs ?? 90_000,
-      memoryMb: 1024,
-      cacheDir: options.cacheDir,
-      harnessVersion: HARNESS_VERSION,
-      concurrency: 2,
-      onProgress: (done, total, r) =>
-        progress({ stage: "oracle", done, total, message: `${r.wheel} @ ${r.runtime}` }),
+  // What the decisive pairs showed, and which of them move the ranking on their own.
+  const before = rankingOf(ctx.onLink);
+  const confirmed = decisiveIdx.filter((i) => results.has(i) && results.get(i)!.works !== null);
+  const overturned: ReportDecisive["overturned"] = [];
+  for (const i of confirmed) {
+    const r = results.get(i)!;
+    const onLink = observedWorks({ outcome: sources[i].outcome });
+    if (onLink === null || onLink === r.works) continue;
+    const alone = rankingOf(ctx.rescore(new Map([[i, r]])));
+    const changesRanking = [...alone].some(([k, v]) => {
+      const b = before.get(k);
+      return !b || b.rank !== v.rank || b.correct !== v.correct;
+    });
+    overturned.push({
+      wheel: sources[i].wheel,
+      runtime: sources[i].runtime.version,
+      linkOutcome: sources[i].outcome,
+      oracleStatus: r.status,
+      changesRanking,
     });
   }
-  const summary = computeAgreement(results.map((oracle, k) => ({
-    link: {
-      outcome: outcomes[jobIndex[k]]!.outcome,
-      evidence: reportOutcomes[jobIndex[k]].evidence,
-      wheel: reportOutcomes[jobIndex[k]].wheel,
-      runtime: reportOutcomes[jobIndex[k]].runtime,
-    },
-    oracle,
-  })));
-  const disagreements = new Map(
-    summary.disagreements.map((d) => [`${d.wheel}\u0000${d.runtime}`, d]),
-  );
-  for (const [k, oracle] of results.entries()) {
-    const row = reportOutcomes[jobIndex[k]];
-    const d = disagreements.get(`${row.wheel}\u0000${row.runtime}`);
-    row.oracle = {
-      works: oracle.works,
-      status: oracle.status,
-      message: oracle.message.slice(0, 500),
-      agrees: oracle.works === null ? false : !d,
-      ...(d ? { disagreement: d.kind } : {}),
-      ...(oracle.works === null ? { disagreement: "inconclusive" } : {}),
-    };
-  }
-  return {
-    sample: `${description} (seed ${seed})`,
-    pairs: summary.pairs,
-    agreeing: summary.agreeing,
-    byClass: Object.fromEntries(
-      Object.entries(summary.byClass).map((
-        [k, v],
-      ) => [k, { pairs: v.pairs, agreeing: v.agreeing }]),
-    ),
-    disagreements: summary.disagreements.map((d) => ({
-      wheel: d.wheel,
-      runtime: d.runtime,
-      kind: d.kind,
-      linkOutcome: d.linkOutcome,
-      linkMessage: d.linkMessage,
-      oracleStatus: d.oracleStatus,
-      oracleMessage: d.oracleMessage,
-      invisibleToLinkCheck: d.invisibleToLinkCheck,
-      explanation: d.explanation,
-    })),
-    inconclusive: summary.inconclusive.map((c) => ({ ...c, status: String(c.status) })),
+  agreement.decisive = {
+    pairs: decisiveIdx.length,
+    run: decisiveIdx.filter((i) => results.has(i)).length,
+    confirmed: confirmed.length,
+    notRun: decisiveIdx.filter((i) => notRun.has(i)).length,
+    budgetSeconds: budgetMs === null ? null : Math.round(budgetMs / 1000),
+    overturned,
+    changedRanking: overturned.filter((o) => o.changesRanking).length,
+    moved: movedPolicies(ctx.onLink, scored),
   };
+  return { agreement, scored, results, disagreeing };
 }

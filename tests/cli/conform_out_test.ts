@@ -26,3 +26,22 @@ Deno.test("conform --out outside reports/ and .cache/ is a usage error before th
   assert.doesNotMatch(run.stderr, /link: /);
   await assert.rejects(Deno.stat(outside));
 });
+
+Deno.test("conform --runtime with a version the catalogue lacks exits 5 before the run", async () => {
+  for (const version of ["9.9.9", "0.28"]) {
+    const run = await runConform([
+      `${MIRROR}/pyodide-0.27.7/orjson-3.10.1-cp312-cp312-pyodide_2024_0_wasm32.whl`,
+      "--runtime",
+      `0.27.7,${version}`,
+      "--oracle",
+      "none",
+    ]);
+    assert.equal(run.code, 5, run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(`runtime ${version.replace(".", "\\.")} is not in the runtime catalogue`),
+    );
+    assert.match(run.stderr, /known: 0\.21\.3, /);
+    assert.doesNotMatch(run.stderr, /link: /);
+  }
+});

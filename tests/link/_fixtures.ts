@@ -22,7 +22,7 @@ import {
 } from "../../src/wasm/build_module.ts";
 import { parseWheelFilename } from "../../src/wheel/mod.ts";
 import type { WheelFacts } from "../../src/wheel/types.ts";
-import { type CheckLinkInput, readLinkInput } from "../../src/link/mod.ts";
+import { type CheckLinkInput, readLinkInput, registerRealMainFile } from "../../src/link/mod.ts";
 import {
   createLibraryRun,
   librariesFor,
@@ -47,7 +47,17 @@ const facts = new Map<string, Promise<RuntimeFacts>>();
 export function runtime(version: string): Promise<RuntimeFacts> {
   let p = facts.get(version);
   if (!p) {
-    p = obtainRuntimeFacts(version, { cacheDir: TEST_CACHE, catalogue: runtimeCatalogue });
+    // Register the real main as every command does, so that checks run against it on a clean
+    // checkout too (not only where a conform run left `.cache/runtimes/` behind).
+    let wasmPath = "";
+    p = obtainRuntimeFacts(version, {
+      cacheDir: TEST_CACHE,
+      catalogue: runtimeCatalogue,
+      onFiles: (files) => wasmPath = files.wasmPath,
+    }).then((f) => {
+      registerRealMainFile(f.mainSha256, () => Deno.readFile(wasmPath));
+      return f;
+    });
     facts.set(version, p);
   }
   return p;

@@ -124,8 +124,14 @@ Deno.test("link pool: modules without facts (read in the worker from shared byte
   }
 });
 
-/** `__wasm_call_ctors`: traps unless libc++'s `__next_prime(100)` is 101 (only the real main). */
-function nextPrimeProbe(): Uint8Array {
+const I32_EQ = 0x46;
+const I32_NE = 0x47;
+
+/**
+ * `__wasm_call_ctors`: traps unless libc++'s `__next_prime(100)` is 101 (only the real main);
+ * with `spin`, loops forever when it is.
+ */
+function nextPrimeProbe(spin = false): Uint8Array {
   return sideModule({
     imports: [{
       module: "env",
@@ -137,23 +143,30 @@ function nextPrimeProbe(): Uint8Array {
       type: NO_PARAMS,
       body: [
         ...[OP.i32Const, ...encodeSLEB128(100), OP.call, 0, OP.i32Const, ...encodeSLEB128(101)],
-        ...[0x47, /* i32.ne */ OP.if, OP.blockVoid, OP.unreachable, OP.end],
+        ...(spin
+          ? [I32_EQ, OP.if, OP.blockVoid, OP.loop, OP.blockVoid, OP.br, 0, OP.end, OP.end]
+          : [I32_NE, OP.if, OP.blockVoid, OP.unreachable, OP.end]),
       ],
     }],
     exports: [{ name: "__wasm_call_ctors", kind: "func", index: 1 }],
   });
 }
 
-Deno.test("link pool: real mode runs as a second phase, grouped by runtime", async () => {
+/** Runtimes' facts, their real main modules registered for real mode. */
+async function realRuntimes(versions: string[]) {
   const catalogue = loadRuntimeCatalogue(
     await Deno.readTextFile(new URL("corpus/runtimes.json", REPO)),
   );
-  const runtimes = await Promise.all(["0.27.7", "314.0.7"].map(async (version) => {
+  return await Promise.all(versions.map(async (version) => {
     const facts = await runtime(version);
     const files = await obtainRuntime(version, { cacheDir: TEST_CACHE, catalogue });
     registerRealMainFile(facts.mainSha256, () => Deno.readFile(files.wasmPath));
     return facts;
   }));
+}
+
+Deno.test("link pool: real mode runs as a second phase, grouped by runtime", async () => {
+  const runtimes = await realRuntimes(["0.27.7", "314.0.7"]);
   const probes = ["a", "b", "c"].map((name) =>
     syntheticWheel([{ member: `${name}.so`, bytes: nextPrimeProbe() }], `${name}-1.0.zip`)
   );
@@ -180,6 +193,27 @@ Deno.test("link pool: real mode runs as a second phase, grouped by runtime", asy
     }
     // The real sessions went with their phase.
     for (const s of await pool.workerStats()) assert.equal(s.realSessions, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test("link pool: a time-out in real mode is a trap; the rest of the phase goes on", async () => {
+  const runtimes = await realRuntimes(["0.27.7"]);
+  const pool = new LinkPool({ workers: 1, timeLimitMs: 2000 });
+  try {
+    const spin = syntheticWheel([{ member: "spin.so", bytes: nextPrimeProbe(true) }], "s-1.0.zip");
+    const fine = syntheticWheel([{ member: "fine.so", bytes: nextPrimeProbe() }], "f-1.0.zip");
+    // Both wait for the same second-phase job; the spinning one runs first.
+    const [[spun], [ok]] = await Promise.all([
+      pool.checkAll(spin, runtimes),
+      pool.checkAll(fine, runtimes),
+    ]);
+    assert.equal(spun.outcome, "trap");
+    assert.equal(spun.evidence.find((e) => e.kind === "timeout")?.member, "spin.so");
+    assert.equal(ok.linkOutcome, "links", JSON.stringify(ok.modules));
+    assert.equal(pool.timeouts, 1);
+    assert.equal(pool.realJobs, 1);
   } finally {
     await pool.close();
   }

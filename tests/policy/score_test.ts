@@ -6,8 +6,11 @@ import {
   type Observation,
   type PolicyScore,
   predictInstall,
+  rankJudgements,
   rankPolicies,
   scorePolicy,
+  scorePolicyJudgements,
+  type VerdictCounts,
 } from "../../src/policy/mod.ts";
 import { observe, runtime, shippedPolicies, wheelFor } from "./_fixtures.ts";
 
@@ -153,6 +156,14 @@ function fakeScore(id: string, unsafe: number, needless: number, tags: number): 
     correctAccepts: 0,
     correctRejects: 0,
     inconclusive: 0,
+    judgement: "load",
+    withDefective: {
+      unsafeAccepts: unsafe,
+      needlessRejects: needless,
+      correctAccepts: 0,
+      correctRejects: 0,
+      inconclusive: 0,
+    },
     tagCount: tags,
     tags: [],
     counterExamples: [],
@@ -204,4 +215,162 @@ Deno.test("judging never throws on odd input", () => {
   // A malformed observation is an error entry, not an exception.
   const s = scorePolicy(p, [{ wheel: undefined, runtime: undefined } as unknown as Observation]);
   assert.equal(s.errors.length >= 1, true);
+});
+
+const COUNT_KEYS = [
+  "unsafeAccepts",
+  "needlessRejects",
+  "correctAccepts",
+  "correctRejects",
+  "inconclusive",
+] as const;
+
+function countsOf(c: VerdictCounts): number[] {
+  return COUNT_KEYS.map((k) => c[k]);
+}
+
+/** Each (wheel, runtime) at most once in a score's predictions. */
+function assertOnePerPair(s: PolicyScore): void {
+  const keys = s.predictions.map((p) => `${p.wheel}|${p.runtime}`);
+  assert.equal(new Set(keys).size, keys.length, `${s.policyId}: a pair is listed twice`);
+}
+
+Deno.test("two judgements: a latent pair works under load, not under strict", () => {
+  // A 0.27.7 wheel on 0.26.4 (same ABI) that loads but leaves a function unresolved.
+  const w = wheelFor("0.27.7", "zstandard");
+  const obs = [observe(w, "0.27.7", "links"), observe(w, "0.26.4", "latent", "env.ZSTD_x")];
+  let installs = 0;
+  for (const [id, p] of policies) {
+    const both = scorePolicyJudgements(p, obs);
+    assert.equal(both.load.judgement, "load");
+    assert.equal(both.strict.judgement, "strict");
+    // The one-judgement entry point gives the same scores.
+    assert.deepEqual(scorePolicy(p, obs, { judgement: "strict" }), both.strict, id);
+    assert.deepEqual(scorePolicy(p, obs), both.load, id);
+    const load = both.load.predictions.find((x) => x.runtime === "0.26.4")!;
+    const strict = both.strict.predictions.find((x) => x.runtime === "0.26.4")!;
+    assert.equal(load.install, strict.install, `${id}: the prediction does not depend on it`);
+    assert.equal(load.evidence, "link");
+    if (load.install) {
+      installs++;
+      assert.deepEqual([load.verdict, strict.verdict], ["correct-accept", "unsafe-accept"], id);
+      assert.equal(both.strict.correct, false, id);
+      assert.equal(both.strict.counterExamples[0]?.outcome, "latent", id);
+    } else {
+      assert.deepEqual([load.verdict, strict.verdict], ["needless-reject", "correct-reject"], id);
+    }
+    assert.equal(both.load.unsafeAccepts, 0, id);
+  }
+  assert.ok(installs > 0, "some scheme installs the 0.27.7 wheel on 0.26.4");
+});
+
+Deno.test("latent on its own runtime is not defective; it is an unsafe accept under strict", () => {
+  const w = wheelFor("0.27.7", "zstandard");
+  const obs = [observe(w, "0.27.7", "latent", "env.ZSTD_createThreadPool")];
+  assert.equal(findDefectiveWheels(obs).size, 0);
+  const both = scorePolicyJudgements(policies.get("pep783")!, obs);
+  assert.equal(both.load.defective.length, 0);
+  assert.deepEqual([both.load.correctAccepts, both.strict.unsafeAccepts], [1, 1]);
+});
+
+Deno.test("defective wheels: left out of the ranking counts, scored in the with-defective ones", () => {
+  const ok = wheelFor("0.27.7", "orjson");
+  const broken = wheelFor("0.27.7", "libngspice");
+  const needy = wheelFor("0.26.4", "shapely");
+  const obs = [
+    observe(ok, "0.27.7", "links"),
+    observe(ok, "0.26.4", "latent"),
+    observe(broken, "0.27.7", "link-error", "env.time: (i32) -> i32 vs (i32) -> i64"),
+    observe(broken, "0.26.4", "links"),
+    observe(broken, "0.28.3", "missing-dependency", "libgeos.so"),
+    observe(needy, "0.26.4", "links"),
+    observe(needy, "0.27.7", "missing-dependency", "libgeos.so"),
+  ];
+  for (const [id, p] of policies) {
+    const both = scorePolicyJudgements(p, obs);
+    for (const s of [both.load, both.strict]) {
+      const where = `${id} under ${s.judgement}`;
+      assertOnePerPair(s);
+      assert.equal(s.predictions.length, obs.length, where);
+      const mine = s.predictions.filter((x) => x.wheel === broken.file);
+      assert.ok(mine.every((x) => x.verdict === "defective" && x.withDefective), where);
+      assert.deepEqual(s.defective, mine, `${where}: the same pairs, listed once`);
+      assert.ok(!s.counterExamples.some((c) => c.wheel === broken.file), where);
+      // Without: every other pair counted once; with: the defective wheel's pairs added.
+      const added = Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as Record<
+        typeof COUNT_KEYS[number],
+        number
+      >;
+      const keyOf = {
+        "unsafe-accept": "unsafeAccepts",
+        "needless-reject": "needlessRejects",
+        "correct-accept": "correctAccepts",
+        "correct-reject": "correctRejects",
+        "inconclusive": "inconclusive",
+      } as const;
+      for (const x of mine) added[keyOf[x.withDefective!]]++;
+      assert.deepEqual(
+        countsOf(s.withDefective),
+        COUNT_KEYS.map((k) => s[k] + added[k]),
+        where,
+      );
+      assert.equal(countsOf(s).reduce((a, b) => a + b), obs.length - mine.length, where);
+      // missing-dependency is inconclusive under both judgements, for any wheel.
+      assert.equal(s.inconclusive, 1, where);
+      assert.equal(s.withDefective.inconclusive, 2, where);
+      assert.equal(
+        mine.find((x) => x.runtime === "0.27.7")!.withDefective,
+        mine.find((x) => x.runtime === "0.27.7")!.install ? "unsafe-accept" : "correct-reject",
+        `${where}: its own pair, scored like any other`,
+      );
+    }
+  }
+});
+
+Deno.test("a wheel is defective only as the caller or its own pair says, and no pair is scored twice", () => {
+  const w = wheelFor("0.27.7", "orjson");
+  const obs = [
+    observe(w, "0.27.7", "links"),
+    observe(w, "0.26.4", "links"),
+    // The same pair again, worse: merged into one, the worst outcome kept.
+    observe(w, "0.26.4", "link-error", "env.time"),
+  ];
+  const s = scorePolicy(policies.get("pep783")!, obs);
+  assertOnePerPair(s);
+  assert.equal(s.predictions.length, 2);
+  assert.equal(s.predictions.find((x) => x.runtime === "0.26.4")!.outcome, "link-error");
+  assert.match(s.errors.map((e) => e.message).join("\n"), /1 repeated observation/);
+  // A run that judged the wheel on its own runtime elsewhere says so.
+  const told = scorePolicy(policies.get("pep783")!, obs, { isDefective: () => true });
+  assert.equal(told.defective.length, 2);
+  assert.deepEqual(countsOf(told), [0, 0, 0, 0, 0]);
+});
+
+Deno.test("rankJudgements() ranks under each judgement from that judgement's counts", () => {
+  const w = wheelFor("0.27.7", "zstandard");
+  const obs = [
+    ...timeTObservations(),
+    observe(w, "0.27.7", "links"),
+    observe(w, "0.26.4", "latent", "env.ZSTD_x"),
+  ];
+  const both = [...policies.values()].map((p) => scorePolicyJudgements(p, obs));
+  const ranked = rankJudgements(both);
+  for (const j of ["load", "strict"] as const) {
+    assert.deepEqual(
+      ranked[j].map((r) => [r.policyId, r.rank]),
+      rankPolicies(both.map((b) => b[j])).map((r) => [r.policyId, r.rank]),
+    );
+    assert.ok(ranked[j].every((r) => r.judgement === j));
+  }
+  // Schemes that install the latent pair are correct under load only.
+  const lax = both.filter((b) =>
+    b.load.predictions.some((x) => x.runtime === "0.26.4" && x.wheel === w.file && x.install)
+  ).map((b) => b.load.policyId);
+  assert.ok(lax.length > 0);
+  for (const id of lax) {
+    const load = ranked.load.find((r) => r.policyId === id)!;
+    const strict = ranked.strict.find((r) => r.policyId === id)!;
+    assert.equal(strict.unsafeAccepts, load.unsafeAccepts + 1, id);
+    assert.equal(strict.correct, false, id);
+  }
 });

@@ -10,16 +10,20 @@
  * @module
  */
 import type { LinkEvidence, OutcomeClass } from "../../src/link/types.ts";
+import { classWorks, type Judgement, JUDGEMENTS } from "../../src/link/outcome_classes.ts";
 import type {
   ConformReport,
   PairVerdict,
   ReportCounterExample,
+  ReportCounts,
+  ReportJudgedScore,
   ReportOracleResult,
   ReportOutcome,
   ReportPolicy,
   ReportPrediction,
   ReportRuntime,
   ReportWheel,
+  ScoredVerdict,
 } from "../../src/report/types.ts";
 
 export interface RuntimeSpec {
@@ -103,6 +107,12 @@ export interface ReportSpec {
   pure?: number[];
   /** Outcome overrides by `${wheelIndex}|${runtimeVersion}`. */
   overrides?: Record<string, OutcomeClass>;
+  /**
+   * Pairs (`${wheelIndex}|${runtimeVersion}`) that are `latent`: they load but a function
+   * resolves nowhere, so they work under `load` and not under `strict`. Default ["6|0.26.4"]
+   * (a 0.27.7 wheel on 0.26.4, same ABI: the schemes that accept it differ between judgements).
+   */
+  latent?: string[];
   /** Put every n-th pair in the oracle sample (0: no oracle). Default 4. */
   oracleEvery?: number;
   /** Runtime versions to mark unavailable. Default ["315.0.0-alpha.2"]. */
@@ -184,10 +194,11 @@ function observe(
   wheelIndex: number,
   built: RuntimeSpec,
   target: RuntimeSpec,
-  spec: Required<Pick<ReportSpec, "defective" | "pure" | "overrides">>,
+  spec: Required<Pick<ReportSpec, "defective" | "pure" | "overrides" | "latent">>,
 ): OutcomeClass {
   const override = spec.overrides[`${wheelIndex}|${target.version}`];
   if (override) return override;
+  if (spec.latent.includes(`${wheelIndex}|${target.version}`)) return "latent";
   if (spec.pure.includes(wheelIndex)) return "links";
   if (spec.defective.includes(wheelIndex)) return "unresolved";
   if (built.group === target.group) return wheelIndex % 4 === 1 ? "soft" : "links";
@@ -259,6 +270,14 @@ function evidenceFor(outcome: OutcomeClass, wheel: string, target: RuntimeSpec):
         symbol: "__wasm_call_ctors",
         message: "RuntimeError: unreachable executed in constructor __wasm_call_ctors",
       }];
+    case "latent":
+      return [{
+        kind: "latent-function",
+        member,
+        module: "env",
+        symbol: "ZSTD_createThreadPool",
+        message: "env.ZSTD_createThreadPool resolves nowhere; no load step calls it",
+      }];
     case "python-mismatch":
       return [{
         kind: "python-version",
@@ -279,7 +298,40 @@ function summaryOf(evidence: LinkEvidence[], outcome: OutcomeClass): string {
   return `${first.module ? `${first.module}.` : ""}${first.symbol}: ${first.message}`;
 }
 
-const WORKS = new Set<OutcomeClass>(["links", "soft"]);
+/** Does a pair of this class work under a judgement (inconclusive counts as not working here). */
+function worksUnder(outcome: OutcomeClass, j: Judgement): boolean {
+  return classWorks(outcome, j) === true;
+}
+
+function zero(): ReportCounts {
+  return {
+    unsafeAccepts: 0,
+    needlessRejects: 0,
+    correctAccepts: 0,
+    correctRejects: 0,
+    inconclusive: 0,
+  };
+}
+
+const COUNT_OF: Record<ScoredVerdict, keyof ReportCounts> = {
+  "unsafe-accept": "unsafeAccepts",
+  "needless-reject": "needlessRejects",
+  "correct-accept": "correctAccepts",
+  "correct-reject": "correctRejects",
+  "inconclusive": "inconclusive",
+};
+
+/** The fixture's ranking: correct first, then fewer needless rejects, unsafe accepts, tags. */
+function rankBy(policies: ReportPolicy[], j: Judgement): Map<string, number> {
+  const c = (p: ReportPolicy) => p.scores![j];
+  const sorted = [...policies].sort((a, b) =>
+    Number(c(b).correct) - Number(c(a).correct) ||
+    c(a).withoutDefective.needlessRejects - c(b).withoutDefective.needlessRejects ||
+    c(a).withoutDefective.unsafeAccepts - c(b).withoutDefective.unsafeAccepts ||
+    a.tagCount - b.tagCount || (a.id < b.id ? -1 : 1)
+  );
+  return new Map(sorted.map((p, i) => [p.id, i + 1]));
+}
 
 /**
  * A full ConformReport derived from the spec.
@@ -305,6 +357,7 @@ export function makeReport(spec: ReportSpec = {}): ConformReport {
     defective: spec.defective ?? [5],
     pure: spec.pure ?? [2],
     overrides: spec.overrides ?? {},
+    latent: spec.latent ?? ["6|0.26.4"],
   };
   const oracleEvery = spec.oracleEvery ?? 4;
   const available = runtimeSpecs.filter((r) => !r.unavailable);
@@ -341,6 +394,7 @@ export function makeReport(spec: ReportSpec = {}): ConformReport {
 
   const outcomes: ReportOutcome[] = [];
   const works = new Map<string, boolean>();
+  const outcomeOf = new Map<string, OutcomeClass>();
   let pairNo = 0;
   let disagreementPlaced = false;
   for (let i = 0; i < nWheels; i++) {
@@ -356,7 +410,7 @@ export function makeReport(spec: ReportSpec = {}): ConformReport {
         summary: summaryOf(evidence, outcome),
         evidence,
       };
-      let realWorks = WORKS.has(outcome);
+      let realWorks = worksUnder(outcome, "load");
       if (oracleEvery > 0 && pairNo % oracleEvery === 0) {
         // One disagreement: the stub misses a break (same types, different meaning) on the first
         // sampled pair that links on a runtime other than the wheel's own.
@@ -379,7 +433,8 @@ export function makeReport(spec: ReportSpec = {}): ConformReport {
         o.oracle = oracle;
       }
       pairNo++;
-      works.set(`${i}|${r.version}`, WORKS.has(outcome));
+      works.set(`${i}|${r.version}`, worksUnder(outcome, "load"));
+      outcomeOf.set(`${i}|${r.version}`, outcome);
       outcomes.push(o);
     }
   }
@@ -411,24 +466,34 @@ export function makeReport(spec: ReportSpec = {}): ConformReport {
           : runtimeTags.includes(wheelTag)
           ? "alias"
           : "no match";
-        let verdict: PairVerdict;
-        if (w.inputError) verdict = "input-error";
-        else if (w.defective) verdict = "defective";
-        else {
-          const ok = works.get(`${i}|${r.version}`) ?? false;
-          verdict = install
+        const outcome = outcomeOf.get(`${i}|${r.version}`) ?? "invalid";
+        const scored = (j: Judgement): ScoredVerdict => {
+          if (classWorks(outcome, j) === null) return "inconclusive";
+          const ok = worksUnder(outcome, j);
+          return install
             ? (ok ? "correct-accept" : "unsafe-accept")
             : (ok ? "needless-reject" : "correct-reject");
-        }
-        predictions.push({
+        };
+        let verdict: PairVerdict;
+        let strictVerdict: PairVerdict;
+        if (w.inputError) verdict = strictVerdict = "input-error";
+        else if (w.defective) verdict = strictVerdict = "defective";
+        else [verdict, strictVerdict] = [scored("load"), scored("strict")];
+        const prediction: ReportPrediction = {
           wheel: w.file,
           runtime: r.version,
           wheelTag,
           runtimeTags,
           install,
           verdict,
+          ...(strictVerdict !== verdict ? { strictVerdict } : {}),
+          ...(w.defective && !w.inputError
+            ? { withDefective: { load: scored("load"), strict: scored("strict") } }
+            : {}),
+          ...(w.inputError ? {} : { evidence: "link" as const }),
           rule,
-        });
+        };
+        predictions.push(prediction);
         if (verdict === "unsafe-accept" || verdict === "needless-reject") {
           const o = outcomes.find((x) => x.wheel === w.file && x.runtime === r.version);
           counterExamples.push({
@@ -443,29 +508,50 @@ export function makeReport(spec: ReportSpec = {}): ConformReport {
         }
       }
     }
-    const count = (v: PairVerdict) => predictions.filter((p) => p.verdict === v).length;
-    const unsafeAccepts = count("unsafe-accept");
+    // Counts per judgement, from the predictions: each pair counted once, defective wheels'
+    // pairs only in the with-defective counts.
+    const scores = Object.fromEntries(JUDGEMENTS.map((j) => {
+      const without = zero();
+      const withDefective = zero();
+      for (const p of predictions) {
+        if (p.verdict === "input-error") continue;
+        const v = p.withDefective?.[j] ??
+          (j === "strict" ? p.strictVerdict ?? p.verdict : p.verdict);
+        withDefective[COUNT_OF[v as ScoredVerdict]]++;
+        if (!p.withDefective) without[COUNT_OF[v as ScoredVerdict]]++;
+      }
+      const score: ReportJudgedScore = {
+        withoutDefective: without,
+        withDefective,
+        rank: 0,
+        correct: without.unsafeAccepts === 0,
+      };
+      return [j, score];
+    })) as Record<Judgement, ReportJudgedScore>;
+    const load = scores.load.withoutDefective;
     return {
       id,
       title: `Fixture scheme ${id}`,
       file: `policies/${id}.yaml`,
       source: [{ title: `Proposal for ${id}`, url: `https://example.invalid/${id}` }],
-      correct: unsafeAccepts === 0,
+      correct: scores.load.correct,
       rank: 0,
-      unsafeAccepts,
-      needlessRejects: count("needless-reject"),
-      correctAccepts: count("correct-accept"),
-      correctRejects: count("correct-reject"),
+      unsafeAccepts: load.unsafeAccepts,
+      needlessRejects: load.needlessRejects,
+      correctAccepts: load.correctAccepts,
+      correctRejects: load.correctRejects,
+      inconclusive: load.inconclusive,
       tagCount: tags.size,
+      scores,
       counterExamples,
       predictions,
     };
   });
-  const ranked = [...policies].sort((a, b) =>
-    Number(b.correct) - Number(a.correct) || a.needlessRejects - b.needlessRejects ||
-    a.unsafeAccepts - b.unsafeAccepts || a.tagCount - b.tagCount || (a.id < b.id ? -1 : 1)
-  );
-  ranked.forEach((p, i) => (p.rank = i + 1));
+  for (const j of JUDGEMENTS) {
+    const ranks = rankBy(policies, j);
+    for (const p of policies) p.scores![j].rank = ranks.get(p.id)!;
+  }
+  for (const p of policies) p.rank = p.scores!.load.rank;
 
   // Ideal classes: runtimes whose works/breaks vector over non-defective wheels is identical.
   const usable = wheels.map((w, i) => ({ w, i })).filter(({ w }) => !w.inputError && !w.defective);

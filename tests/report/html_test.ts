@@ -50,6 +50,23 @@ Deno.test("renderHtml() is one self-contained file with the data embedded once",
     }
   });
 
+  await t.step("the headline names the winner under each judgement; both rankings shown", () => {
+    const best = (j: "load" | "strict") => report.policies.find((p) => p.scores![j].rank === 1)!.id;
+    assert.ok(
+      html.includes(
+        `</h1>\n<p class="headline"><b>Best under load: <code>${
+          best("load")
+        }</code>; under strict: <code>${best("strict")}</code> (different)</b></p>`,
+      ),
+    );
+    assert.ok(html.includes(`<th colspan="4">Load</th><th colspan="4">Strict</th>`));
+    const latent = report.outcomes.find((o) => o.outcome === "latent")!;
+    assert.ok(html.includes(`<ul class="deciding">\n<li><code>${latent.wheel}</code>`));
+    const data = buildHtmlData(report);
+    const strictOf = data.policies.map((p) => p.strictRank).sort((a, b) => a! - b!);
+    assert.deepEqual(strictOf, report.policies.map((_, i) => i + 1));
+  });
+
   await t.step("the summary ranks every policy and lists classes and agreement", () => {
     for (const p of report.policies) assert.ok(html.includes(`<code>${p.id}</code>`));
     assert.equal(

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { renderJson } from "../../src/report/json.ts";
 import { REPORT_SCHEMA, validateReport } from "../../src/report/validate.ts";
 import type { ConformReport } from "../../src/report/types.ts";
+import { JUDGEMENTS } from "../../src/link/outcome_classes.ts";
 import { makeReport } from "./_make_report.ts";
 
 /** Deep copy with the keys of every object shuffled (reversed), to test the stable order. */
@@ -82,6 +83,42 @@ Deno.test("validateReport() accepts generated reports and explains invalid ones"
     ["an unknown top-level key", (r) => (r.extra = true), "/extra", /not a property/],
     ["a bad date", (r) => (r.generatedAt = "yesterday"), "/generatedAt", /date-time/],
     ["a bad sha256", (r) => (r.wheels[0].sha256 = "xyz"), "/wheels/0/sha256", /pattern/],
+    [
+      "a judgement missing",
+      (r) => delete r.policies[0].scores.strict,
+      "/policies/0/scores/strict",
+      /required/,
+    ],
+    [
+      "counts without inconclusive",
+      (r) => delete r.policies[0].scores.load.withDefective.inconclusive,
+      "/policies/0/scores/load/withDefective/inconclusive",
+      /required/,
+    ],
+    [
+      "an unknown judgement",
+      (r) => (r.policies[0].scores.lenient = r.policies[0].scores.load),
+      "/policies/0/scores/lenient",
+      /not a property/,
+    ],
+    [
+      "an unknown kind of evidence",
+      (r) => (r.policies[0].predictions[0].evidence = "guess"),
+      "/policies/0/predictions/0/evidence",
+      /allowed values/,
+    ],
+    [
+      "a defective pair scored as defective",
+      (r) => {
+        const p = r.policies[0].predictions.find((x: { withDefective?: unknown }) =>
+          x.withDefective
+        );
+        p.withDefective.load = "defective";
+      },
+      // Wheel 5 is the fixture's defective wheel: its first pair is prediction 5 × 10 runtimes.
+      "/policies/0/predictions/50/withDefective/load",
+      /allowed values/,
+    ],
   ];
   for (const [what, mutate, path, message] of invalid) {
     await t.step(`${what} fails at ${path}`, () => {
@@ -95,7 +132,83 @@ Deno.test("validateReport() accepts generated reports and explains invalid ones"
     });
   }
 
+  await t.step("a report from before the two judgements still validates", () => {
+    const json = JSON.parse(renderJson(makeReport({ wheels: 6 })));
+    for (const p of json.policies) {
+      delete p.scores;
+      for (const x of p.predictions) {
+        delete x.evidence;
+        delete x.strictVerdict;
+        delete x.withDefective;
+      }
+    }
+    assert.equal(validateReport(json).valid, true);
+  });
+
   await t.step("non-objects are rejected, not thrown on", () => {
     for (const v of [null, 42, "report", []]) assert.equal(validateReport(v).valid, false);
   });
+});
+
+Deno.test("the JSON report: both judgements per policy, each pair once", async (t) => {
+  const report = makeReport();
+  const json = JSON.parse(renderJson(report)) as ConformReport;
+
+  await t.step("the schema names exactly the judgements of outcome_classes.ts", () => {
+    // deno-lint-ignore no-explicit-any
+    const defs = (REPORT_SCHEMA as any).definitions;
+    assert.deepEqual(Object.keys(defs.policy.properties.scores.properties), [...JUDGEMENTS]);
+    assert.deepEqual(defs.policy.properties.scores.required, [...JUDGEMENTS]);
+    assert.deepEqual(Object.keys(defs.prediction.properties.withDefective.properties), [
+      ...JUDGEMENTS,
+    ]);
+  });
+
+  await t.step("top-level figures are the load judgement without defective wheels", () => {
+    for (const p of json.policies) {
+      const load = p.scores!.load;
+      assert.deepEqual(
+        [p.rank, p.correct, p.unsafeAccepts, p.needlessRejects, p.correctAccepts, p.correctRejects],
+        [
+          load.rank,
+          load.correct,
+          load.withoutDefective.unsafeAccepts,
+          load.withoutDefective.needlessRejects,
+          load.withoutDefective.correctAccepts,
+          load.withoutDefective.correctRejects,
+        ],
+      );
+    }
+  });
+
+  await t.step("no (policy, wheel, runtime) is listed twice", () => {
+    for (const p of json.policies) {
+      const keys = p.predictions.map((x) => `${x.wheel}|${x.runtime}`);
+      assert.equal(new Set(keys).size, keys.length, p.id);
+    }
+  });
+
+  await t.step(
+    "latent pairs carry their strict verdict; defective pairs how they would count",
+    () => {
+      const latent = json.outcomes.find((o) => o.outcome === "latent")!;
+      for (const p of json.policies) {
+        const x = p.predictions.find((y) =>
+          y.wheel === latent.wheel && y.runtime === latent.runtime
+        )!;
+        assert.equal(x.evidence, "link");
+        assert.deepEqual(
+          [x.verdict, x.strictVerdict],
+          x.install ? ["correct-accept", "unsafe-accept"] : ["needless-reject", "correct-reject"],
+        );
+        const defective = p.predictions.filter((y) => y.verdict === "defective");
+        assert.ok(defective.length > 0 && defective.every((y) => y.withDefective !== undefined));
+        const own = defective.filter((y) => y.withDefective!.load === "unsafe-accept").length;
+        assert.equal(
+          p.scores!.load.withDefective.unsafeAccepts,
+          p.scores!.load.withoutDefective.unsafeAccepts + own,
+        );
+      }
+    },
+  );
 });

@@ -49,6 +49,37 @@ Deno.test("renderJunit() follows the JUnit schema and counts agree", async (t) =
     assert.deepEqual(checkJunit(root), []);
   });
 
+  await t.step("the root names the winner under each judgement; suites give both", () => {
+    const best = (j: "load" | "strict") => report.policies.find((p) => p.scores![j].rank === 1)!.id;
+    assert.equal(
+      root.attrs.name,
+      `pyodide-abi-conform 0.1.0: Best under load: ${best("load")}; under strict: ${
+        best("strict")
+      } (different)`,
+    );
+    for (const policy of report.policies) {
+      const suite = suites(root).find((s) => s.attrs.name === `policy ${policy.id}`)!;
+      const props = Object.fromEntries(
+        suite.children.find((c) => c.name === "properties")!.children.map((
+          c,
+        ) => [c.attrs.name, c.attrs.value]),
+      );
+      assert.equal(props["strict.rank"], String(policy.scores!.strict.rank));
+      assert.equal(
+        props["unsafeAcceptsWithDefective"],
+        String(policy.scores!.load.withDefective.unsafeAccepts),
+      );
+    }
+    const latent = report.outcomes.find((o) => o.outcome === "latent")!;
+    const tc = suites(root)[0]!.children.find((c) =>
+      c.attrs.name === `${latent.wheel} on pyodide ${latent.runtime}`
+    );
+    assert.match(
+      tc?.children.find((c) => c.name === "system-out")?.text ?? "",
+      /under strict \(every symbol must resolve\): (unsafe accept|correct reject)/,
+    );
+  });
+
   await t.step("one suite per policy, one case per prediction", () => {
     assert.equal(suites(root).length, report.policies.length);
     for (const policy of report.policies) {

@@ -13,7 +13,7 @@ Deno.test("renderMarkdown() is ready to paste into a discussion", async (t) => {
   const lines = md.split("\n");
 
   await t.step("summary table: one row per policy in rank order, consistent columns", () => {
-    const header = lines.findIndex((l) => l.startsWith("| Rank | Policy |"));
+    const header = lines.findIndex((l) => l.startsWith("| Rank (load) | Policy |"));
     assert.ok(header >= 0);
     const width = cells(lines[header]!).length;
     const rows = lines.slice(header + 2, header + 2 + report.policies.length);
@@ -24,7 +24,30 @@ Deno.test("renderMarkdown() is ready to paste into a discussion", async (t) => {
       assert.equal(c[0], String(ranked[i]!.rank));
       assert.ok(c[1]!.startsWith(`\`${ranked[i]!.id}\``));
       assert.equal(c[3], String(ranked[i]!.unsafeAccepts));
+      assert.equal(c[5], String(ranked[i]!.scores!.strict.rank));
+      assert.equal(c[7], String(ranked[i]!.scores!.strict.withoutDefective.unsafeAccepts));
     });
+  });
+
+  await t.step("the first line after the title names the winner under each judgement", () => {
+    const best = (j: "load" | "strict") => report.policies.find((p) => p.scores![j].rank === 1)!.id;
+    assert.equal(lines[0], "## Which platform-tag scheme tells Pyodide wheels apart correctly?");
+    assert.equal(
+      lines[2],
+      `**Best under load: \`${best("load")}\`; under strict: \`${best("strict")}\` (${
+        best("load") === best("strict") ? "same" : "different"
+      }).**`,
+    );
+  });
+
+  await t.step("the pairs that move the rankings are listed under the table, capped", () => {
+    const latent = report.outcomes.find((o) => o.outcome === "latent")!;
+    const at = lines.findIndex((l) => l.startsWith("The rankings differ."));
+    assert.ok(at > 0);
+    assert.ok(lines[at + 2]!.startsWith(`- \`${latent.wheel}\` on \`${latent.runtime}\``));
+    const capped = renderMarkdown(report, { decidingPairs: 0 }).split("\n");
+    const start = capped.findIndex((l) => l.startsWith("The rankings differ."));
+    assert.equal(capped[start + 2], "- … and 1 more (all are in the JSON report)");
   });
 
   await t.step("one balanced <details> per policy with its counter-examples", () => {

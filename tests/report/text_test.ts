@@ -17,6 +17,7 @@ Deno.test("renderText() ranks the policies and shows their worst counter-example
     rows.forEach((row, i) => {
       const p = byRank[i]!;
       const cells = row.trim().split(/\s+/);
+      const strict = p.scores!.strict;
       assert.deepEqual(cells, [
         String(p.rank),
         p.id,
@@ -24,8 +25,38 @@ Deno.test("renderText() ranks the policies and shows their worst counter-example
         String(p.unsafeAccepts),
         String(p.needlessRejects),
         String(p.tagCount),
+        String(strict.rank),
+        strict.correct ? "CORRECT" : "UNSAFE",
+        String(strict.withoutDefective.unsafeAccepts),
+        String(strict.withoutDefective.needlessRejects),
       ]);
     });
+  });
+
+  await t.step("the first lines name the winner under each judgement", () => {
+    const best = (j: "load" | "strict") =>
+      report.policies.filter((p) => p.scores![j].rank === 1).map((p) => p.id);
+    const [load, strict] = [best("load"), best("strict")];
+    assert.equal(load.length, 1);
+    assert.equal(
+      lines[1],
+      `Best under load: ${load[0]}; under strict: ${strict[0]} (${
+        load[0] === strict[0] ? "same" : "different"
+      })`,
+    );
+  });
+
+  await t.step("where the rankings differ, the latent pairs that move them are named", () => {
+    const at = lines.findIndex((l) => l.startsWith("Pairs that move the rankings"));
+    assert.ok(at > 0, "the fixture's latent pair makes the rankings differ");
+    const latent = report.outcomes.find((o) => o.outcome === "latent")!;
+    assert.equal(lines[at + 1], `  ${latent.wheel} on ${latent.runtime} (latent)`);
+    assert.match(lines[at + 2]!, /under load, .* under strict$/);
+  });
+
+  await t.step("narrow: the strict ranking gets its own table", () => {
+    const narrow = renderText(report, { width: 60 }).split("\n");
+    assert.ok(narrow.includes("Policies, ranked under strict"));
   });
 
   await t.step("unsafe policies list unsafe accepts first, with tags and evidence", () => {
