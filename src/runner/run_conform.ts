@@ -112,6 +112,11 @@ export interface ConformOptions {
   /** Link executor (default: in-process, sequential). */
   executeLinks?: LinkExecutor;
   onProgress?(progress: ConformProgress): void;
+  /**
+   * The observations the run scored, with the best evidence it had (oracle results applied):
+   * more policies can be scored over them (`scorePolicyJudgements`) without linking again.
+   */
+  onObservations?(observations: Observation[]): void;
   /** Clock, for reproducible tests. */
   now?: () => Date;
 }
@@ -602,6 +607,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     }
   }
   const { judged, ranked, defective } = scored;
+  options.onObservations?.(scored.obs);
   for (const w of reportWheels) if (w.sha256 && defective.has(w.sha256)) w.defective = true;
 
   // 8. Policies, listed in `load` rank order.
