@@ -5,7 +5,8 @@
  * @module
  */
 import type { CollectOptions } from "../corpus/collect_inputs.ts";
-import { defaultCacheDir, defaultMirror } from "../corpus/defaults.ts";
+import { defaultCacheDir, defaultMirror, repositoryRoot } from "../corpus/defaults.ts";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 
 /** A command-line mistake; the command prints it with its usage and exits with `EXIT_USAGE`. */
 export class UsageError extends Error {
@@ -195,5 +196,96 @@ export function checkOutputPath(path: string): void {
       `--out ${path}: this task may write only under .cache/ and reports/ (least privilege); ` +
         `choose a path there, e.g. reports/${path.split(/[\\/]/).pop() || "conform.txt"}`,
     );
+  }
+}
+
+/** Absolute, with the longest existing prefix resolved through symlinks. */
+function realTarget(path: string): string {
+  const abs = resolve(path);
+  let head = abs;
+  const tail: string[] = [];
+  while (true) {
+    try {
+      return join(Deno.realPathSync(head), ...tail.reverse());
+    } catch {
+      const up = dirname(head);
+      if (up === head) return abs;
+      tail.push(basename(head));
+      head = up;
+    }
+  }
+}
+
+function isWithin(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/**
+ * Refuse, before any work, `--out` paths that would destroy something: an input (a file named
+ * on the command line, or an archive inside an input directory), anything under the cache
+ * directory (a cached runtime or outcome), a directory, or a path another `--out` of the same
+ * run writes.
+ *
+ * @throws {UsageError} naming the path and what it would overwrite
+ * @example
+ * ```ts ignore
+ * checkOutputTargets(["reports/a.json", "reports/a.json"], { inputs: [], cacheDir: ".cache" });
+ * // UsageError: --out reports/a.json is given twice
+ * ```
+ */
+export function checkOutputTargets(
+  outs: string[],
+  context: { inputs: string[]; cacheDir?: string },
+): void {
+  const seen = new Map<string, string>();
+  // The run's cache and the default one (what other runs use) are both off limits.
+  const repoCache = join(repositoryRoot() ?? Deno.cwd(), ".cache");
+  const caches = [
+    ...new Set([context.cacheDir, defaultCacheDir(), repoCache].filter((c) => c !== undefined)),
+  ]
+    .map((c) => ({ given: c, real: realTarget(c) }));
+  const inputs = context.inputs.map((i) => {
+    const real = realTarget(i);
+    let dir = false;
+    try {
+      dir = Deno.statSync(real).isDirectory;
+    } catch {
+      // not there: compared as a file
+    }
+    return { given: i, real, dir };
+  });
+  for (const out of outs) {
+    const real = realTarget(out);
+    const before = seen.get(real);
+    if (before !== undefined) {
+      throw new UsageError(
+        before === out
+          ? `--out ${out} is given twice: each format needs its own file`
+          : `--out ${out} and --out ${before} are the same file`,
+      );
+    }
+    seen.set(real, out);
+    try {
+      if (Deno.statSync(real).isDirectory) {
+        throw new UsageError(
+          `--out ${out} is a directory: name a file, e.g. ${join(out, "conform.json")}`,
+        );
+      }
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+    }
+    const cache = caches.find((c) => isWithin(real, c.real));
+    if (cache) {
+      throw new UsageError(
+        `--out ${out} is inside the cache directory ${cache.given}: reports go under reports/`,
+      );
+    }
+    for (const input of inputs) {
+      const hit = input.dir
+        ? isWithin(real, input.real) && /\.(whl|zip)$/i.test(real)
+        : real === input.real;
+      if (hit) throw new UsageError(`--out ${out} would overwrite the input ${input.given}`);
+    }
   }
 }

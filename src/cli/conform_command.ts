@@ -15,6 +15,7 @@ import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
 import { type ConformProgress, runConform } from "../runner/run_conform.ts";
 import {
   checkOutputPath,
+  checkOutputTargets,
   CORPUS_OPTIONS,
   CORPUS_OPTIONS_HELP,
   corpusOptionsFrom,
@@ -166,6 +167,10 @@ export async function run(args: string[]): Promise<number> {
   const outputs = outputsOf(args);
   for (const { out } of outputs) if (out !== undefined) checkOutputPath(out);
   const corpus = corpusOptionsFrom(values);
+  checkOutputTargets(outputs.flatMap((o) => o.out ?? []), {
+    inputs: positionals.length ? positionals : ["corpus/"],
+    ...(corpus.cacheDir ? { cacheDir: corpus.cacheDir } : {}),
+  });
   const repo = fileURLToPath(new URL("../../", import.meta.url));
 
   // Policies: every problem is reported; the policies that load are still scored.

@@ -13,7 +13,14 @@ import { renderJunit } from "../report/junit.ts";
 import { renderMarkdown } from "../report/markdown.ts";
 import { renderText } from "../report/text.ts";
 import type { ConformReport } from "../report/types.ts";
-import { checkOutputPath, parseOrUsage, UsageError, writeStdout } from "./_args.ts";
+import {
+  checkOutputPath,
+  checkOutputTargets,
+  parseOrUsage,
+  UsageError,
+  writeStdout,
+} from "./_args.ts";
+import { defaultCacheDir } from "../corpus/defaults.ts";
 import { EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
 import { readReportFile, ReportReadError } from "./_report_io.ts";
 
@@ -182,6 +189,7 @@ export async function run(args: string[], io: RenderIo = defaultIo): Promise<num
     }
     if (values.color && values["no-color"]) throw new UsageError("--color and --no-color conflict");
     for (const out of outs) checkOutputPath(out);
+    checkOutputTargets(outs, { inputs: [file], cacheDir: defaultCacheDir() });
     jobs = formats.map((format, i) => ({
       format: format as RenderFormat,
       ...(outs[i] !== undefined ? { out: outs[i] } : {}),

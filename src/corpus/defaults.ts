@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
 /** Repository root, when this module is loaded from a local checkout. */
-function repositoryRoot(): string | undefined {
+export function repositoryRoot(): string | undefined {
   const url = new URL("../../", import.meta.url);
   return url.protocol === "file:" ? fileURLToPath(url) : undefined;
 }

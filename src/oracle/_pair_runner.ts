@@ -7,8 +7,10 @@
  * no permission beyond reading the runtime directory, the wheel, its dependencies and a temp dir.
  *
  * Protocol: the only argument is the path of a JSON file holding a {@linkcode PairRunnerInput}.
- * Every protocol line on stdout starts with {@linkcode PROTOCOL_MARK} followed by one JSON object
- * ({@linkcode PairRunnerEvent}); anything else on stdout/stderr is noise from the runtime. The parent
+ * The parent sends an HMAC key on stdin. Every protocol line on stdout is {@linkcode PROTOCOL_MARK},
+ * the hex HMAC-SHA-256 of the JSON under that key, a space, and one JSON object
+ * ({@linkcode PairRunnerEvent}); anything else on stdout/stderr, and any line whose MAC does not
+ * verify, is noise (the wheel's code can print anything). The parent
  * resets its watchdog on every `start` event, so one hanging load path costs one time limit.
  *
  * How dependencies are handed over (documented choice): shared-library `.zip` packages are unpacked
@@ -44,10 +46,82 @@ const MAX_CONSOLE_LINES = 40;
 const MAX_MESSAGE_CHARS = 2000;
 const MAX_CALLBACK_MESSAGES = 200;
 
-const encoder = new TextEncoder();
+/**
+ * The result channel. The wheel's code runs in this isolate and can write to stdout and replace
+ * any global, so every protocol line carries an HMAC-SHA-256 of its JSON under a key the parent
+ * sends on stdin before any wheel code runs. The key is a non-extractable CryptoKey held in this
+ * closure, and every primitive the signing uses is captured here at start-up: a wheel that
+ * replaces `JSON`, `crypto.subtle`, `Deno.stdout`, `Object.prototype.toJSON` or
+ * `Function.prototype.call` later changes nothing that is signed.
+ */
+const channel = (() => {
+  const apply = Reflect.apply;
+  const subtle = crypto.subtle;
+  const sign = subtle.sign;
+  const importKey = subtle.importKey;
+  const stringify = JSON.stringify;
+  const JSONObject = JSON;
+  const encoder = new TextEncoder();
+  const encode = TextEncoder.prototype.encode;
+  const stdout = Deno.stdout;
+  const writeSync = Deno.stdout.writeSync;
+  const isArray = Array.isArray;
+  const keys = Object.keys;
+  const create = Object.create;
+  const setPrototypeOf = Object.setPrototypeOf;
+  const U8 = Uint8Array;
+  const HEX = "0123456789abcdef";
+  let key: CryptoKey | undefined;
 
-function emit(event: PairRunnerEvent): void {
-  Deno.stdout.writeSync(encoder.encode(PROTOCOL_MARK + JSON.stringify(event) + "\n"));
+  /** A copy with no prototype anywhere, so no inherited `toJSON` or getter can run. */
+  const plain = (v: unknown, depth = 0): unknown => {
+    if (v === null || typeof v !== "object" || depth > 32) {
+      return typeof v === "function" || typeof v === "symbol" || typeof v === "bigint"
+        ? undefined
+        : v;
+    }
+    if (isArray(v)) {
+      const out: unknown[] = [];
+      for (let i = 0; i < v.length; i++) out[i] = plain(v[i], depth + 1);
+      setPrototypeOf(out, null);
+      return out;
+    }
+    const out = create(null) as Record<string, unknown>;
+    const k = keys(v);
+    for (let i = 0; i < k.length; i++) {
+      out[k[i]] = plain((v as Record<string, unknown>)[k[i]], depth + 1);
+    }
+    return out;
+  };
+
+  return {
+    /** Read the key from stdin (to its end, so nothing can read it again) and import it. */
+    async open(): Promise<void> {
+      const raw = new U8(await new Response(Deno.stdin.readable).arrayBuffer());
+      key = await apply(importKey, subtle, [
+        "raw",
+        raw,
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign"],
+      ]) as CryptoKey;
+    },
+    async emit(event: PairRunnerEvent): Promise<void> {
+      const json = apply(stringify, JSONObject, [plain(event)]) as string;
+      let mac = "";
+      if (key) {
+        const digest = new U8(
+          await apply(sign, subtle, ["HMAC", key, apply(encode, encoder, [json])]) as ArrayBuffer,
+        );
+        for (let i = 0; i < digest.length; i++) mac += HEX[digest[i] >> 4] + HEX[digest[i] & 15];
+      }
+      apply(writeSync, stdout, [apply(encode, encoder, [`${PROTOCOL_MARK}${mac} ${json}\n`])]);
+    },
+  };
+})();
+
+function emit(event: PairRunnerEvent): Promise<void> {
+  return channel.emit(event);
 }
 
 function trim(text: string, max = MAX_MESSAGE_CHARS): string {
@@ -887,6 +961,7 @@ function isSharedLibraryZip(members: string[]): boolean {
 }
 
 async function main(): Promise<void> {
+  await channel.open();
   const input = JSON.parse(await Deno.readTextFile(Deno.args[0])) as PairRunnerInput;
   captureConsole();
   const dir = input.runtimeDir.endsWith("/") ? input.runtimeDir : input.runtimeDir + "/";
@@ -898,8 +973,8 @@ async function main(): Promise<void> {
     loadPyodide = mod.loadPyodide ?? mod.default?.loadPyodide;
     if (typeof loadPyodide !== "function") throw new Error("pyodide.js exports no loadPyodide");
   } catch (e) {
-    emit({ type: "error", message: "cannot import the runtime: " + errorText(e) });
-    emit({ type: "done" });
+    await emit({ type: "error", message: "cannot import the runtime: " + errorText(e) });
+    await emit({ type: "done" });
     return;
   }
 
@@ -908,7 +983,7 @@ async function main(): Promise<void> {
   for (let i = 0; paths === undefined || i < paths.length; i++) {
     // Zips cannot be loaded by path (loadPackage accepts only .whl): they start with dlopen.
     const path: LoadPath = paths?.[i] ?? (input.wheel.endsWith(".zip") ? "dlopen" : "load-package");
-    emit({ type: "start", path });
+    await emit({ type: "start", path });
     consoleSink = [];
     const t0 = performance.now();
     const state: PathState = { dead: false, result: newResult(path) };
@@ -946,7 +1021,7 @@ async function main(): Promise<void> {
               );
             }
           }
-          emit({ type: "info", python, extSuffix, pyodide: pyodideVersion, paths });
+          await emit({ type: "info", python, extSuffix, pyodide: pyodideVersion, paths });
         }
       }
       if (info && !state.result.stage) {
@@ -962,10 +1037,10 @@ async function main(): Promise<void> {
     }
     state.result.console = consoleSink.slice(-MAX_CONSOLE_LINES);
     state.result.ms.total = Math.round(performance.now() - t0);
-    emit({ type: "path", result: state.result });
+    await emit({ type: "path", result: state.result });
     if (paths === undefined) break;
   }
-  emit({ type: "done" });
+  await emit({ type: "done" });
 }
 
 if (import.meta.main) {

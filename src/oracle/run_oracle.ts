@@ -38,6 +38,8 @@ export const MAX_SPAWNS_PER_PAIR = 6;
 const MAX_TAIL_LINES = 40;
 /** Largest protocol line accepted from a child. */
 const MAX_PROTOCOL_LINE_CHARS = 4 * 1024 * 1024;
+/** Most load-path results (and errors) one child may report: there are four load paths. */
+const MAX_PATHS_PER_SPAWN = 8;
 /** Largest smoke-check catalogue. */
 export const MAX_SMOKE_CHECKS = 10_000;
 
@@ -321,6 +323,12 @@ async function spawnOnce(
     "--no-lock",
     "--no-prompt",
     "--unstable-detect-cjs",
+    // Nothing from the network: no remote or npm modules (Deno allows imports from some hosts
+    // by default, which wheel code reaches through `js.eval`), no network access.
+    "--no-remote",
+    "--no-npm",
+    "--deny-import",
+    "--deny-net",
     // One cap for both heaps: V8's JS heap and wasm memory (64 KiB pages; V8 clamps the
     // runtime's declared maximum, growth past it is a Python MemoryError).
     `--v8-flags=--max-old-space-size=${memoryMb},--wasm-max-mem-pages=${memoryMb * 16}`,
@@ -334,10 +342,29 @@ async function spawnOnce(
     cwd: input.tmpDir,
     clearEnv: true,
     env: childEnv(),
-    stdin: "null",
+    stdin: "piped",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  // The channel's key: only the harness's code in the child reads it, before any wheel code
+  // runs (see `_pair_runner.ts`); a line whose MAC does not verify is the wheel's noise.
+  const secret = crypto.getRandomValues(new Uint8Array(32));
+  const key = await crypto.subtle.importKey(
+    "raw",
+    secret,
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["verify"],
+  );
+  const sendKey = (async () => {
+    const writer = child.stdin.getWriter();
+    try {
+      await writer.write(secret);
+      await writer.close();
+    } catch {
+      // The child is gone already: its status says why.
+    }
+  })();
   const out: SpawnOutcome = { results: [], done: false, timedOut: false, tail: [], errors: [] };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = () => {
@@ -358,14 +385,35 @@ async function spawnOnce(
   };
   const readStdout = async () => {
     let buffer = "";
-    const handle = (line: string) => {
-      if (!line.startsWith(PROTOCOL_MARK)) {
+    let forged = 0;
+    const lines: string[] = [];
+    const collect = (line: string) => {
+      // The mark may follow text the wheel printed without a newline.
+      const at = line.indexOf(PROTOCOL_MARK);
+      if (at < 0) {
         if (line.trim()) keep(line);
+        return;
+      }
+      if (at > 0 && line.slice(0, at).trim()) keep(line.slice(0, at));
+      lines.push(line.slice(at + PROTOCOL_MARK.length));
+    };
+    const handle = async (body: string) => {
+      const mac = body.slice(0, 64);
+      const json = body.slice(65);
+      const valid = body[64] === " " && /^[0-9a-f]{64}$/.test(mac) &&
+        await crypto.subtle.verify(
+          "HMAC",
+          key,
+          new Uint8Array(mac.match(/../g)!.map((h) => parseInt(h, 16))),
+          new TextEncoder().encode(json),
+        );
+      if (!valid) {
+        forged++;
         return;
       }
       let event: PairRunnerEvent;
       try {
-        event = JSON.parse(line.slice(PROTOCOL_MARK.length));
+        event = JSON.parse(json);
       } catch {
         out.errors.push("unreadable protocol line");
         return;
@@ -373,26 +421,45 @@ async function spawnOnce(
       if (event.type === "start") {
         out.current = event.path;
         arm();
-      } else if (event.type === "info") out.info = event;
+      } else if (event.type === "info") out.info ??= event;
       else if (event.type === "path") {
-        out.results.push(event.result);
+        // One result per load path the child can run.
+        if (out.results.length < MAX_PATHS_PER_SPAWN) out.results.push(event.result);
         out.current = undefined;
-      } else if (event.type === "error") out.errors.push(event.message);
-      else if (event.type === "done") out.done = true;
+      } else if (event.type === "error") {
+        if (out.errors.length < MAX_PATHS_PER_SPAWN) out.errors.push(event.message);
+      } else if (event.type === "done") out.done = true;
+    };
+    // Lines are verified in order (a MAC check is asynchronous).
+    let verified = Promise.resolve();
+    const drain = () => {
+      const batch = lines.splice(0);
+      if (batch.length === 0) return;
+      verified = verified.then(async () => {
+        for (const l of batch) await handle(l);
+      });
     };
     for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
       buffer += chunk;
       let nl: number;
       while ((nl = buffer.indexOf("\n")) >= 0) {
-        handle(buffer.slice(0, nl));
+        collect(buffer.slice(0, nl));
         buffer = buffer.slice(nl + 1);
       }
       if (buffer.length > MAX_PROTOCOL_LINE_CHARS) {
         out.errors.push(`a line longer than ${MAX_PROTOCOL_LINE_CHARS} characters was dropped`);
         buffer = "";
       }
+      drain();
     }
-    if (buffer) handle(buffer);
+    if (buffer) collect(buffer);
+    drain();
+    await verified;
+    if (forged > 0) {
+      keep(
+        `${forged} protocol line(s) without a valid MAC ignored (printed by the code under test)`,
+      );
+    }
   };
   const readStderr = async () => {
     let buffer = "";
@@ -405,7 +472,7 @@ async function spawnOnce(
     }
     if (buffer.trim()) keep("stderr: " + buffer);
   };
-  const [status] = await Promise.all([child.status, readStdout(), readStderr()]);
+  const [status] = await Promise.all([child.status, readStdout(), readStderr(), sendKey]);
   clearTimeout(timer);
   out.code = status.code;
   out.signal = status.signal;
@@ -570,7 +637,7 @@ async function runOrReadPair(
       options.onSpawn?.({ wheel: file, runtime, ...(remaining ? { paths: remaining } : {}) });
       const t0 = performance.now();
       const run = await spawnOnce(input, join(tmpDir, `input-${spawn}.json`), options, readable);
-      results.push(...run.results);
+      for (const r of run.results) results.push(r);
       runnerErrors.push(...run.errors);
       info ??= run.info;
       remaining ??= run.info?.paths;

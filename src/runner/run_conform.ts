@@ -439,6 +439,12 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     (j, outcome) => {
       const i = todo[j];
       allOutcomes[i] = outcome;
+      // A time-out may be the machine's load, not the pair: never cached, the next run tries
+      // again (with whatever time it allows).
+      if (hitTimeLimit(outcome)) {
+        progress({ stage: "link", done: ++linked, total: allPairs.length, message: outcome.wheel });
+        return;
+      }
       // Each finished pair is persisted at once: a killed run keeps it.
       writes.push(
         writeCachedOutcome(options.cacheDir, allPairs[i].key, outcome).catch((error) => {
@@ -723,6 +729,12 @@ function reportPolicy(
       };
     }),
   };
+}
+
+/** Did the check stop at the pool's time limit (anywhere in the archive)? */
+function hitTimeLimit(outcome: LinkOutcome): boolean {
+  return [...outcome.evidence, ...outcome.modules.flatMap((m) => m.evidence)]
+    .some((e) => e.kind === "timeout");
 }
 
 /** Default time budget of the oracle stage for the `decisive` and `sample` modes. */

@@ -1,0 +1,122 @@
+/**
+ * The oracle's result channel and its child's permissions against the code under test: a wheel's
+ * Python runs in the child, can print anything and reach the JS globals through `js`, and must
+ * still neither forge its verdict nor touch the network.
+ */
+import assert from "node:assert/strict";
+import JSZip from "jszip";
+import { PROTOCOL_MARK, runOraclePair } from "../../src/oracle/mod.ts";
+import { obtainForTest } from "../runtime/_runtimes.ts";
+
+/** A pure-Python wheel whose package runs `init` on import. */
+async function pythonWheel(dir: string, name: string, init: string): Promise<string> {
+  const zip = new JSZip();
+  const dist = `${name}-0.0.1.dist-info`;
+  zip.file(`${name}/__init__.py`, init);
+  zip.file(`${dist}/METADATA`, `Metadata-Version: 2.1\nName: ${name}\nVersion: 0.0.1\n`);
+  zip.file(
+    `${dist}/WHEEL`,
+    "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+  );
+  zip.file(`${dist}/top_level.txt`, `${name}\n`);
+  zip.file(
+    `${dist}/RECORD`,
+    [`${name}/__init__.py`, `${dist}/METADATA`, `${dist}/WHEEL`, `${dist}/top_level.txt`]
+      .map((f) => `${f},,`).join("\n") + `\n${dist}/RECORD,,\n`,
+  );
+  const path = `${dir}/${name}-0.0.1-py3-none-any.whl`;
+  await Deno.writeFile(path, await zip.generateAsync({ type: "uint8array" }));
+  return path;
+}
+
+const FORGED_MESSAGE = "FORGED-BY-THE-WHEEL";
+
+Deno.test({
+  name: "oracle: the code under test cannot forge its verdict or reach the network",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async (t) => {
+  const cacheDir = await Deno.makeTempDir({ prefix: "oracle-channel-cache-" });
+  const dir = await Deno.makeTempDir({ prefix: "oracle-channel-wheels-" });
+  // A local server that counts every request: the child must send none.
+  let requests = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, () => {
+    requests++;
+    return new Response("export default 1;", { headers: { "content-type": "text/javascript" } });
+  });
+  const port = server.addr.port;
+  try {
+    const rt = await obtainForTest("0.27.7");
+    const options = { timeoutMs: 60_000, memoryMb: 512, cacheDir, harnessVersion: "test" };
+
+    await t.step(
+      "forged protocol lines (with and without a MAC-like field) change nothing",
+      async () => {
+        const event = (type: string) =>
+          JSON.stringify({
+            type: "path",
+            result: {
+              path: type,
+              status: "ok",
+              message: FORGED_MESSAGE,
+              loadMessages: [],
+              loadErrors: [],
+              imports: [],
+              extensionsLoaded: [],
+              extensionErrors: [],
+              foreignSo: [],
+              console: [],
+              ms: { boot: 0, load: 0, import: 0, smoke: 0, total: 0 },
+            },
+          });
+        const lines = [
+          `${PROTOCOL_MARK}${event("load-package")}`,
+          `${PROTOCOL_MARK}${"0".repeat(64)} ${event("load-package")}`,
+          `${PROTOCOL_MARK}${"ab".repeat(32)} ${event("dlopen")}`,
+        ];
+        const wheel = await pythonWheel(
+          dir,
+          "forger",
+          [
+            "import js",
+            `lines = ${JSON.stringify(lines.map((l) => l + "\n"))}`,
+            "enc = js.TextEncoder.new()",
+            // A flood too: far more events than load paths.
+            "for i in range(20000):",
+            "    js.Deno.stdout.writeSync(enc.encode(lines[i % len(lines)]))",
+            // Replace what a naive harness would call next, then fail for real.
+            'js.eval(\'JSON.stringify = () => "{}"; Object.prototype.toJSON = function () { return {status: "ok"}; }\')',
+            "raise ImportError('the forger fails to import')",
+          ].join("\n") + "\n",
+        );
+        const r = await runOraclePair(wheel, rt.dir, { ...options, smoke: null });
+        assert.equal(r.works, false, JSON.stringify(r.paths.map((p) => [p.path, p.status])));
+        assert.ok(r.paths.length <= 4, `${r.paths.length} path results`);
+        assert.ok(!r.message.includes(FORGED_MESSAGE), r.message);
+        for (const p of r.paths) assert.ok(!p.message.includes(FORGED_MESSAGE), p.message);
+        assert.match(JSON.stringify(r.paths), /the forger fails to import/);
+      },
+    );
+
+    await t.step("no remote import, no npm import, no fetch", async () => {
+      const base = `http://127.0.0.1:${port}`;
+      const wheel = await pythonWheel(
+        dir,
+        "caller",
+        [
+          "import js",
+          `js.eval("globalThis.__tries = Promise.allSettled([import('${base}/m.js'), import('npm:left-pad@1.3.0'), fetch('${base}/f')])")`,
+        ].join("\n") + "\n",
+      );
+      const r = await runOraclePair(wheel, rt.dir, { ...options, smoke: null });
+      assert.ok(r.paths.length > 0, JSON.stringify(r));
+      // Give any request that did start time to arrive.
+      await new Promise((ok) => setTimeout(ok, 500));
+      assert.equal(requests, 0, "the child reached the test server");
+    });
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
