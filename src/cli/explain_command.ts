@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { formatPolicyError, loadPolicies } from "../policy/mod.ts";
 import { loadRuntimeCatalogue } from "../runtime/mod.ts";
 import { runConform } from "../runner/run_conform.ts";
+import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
 import {
   CORPUS_OPTIONS,
   CORPUS_OPTIONS_HELP,
@@ -102,16 +103,25 @@ export async function run(args: string[]): Promise<number> {
     mirror: corpus.mirror,
     allowNetwork: corpus.allowNetwork !== false,
   };
-  // First pass finds the wheel's build runtime, so the second can tell a defective wheel.
-  const first = await runConform({ ...common, runtimes: [values.runtime] });
-  if (!first.wheels.length) {
+  // One run: the runner checks the wheel's own runtime too (catalogued or inferred), so a
+  // defective wheel is told apart. Checks run in the pool, under its time limit: the wheel's
+  // start function or constructors may never return.
+  const executor = createLinkPoolExecutor({ workers: 1 });
+  let report;
+  try {
+    report = await runConform({
+      ...common,
+      runtimes: [values.runtime],
+      executeLinks: executor.execute,
+    });
+  } finally {
+    await executor.close();
+  }
+  if (!report.wheels.length) {
     console.error(`conform explain: no wheel matches "${wheel}" (a file, or a catalogue path)`);
     return EXIT_UNREADABLE_INPUT;
   }
-  const builtFor = first.wheels[0].builtFor;
-  const report = builtFor && builtFor !== values.runtime
-    ? await runConform({ ...common, runtimes: [values.runtime, builtFor] })
-    : first;
+  const builtFor = report.wheels[0].builtFor;
   const w = report.wheels[0];
   if (w.inputError) {
     console.error(`conform explain: ${w.file}: ${w.inputError}`);
@@ -127,6 +137,8 @@ export async function run(args: string[]): Promise<number> {
     wheel: w.file,
     runtime: values.runtime,
     builtFor: builtFor ?? null,
+    builtForInferred: w.builtForInferred ?? null,
+    builtForOutcome: w.builtForOutcome ?? null,
     wheelTags: w.tags,
     policyWheelTag: prediction?.wheelTag ?? null,
     runtimeTags: prediction?.runtimeTags ?? [],
@@ -145,7 +157,13 @@ export async function run(args: string[]): Promise<number> {
   const unavailable = report.runtimes.find((r) => r.version === values.runtime)?.unavailable;
   const lines = [
     `policy   ${policy.id}: ${policy.title}`,
-    `wheel    ${w.file}${builtFor ? ` (built for ${builtFor})` : ""}`,
+    `wheel    ${w.file}${
+      builtFor
+        ? ` (built for ${builtFor}${w.builtForInferred ? `, ${w.builtForInferred}` : ""}${
+          w.builtForOutcome ? `; ${w.builtForOutcome} there` : ""
+        })`
+        : ""
+    }`,
     `runtime  ${values.runtime}${unavailable ? ` — unavailable: ${unavailable}` : ""}`,
     `tags     wheel ${explanation.policyWheelTag || "(none)"}; runtime accepts ${
       explanation.runtimeTags.join(", ") || "(none)"

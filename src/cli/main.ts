@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE } from "./_exit_codes.ts";
+import { EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
+import { CatalogueFormatError } from "../corpus/errors.ts";
 import { UsageError } from "./_args.ts";
 
 /** What every subcommand module exports. */
@@ -118,6 +119,12 @@ export async function main(args: string[]): Promise<number> {
       console.error(`conform${known ? ` ${name}` : ""}: ${error.message}`);
       console.error(`Try: deno task conform ${known ? `${name} ` : ""}--help`);
       return EXIT_USAGE;
+    }
+    // Inputs that cannot be read as a whole (a catalogue that does not validate): what and
+    // where, never a stack trace.
+    if (error instanceof CatalogueFormatError) {
+      console.error(`conform${known ? ` ${name}` : ""}: ${error.message}`);
+      return EXIT_UNREADABLE_INPUT;
     }
     throw error;
   }

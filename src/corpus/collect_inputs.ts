@@ -7,7 +7,7 @@
 import { basename, join, resolve } from "node:path";
 import { loadCatalogue } from "./load_catalogue.ts";
 import { resolveCatalogueFile, type ResolveOptions } from "./resolve_catalogue_file.ts";
-import { defaultCacheDir, defaultMirror } from "./defaults.ts";
+import { defaultCacheDir, defaultCataloguePath, defaultMirror } from "./defaults.ts";
 import type { CatalogueEntry, CatalogueKind } from "./types.ts";
 
 /** Upper bound on inputs gathered from directories, checked as they are found. */
@@ -44,11 +44,37 @@ async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined>
   }
 }
 
-/** `wheels.json` inside a directory, or the path itself when it names a `wheels.json`. */
+/**
+ * The catalogue a path names: a `wheels.json` file named on the command line, or the shipped
+ * catalogue's own directory (`corpus/`). Any other directory is searched for archives even when
+ * it holds a `wheels.json`: a catalogue's URLs are fetched, so only the user may name one.
+ */
 async function cataloguePathOf(path: string, info: Deno.FileInfo): Promise<string | undefined> {
   if (info.isFile) return basename(path) === "wheels.json" ? path : undefined;
+  const shipped = defaultCataloguePath();
+  if (!shipped) return undefined;
   const inside = join(path, "wheels.json");
-  return (await statOrUndefined(inside))?.isFile ? inside : undefined;
+  try {
+    return await Deno.realPath(inside) === await Deno.realPath(shipped) ? inside : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An input whose read fails at once: a device, FIFO or socket would never end or never start. */
+function notAFile(file: string, info: Deno.FileInfo): InputFile {
+  const what = info.isFifo
+    ? "a FIFO"
+    : info.isCharDevice || info.isBlockDevice
+    ? "a device"
+    : info.isSocket
+    ? "a socket"
+    : "not a regular file";
+  return {
+    file,
+    source: "path",
+    read: () => Promise.reject(new Deno.errors.InvalidData(`${file} is ${what}, not an archive`)),
+  };
 }
 
 async function walk(dir: string, depth: number, out: string[]): Promise<void> {
@@ -148,6 +174,8 @@ export async function collectInputs(
       const found: string[] = [];
       await walk(path, 0, found);
       for (const file of found) add(`path:${resolve(file)}`, pathInput(file));
+    } else if (!info.isFile) {
+      add(`path:${resolve(path)}`, notAFile(path, info));
     } else {
       add(`path:${resolve(path)}`, pathInput(path));
     }

@@ -41,6 +41,8 @@ export async function runConform(
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
+      // A hung command fails its test instead of the whole suite.
+      signal: AbortSignal.timeout(300_000),
     }).output();
     const decoder = new TextDecoder();
     return {
