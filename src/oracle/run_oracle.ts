@@ -177,6 +177,33 @@ async function defaultSmokeChecks(): Promise<SmokeChecks> {
 }
 
 /** The runtime's version, from its `package.json`, else the directory name. */
+const contentMemo = new Map<string, { stamp: string; sha256: string }>();
+
+/**
+ * sha256 of a runtime's main module and glue, hashed again only when their size or time
+ * changes (so a run over many pairs hashes each runtime once).
+ */
+async function runtimeContentOf(runtimeDir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const name of ["pyodide.asm.wasm", "pyodide.asm.mjs", "pyodide.asm.js"]) {
+    const path = join(runtimeDir, name);
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch {
+      continue;
+    }
+    const stamp = `${info.size}:${info.mtime?.getTime() ?? 0}`;
+    let known = contentMemo.get(path);
+    if (known?.stamp !== stamp) {
+      known = { stamp, sha256: await sha256Hex(await Deno.readFile(path)) };
+      contentMemo.set(path, known);
+    }
+    parts.push(`${name}:${known.sha256}`);
+  }
+  return parts.join(",");
+}
+
 async function runtimeVersionOf(runtimeDir: string): Promise<string> {
   try {
     const json = JSON.parse(await Deno.readTextFile(join(runtimeDir, "package.json")));
@@ -584,6 +611,9 @@ async function runOrReadPair(
 
   const depShas = await Promise.all(deps.map(async (d) => await sha256Hex(await Deno.readFile(d))));
   const digest = (await sha256Hex(new TextEncoder().encode(JSON.stringify({
+    // The runtime by content, not by the version it calls itself: another build of "0.22.1"
+    // must not get this one's results.
+    runtime: await runtimeContentOf(runtimeAbs),
     depShas,
     smoke: smoke ?? null,
     paths: options.paths ?? null,

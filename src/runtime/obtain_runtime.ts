@@ -39,6 +39,64 @@ interface Marker {
   version: string;
   integrity: string;
   files: number;
+  /**
+   * Every extracted file (relative path) with its sha256, size and modification time, recorded
+   * at extraction: a file whose size or time has changed since is hashed again on use, and a
+   * different hash means the copy is damaged (it is obtained again).
+   */
+  stamps?: Record<string, FileStamp>;
+}
+
+interface FileStamp {
+  sha256: string;
+  size: number;
+  mtimeMs: number;
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Stamps of every regular file under `dir` (the marker excluded). */
+async function stampFiles(dir: string, prefix = ""): Promise<Record<string, FileStamp>> {
+  const out: Record<string, FileStamp> = {};
+  for await (const e of Deno.readDir(join(dir, prefix))) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory) Object.assign(out, await stampFiles(dir, rel));
+    else if (e.isFile && rel !== RUNTIME_MARKER) {
+      const path = join(dir, rel);
+      const info = await Deno.stat(path);
+      out[rel] = {
+        sha256: await sha256Hex(await Deno.readFile(path)),
+        size: info.size,
+        mtimeMs: info.mtime?.getTime() ?? 0,
+      };
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether a cached runtime's files are still the ones extracted: a file whose size and time are
+ * unchanged is trusted (the stat index); any other is hashed again. A missing stamp list (a copy
+ * from before stamps existed) fails, so the copy is obtained again with one.
+ */
+async function verifyStamps(dir: string, stamps: Record<string, FileStamp> | undefined) {
+  if (!stamps || Object.keys(stamps).length === 0) return false;
+  for (const [rel, stamp] of Object.entries(stamps)) {
+    const path = join(dir, rel);
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch {
+      return false;
+    }
+    if (!info.isFile || info.size !== stamp.size) return false;
+    if ((info.mtime?.getTime() ?? 0) === stamp.mtimeMs) continue;
+    if (await sha256Hex(await Deno.readFile(path)) !== stamp.sha256) return false;
+  }
+  return true;
 }
 
 /**
@@ -276,6 +334,11 @@ export async function obtainRuntime(
   const done = async (): Promise<RuntimeFiles | undefined> => {
     const marker = await readMarker(target);
     if (marker?.integrity !== entry.integrity) return undefined;
+    // Files changed since extraction (a flipped byte, a report written over one): obtain again.
+    if (!await verifyStamps(target, marker.stamps)) {
+      onProgress?.(`pyodide@${version}: cached copy changed since extraction, obtaining it again`);
+      return undefined;
+    }
     try {
       return { version, dir: target, ...(await locateFiles(target, version, entry)), entry };
     } catch {
@@ -312,7 +375,13 @@ export async function obtainRuntime(
     const files = await extractTarball(bytes, extractDir, tarball, onProgress);
     // A package without a runtime is unusable; the names found here are the ones moved into place.
     const located = await locateFiles(extractDir, version, entry);
-    const marker: Marker = { package: RUNTIME_PACKAGE, version, integrity: entry.integrity, files };
+    const marker: Marker = {
+      package: RUNTIME_PACKAGE,
+      version,
+      integrity: entry.integrity,
+      files,
+      stamps: await stampFiles(extractDir),
+    };
     await Deno.writeTextFile(
       join(extractDir, RUNTIME_MARKER),
       JSON.stringify(marker, null, 2) + "\n",

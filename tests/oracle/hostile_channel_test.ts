@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import JSZip from "jszip";
-import { PROTOCOL_MARK, runOraclePair } from "../../src/oracle/mod.ts";
+import { PROTOCOL_MARK, runOraclePair, runOracleWithin } from "../../src/oracle/mod.ts";
 import { obtainForTest } from "../runtime/_runtimes.ts";
 
 /** A pure-Python wheel whose package runs `init` on import. */
@@ -116,6 +116,46 @@ Deno.test({
     });
   } finally {
     await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+    await Deno.remove(cacheDir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "oracle: cached results belong to the runtime's content, not to its version string",
+  sanitizeResources: false,
+  sanitizeOps: false,
+}, async () => {
+  const cacheDir = await Deno.makeTempDir({ prefix: "oracle-content-cache-" });
+  const dir = await Deno.makeTempDir({ prefix: "oracle-content-" });
+  try {
+    const rt = await obtainForTest("0.27.7");
+    const wheel = await pythonWheel(dir, "plain", "VALUE = 1\n");
+    const options = { timeoutMs: 60_000, memoryMb: 512, cacheDir, harnessVersion: "test" };
+    const first = await runOraclePair(wheel, rt.dir, { ...options, smoke: null });
+    assert.equal(first.works, true, JSON.stringify(first.paths));
+    // Another build calling itself 0.27.7: same files but one byte of the main module.
+    const other = `${dir}/runtime`;
+    await Deno.mkdir(other);
+    for await (const e of Deno.readDir(rt.dir)) {
+      if (e.isFile) await Deno.copyFile(`${rt.dir}/${e.name}`, `${other}/${e.name}`);
+    }
+    const wasm = await Deno.readFile(`${other}/pyodide.asm.wasm`);
+    wasm[wasm.length - 1] ^= 0xff;
+    await Deno.writeFile(`${other}/pyodide.asm.wasm`, wasm);
+    // Past the deadline only cached results are used: the original is, the other build's is not.
+    const again = await runOracleWithin(
+      [{ wheelPath: wheel, runtimeDir: rt.dir, smoke: null }, {
+        wheelPath: wheel,
+        runtimeDir: other,
+        smoke: null,
+      }],
+      { ...options, deadline: 0 },
+    );
+    assert.equal(again.results[0]?.cached, true);
+    assert.equal(again.results[1], undefined);
+    assert.equal(again.notRun, 1);
+  } finally {
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(cacheDir, { recursive: true });
   }

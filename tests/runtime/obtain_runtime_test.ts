@@ -76,6 +76,30 @@ Deno.test("obtainRuntime through npm", async (t) => {
       assert.ok(messages.some((m) => m.includes("cached")));
     });
 
+    await t.step(
+      "a flipped byte in a cached file is found and the copy obtained again",
+      async () => {
+        const wasm = join(target, "pyodide.asm.wasm");
+        const good = Deno.readFileSync(wasm);
+        const bad = good.slice();
+        bad[bad.length >> 1] ^= 0xff;
+        Deno.writeFileSync(wasm, bad);
+        const messages: string[] = [];
+        await obtainRuntime(SMALL, { cacheDir, catalogue, onProgress: (m) => messages.push(m) });
+        assert.ok(
+          messages.some((m) => m.includes("changed since extraction")),
+          messages.join("\n"),
+        );
+        assert.deepEqual(Deno.readFileSync(wasm), good);
+        // A file replaced wholesale (a report written over it) is found the same way.
+        Deno.writeTextFileSync(wasm, "{}\n");
+        const again: string[] = [];
+        await obtainRuntime(SMALL, { cacheDir, catalogue, onProgress: (m) => again.push(m) });
+        assert.ok(again.some((m) => m.includes("changed since extraction")));
+        assert.deepEqual(Deno.readFileSync(wasm), good);
+      },
+    );
+
     await t.step("a marker with another integrity makes it obtain again", async () => {
       const markerPath = join(target, RUNTIME_MARKER);
       const marker = JSON.parse(Deno.readTextFileSync(markerPath));
