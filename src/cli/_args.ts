@@ -289,3 +289,22 @@ export function checkOutputTargets(
     }
   }
 }
+
+/**
+ * Text from inputs made safe for a terminal: control characters (C0 but newline and tab, DEL,
+ * C1) become visible `\u00XX` escapes, so a member or symbol name cannot move the cursor,
+ * recolour or retitle the terminal. Inside JSON strings the escape means the same character.
+ *
+ * @example
+ * ```ts
+ * import { escapeControl } from "./_args.ts";
+ * console.assert(escapeControl("a\u001b[2Jb") === "a\\u001b[2Jb");
+ * ```
+ */
+export function escapeControl(text: string): string {
+  return text.replace(
+    // deno-lint-ignore no-control-regex
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}

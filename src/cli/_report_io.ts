@@ -50,7 +50,14 @@ export async function readReportFile(file: string): Promise<ConformReport> {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ReportReadError(file, [`not JSON: ${e instanceof Error ? e.message : String(e)}`]);
+    // V8 quotes the text it choked on: a binary file would be echoed raw. Say what it starts with.
+    const head = text.slice(0, 4);
+    const what = head.startsWith("PK\u0003\u0004")
+      ? "a zip archive (a wheel?), not a JSON report"
+      : `not JSON (${(e instanceof Error ? e.name : "error")} at its start: ${
+        JSON.stringify(text.slice(0, 16))
+      })`;
+    throw new ReportReadError(file, [what]);
   }
   const result = validateReport(json);
   if (!result.valid) {

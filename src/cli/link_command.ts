@@ -29,6 +29,7 @@ import {
   corpusOptionsFrom,
   createProgress,
   describeError,
+  escapeControl,
   parseOrUsage,
   UsageError,
   writeStdout,
@@ -237,7 +238,10 @@ export async function run(args: string[]): Promise<number> {
       ) + "\n",
     );
   } else {
-    await writeStdout(renderText(read, runtimes, jobs, outcomes, rowOf, values.verbose === true));
+    // Member and symbol names come from the archives: no control character reaches the terminal.
+    await writeStdout(
+      escapeControl(renderText(read, runtimes, jobs, outcomes, rowOf, values.verbose === true)),
+    );
   }
   for (const r of unreadable) {
     console.error(`conform link: cannot read ${r.input.file}: ${r.error}`);

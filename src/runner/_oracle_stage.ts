@@ -88,7 +88,8 @@ function nearestRuntimePairs(orphans: number[], sources: OraclePairSource[]): nu
 
 /**
  * The pairs an oracle mode selects (indices into `sources`, among `candidates`), with a
- * description for the report. `decisive` selects none beyond the decisive pairs.
+ * description for the report. `decisive` selects none beyond the decisive pairs. `leading`:
+ * how many of the first indices are not a sample (every wheel on its own runtime).
  *
  * @example
  * ```ts ignore
@@ -100,7 +101,7 @@ export function selectModePairs(
   sources: OraclePairSource[],
   candidates: number[],
   sample: { seed: number; size: number },
-): { indices: number[]; description: string } {
+): { indices: number[]; description: string; leading?: number } {
   if (mode === "decisive") return { indices: [], description: "no further sample" };
   if (mode === "all") {
     return { indices: candidates, description: `all ${candidates.length} wheel × runtime pairs` };
@@ -125,6 +126,7 @@ export function selectModePairs(
     const cross = selectOracleSample(asSample(candidates.filter((i) => !chosen.has(i))), sample);
     return {
       indices: [...own, ...nearest, ...cross.sample.map((c) => c.index)],
+      leading: own.length + nearest.length,
       description: `every wheel on the runtime it was built for (${own.length} pairs), ` +
         `${nearest.length} wheels without a built-for runtime in the catalogue on the nearest ` +
         `runtime (same Python minor version, nearest Emscripten, earliest), plus a ` +

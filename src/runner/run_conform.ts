@@ -870,7 +870,10 @@ async function runEvidenceLadder(
     [...Array(ctx.scoredPairs).keys()].filter(isWheel),
     { seed, size },
   );
-  const order = [...new Set([...decisiveIdx, ...mode.indices])];
+  // Decisive pairs come before any random sample; `built-for` asks for every wheel on its own
+  // runtime first (its point), so those lead and its cross-runtime sample follows the decisive.
+  const own = options.oracle === "built-for" ? mode.indices.slice(0, mode.leading ?? 0) : [];
+  const order = [...new Set([...own, ...decisiveIdx, ...mode.indices])];
   const budgetMs = options.oracleBudgetMs !== undefined
     ? options.oracleBudgetMs
     : options.oracle === "built-for" || options.oracle === "all"
@@ -888,7 +891,7 @@ async function runEvidenceLadder(
   const agreement = summarizeAgreement(
     sources,
     results,
-    `${decisiveIdx.length} decisive pairs first, then ${mode.description} (seed ${seed})`,
+    `${own.length ? `${own.length} own-runtime pairs, then ` : ""}${decisiveIdx.length} decisive pairs, then ${mode.description} (seed ${seed})`,
   );
   const disagreeing = new Map<number, string>();
   for (const d of agreement.disagreements ?? []) {

@@ -6,6 +6,11 @@
 import assert from "node:assert/strict";
 import { MIRROR, REPO_ROOT } from "../corpus/_mirror.ts";
 import { runConform } from "./_run_conform.ts";
+import JSZip from "jszip";
+import { buildModule } from "../../src/wasm/build_module.ts";
+
+/** A minimal side module: a `dylink.0` section and nothing to link. */
+const SIDE = buildModule({ dylink: { memorySize: 0 }, imports: [] });
 
 const ORJSON = "pyodide-0.27.7/orjson-3.10.1-cp312-cp312-pyodide_2024_0_wasm32.whl";
 
@@ -48,6 +53,32 @@ Deno.test("hostile inputs: catalogues only where named, devices refused, no stac
       assert.match(run.stderr + run.stdout, /\/dev\/zero is a device/);
       assert.doesNotMatch(run.stderr, /^\s+at /m);
       assert.ok(performance.now() - started < 60_000);
+    });
+    await t.step("names with control characters reach the terminal escaped", async () => {
+      const zip = new JSZip();
+      zip.file("evil\u001b[2J\u001b]0;pwned\u0007/_x.cpython-312-wasm32-emscripten.so", SIDE);
+      zip.file(
+        "evil-1.0.dist-info/WHEEL",
+        "Wheel-Version: 1.0\nTag: cp312-cp312-pyodide_2024_0_wasm32\n",
+      );
+      zip.file("evil-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n");
+      const wheel = `${dir}/evil-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl`;
+      await Deno.writeFile(wheel, await zip.generateAsync({ type: "uint8array" }));
+      const run = await runConform(["link", "--verbose", wheel, "--runtime", "0.27.7"]);
+      assert.ok(!run.stdout.includes("\u001b") && !run.stdout.includes("\u0007"), run.stdout);
+      assert.match(run.stdout, /\\u001b\[2J/);
+    });
+
+    await t.step("render of a wheel says what it is, without echoing its bytes", async () => {
+      const run = await runConform([
+        "render",
+        `${dir}/${ORJSON.split("/")[1]}`,
+        "--format",
+        "text",
+      ]);
+      assert.notEqual(run.code, 0);
+      assert.match(run.stderr, /zip archive/);
+      assert.ok(!run.stderr.includes("PK\u0003\u0004"), run.stderr);
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
