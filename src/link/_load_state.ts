@@ -123,6 +123,7 @@ export function capEvidence(list: LinkEvidence[]): LinkEvidence[] {
     ...list.slice(0, MAX_EVIDENCE_PER_MODULE),
     {
       kind: list[MAX_EVIDENCE_PER_MODULE].kind,
+      omitted: list.length - MAX_EVIDENCE_PER_MODULE,
       message: `… ${list.length - MAX_EVIDENCE_PER_MODULE} more`,
     },
   ];

@@ -31,6 +31,11 @@ export interface LinkEvidence {
   kind: EvidenceKind;
   /** The side module member this is about. */
   member?: string;
+  /**
+   * Only on the last entry of a capped list: how many more entries of this kind and module
+   * were left out (`MAX_EVIDENCE_PER_MODULE`), so counts stay true.
+   */
+  omitted?: number;
   symbol?: string;
   module?: string;
   importIndex?: number;

@@ -367,6 +367,47 @@ function toPolicy(file: string, d: Record<string, unknown>): Policy {
   return policy;
 }
 
+/** Deepest nesting a policy may have (block indentation levels plus flow brackets). */
+export const MAX_POLICY_NESTING = 64;
+
+/**
+ * Where a text first nests deeper than {@linkcode MAX_POLICY_NESTING} (block indentation levels
+ * plus open `[`/`{`), before the parser recurses into it; undefined when it never does. Quotes
+ * and comments are skipped roughly: a policy is small and plain.
+ */
+function tooDeepAt(text: string): { offset: number; depth: number } | undefined {
+  const indents: number[] = [];
+  let flow = 0;
+  let offset = 0;
+  for (const line of text.split("\n")) {
+    const indent = line.length - line.trimStart().length;
+    const body = line.trimStart();
+    if (body && !body.startsWith("#") && flow === 0) {
+      while (indents.length && indents[indents.length - 1] >= indent) indents.pop();
+      indents.push(indent);
+    }
+    let quote = "";
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (quote) {
+        if (c === quote) quote = "";
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === "#" && (i === 0 || line[i - 1] === " ")) break;
+      else if (c === "[" || c === "{") {
+        flow++;
+        if (indents.length + flow > MAX_POLICY_NESTING) {
+          return { offset: offset + i, depth: indents.length + flow };
+        }
+      } else if (c === "]" || c === "}") flow = Math.max(0, flow - 1);
+    }
+    if (indents.length + flow > MAX_POLICY_NESTING) {
+      return { offset: offset + indent, depth: indents.length + flow };
+    }
+    offset += line.length + 1;
+  }
+  return undefined;
+}
+
 function loadOne(
   file: string,
   text: string,
@@ -374,10 +415,14 @@ function loadOne(
   const lc = new LineCounter();
   // Check the size before parsing: the limit guards the parser itself.
   const tooBig = typeof text !== "string" || text.length > MAX_POLICY_TEXT;
-  const doc = parseDocument(tooBig ? "" : text, {
+  // So is nesting: the parser recurses once per level.
+  const deep = tooBig ? undefined : tooDeepAt(text);
+  const doc = parseDocument(tooBig || deep ? "" : text, {
     lineCounter: lc,
     prettyErrors: true,
     uniqueKeys: true,
+    // YAML 1.1 merge keys (`<<: *defaults`): authors share blocks between rules.
+    merge: true,
   });
   const ctx: FileContext = { file, text, lc, doc, errors: [] };
   if (tooBig) {
@@ -385,6 +430,18 @@ function loadOne(
       ? "file text is not a string"
       : `file is larger than ${MAX_POLICY_TEXT} characters`;
     report(ctx, "input", [], what, { offset: 0 });
+    return { ctx };
+  }
+  if (deep) {
+    // Not parsed: the line counter learns the lines here, so the position is right.
+    for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) lc.addNewLine(i + 1);
+    report(
+      ctx,
+      "input",
+      [],
+      `nested ${deep.depth} levels deep here; a policy may nest at most ${MAX_POLICY_NESTING}`,
+      { offset: deep.offset },
+    );
     return { ctx };
   }
   for (const e of doc.errors) {

@@ -176,7 +176,10 @@ export function summarizeOutcome(
     if (e.kind === "allowed") return `${e.symbol} allowed (${e.reason ?? "allow-list"})`;
     return e.message.split("\n")[0].slice(0, 160);
   });
-  const more = (decisive.length ? decisive : all).length - shown.length;
+  // A capped list ends with an entry that counts what was left out: count it, not the entry.
+  const listed = decisive.length ? decisive : all;
+  const more = listed.reduce((n, e) => n + (e.omitted !== undefined ? e.omitted : 1), 0) -
+    shown.length;
   return `${outcome.outcome}: ${shown.join("; ")}${more > 0 ? ` (+${more} more)` : ""}`;
 }
 
@@ -891,7 +894,9 @@ async function runEvidenceLadder(
   const agreement = summarizeAgreement(
     sources,
     results,
-    `${own.length ? `${own.length} own-runtime pairs, then ` : ""}${decisiveIdx.length} decisive pairs, then ${mode.description} (seed ${seed})`,
+    `${
+      own.length ? `${own.length} own-runtime pairs, then ` : ""
+    }${decisiveIdx.length} decisive pairs, then ${mode.description} (seed ${seed})`,
   );
   const disagreeing = new Map<number, string>();
   for (const d of agreement.disagreements ?? []) {

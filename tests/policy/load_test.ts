@@ -193,3 +193,26 @@ Deno.test("loadPolicies() refuses an oversized file without parsing it", () => {
   assert.deepEqual(policies.map((p) => p.id), ["good"]);
   assert.deepEqual([errors.length, errors[0].code, errors[0].line], [1, "input", 1]);
 });
+
+Deno.test("loadPolicies() refuses deep nesting by position, before the parser recurses", () => {
+  const flow = GOOD + `extra: ${"[".repeat(20_000)}${"]".repeat(20_000)}\n`;
+  const block = GOOD + "extra:\n" +
+    Array.from({ length: 200 }, (_, i) => `${" ".repeat(i + 1)}k${i}:`).join("\n") + " 1\n";
+  for (const [name, text] of [["flow.yaml", flow], ["block.yaml", block]]) {
+    const { policies, errors } = loadPolicies([{ path: name, text }]);
+    assert.equal(policies.length, 0);
+    assert.equal(errors.length, 1, errors.map(formatPolicyError).join("\n"));
+    assert.match(errors[0].message, /nested \d+ levels deep here; a policy may nest at most \d+/);
+    assert.doesNotMatch(errors[0].message, /call stack/);
+    // The place is the line where it got too deep (after GOOD's lines), not the start.
+    assert.ok(errors[0].line > GOOD.split("\n").length - 1, formatPolicyError(errors[0]));
+  }
+});
+
+Deno.test("loadPolicies() resolves YAML merge keys", () => {
+  const text = GOOD.replace("installable:\n  rule: exact\n", "installable:\n  <<: {rule: exact}\n");
+  assert.ok(text.includes("<<"));
+  const { policies, errors } = loadPolicies([{ path: "merge.yaml", text }]);
+  assert.deepEqual(errors.map(formatPolicyError), []);
+  assert.equal(policies[0].installable.rule, "exact");
+});
