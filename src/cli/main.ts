@@ -20,6 +20,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "print the facts of wheels, .zip packages and their side modules",
     load: () => import("./inspect_command.ts"),
   },
+  check: {
+    summary: "will a wheel load on these runtimes, and if not, why (exit 1 if not)",
+    load: () => import("./check_command.ts"),
+  },
   link: {
     summary: "link-check wheels against runtimes",
     load: () => import("./link_command.ts"),

@@ -1,0 +1,254 @@
+/**
+ * `conform check WHEEL... [--runtime SPEC] [--oracle]`: will this wheel load on these Pyodide
+ * runtimes, and if not, why? One line per runtime, root cause first; exit 1 when a checked
+ * runtime breaks it. The conform pipeline does the work (read, libraries, pool, cache, oracle).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { LinkEvidence, OutcomeClass } from "../link/types.ts";
+import { compareVersions, observedWorks } from "../policy/mod.ts";
+import type { ReportOutcome } from "../report/types.ts";
+import { loadRuntimeCatalogue } from "../runtime/mod.ts";
+import type { RuntimeEntry } from "../runtime/types.ts";
+import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
+import { runConform } from "../runner/run_conform.ts";
+import { parseWheelFilename } from "../wheel/mod.ts";
+import {
+  CORPUS_OPTIONS,
+  CORPUS_OPTIONS_HELP,
+  corpusOptionsFrom,
+  escapeControl,
+  parseOrUsage,
+  UsageError,
+  writeStdout,
+} from "./_args.ts";
+import { EXIT_OK, EXIT_RUNTIME_UNAVAILABLE, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
+
+/** `check`'s own code: a runtime it was checked against breaks the wheel. */
+export const EXIT_BREAKS = 1;
+
+const USAGE = `Usage: deno task conform check WHEEL... [--runtime SPEC] [--oracle] [--json]
+
+Will each wheel load on these Pyodide runtimes, and if not, why? One line per runtime, the
+root cause first (Python version, then missing or mistyped symbols, then what the module needs
+of the loader), and the tags and ABI versions the wheel is consistent with.
+
+Options:
+  --runtime SPEC   a version (0.28.3), a series (0.28: its newest), or all; repeatable or
+                   comma-separated. Default: the runtimes an installer would install the wheel
+                   on under the tags it carries
+  --oracle         also load each pair in the real runtime (its result decides)
+  --json           one JSON object per wheel
+${CORPUS_OPTIONS_HELP}
+  -h, --help       show this help
+
+Exit codes: 0 every checked runtime loads every wheel, 1 some checked runtime breaks one,
+2 usage, 4 a wheel could not be read, 5 a runtime is unknown or unavailable.`;
+
+/**
+ * Runtimes a spec names: `all`, an exact catalogue version, or a series (`0.28`, `314`) meaning
+ * its newest release (pre-releases only when the series has nothing else). Undefined: unknown.
+ *
+ * @example
+ * ```ts ignore
+ * resolveRuntimeSpec("0.28", catalogue); // ["0.28.3"]
+ * ```
+ */
+export function resolveRuntimeSpec(spec: string, catalogue: RuntimeEntry[]): string[] | undefined {
+  if (spec === "all") return catalogue.map((e) => e.version);
+  if (catalogue.some((e) => e.version === spec)) return [spec];
+  const series = catalogue.map((e) => e.version).filter((v) => v.startsWith(`${spec}.`));
+  if (series.length === 0) return undefined;
+  const releases = series.filter((v) => !/[a-z]/i.test(v));
+  const pool = releases.length ? releases : series;
+  return [pool.sort(compareVersions)[pool.length - 1]];
+}
+
+/** Runtimes whose platform tag and Python an installer would accept for these file-name tags. */
+function claimedRuntimes(file: string, catalogue: RuntimeEntry[]): string[] {
+  let tags;
+  try {
+    tags = parseWheelFilename(basename(file)).tags;
+  } catch {
+    return [];
+  }
+  return catalogue.filter((e) => {
+    const [major, minor] = e.python.split(".").map(Number);
+    return tags.some((t) => {
+      if (t.platform !== e.platformTag && t.platform !== "any") return false;
+      const cp = /^cp(\d)(\d+)$/.exec(t.interpreter);
+      if (t.abi === "abi3" && cp) {
+        return Number(cp[1]) === major && Number(cp[2]) <= minor;
+      }
+      if (cp) return Number(cp[1]) === major && Number(cp[2]) === minor;
+      return /^py3\d*$/.test(t.interpreter);
+    });
+  }).map((e) => e.version);
+}
+
+/** Evidence groups in the order a root cause is told: Python, symbols, then loader needs. */
+const CAUSE_ORDER: LinkEvidence["kind"][][] = [
+  ["python-version"],
+  [
+    "type-mismatch",
+    "v8-link-error",
+    "unresolved-function",
+    "unresolved-got",
+    "tag-mismatch",
+    "memory-mismatch",
+    "global-mismatch",
+    "table-mismatch",
+    "unknown-module",
+  ],
+  ["needed-missing", "needed-failed", "latent-function", "latent-got"],
+  ["loader-capability", "abi-feature", "trap", "timeout", "invalid"],
+];
+
+/** One line of why, root cause first: at most one piece of evidence of each group, in order. */
+function rootCause(row: ReportOutcome): string {
+  const parts: string[] = [];
+  for (const group of CAUSE_ORDER) {
+    const e = row.evidence.find((x) => group.includes(x.kind));
+    if (e) parts.push(e.message.split("\n")[0].slice(0, 200));
+  }
+  return parts.length ? parts.join("; then ") : row.summary;
+}
+
+/**
+ * Run `check`.
+ *
+ * @example
+ * ```ts ignore
+ * await run(["orjson-3.10.1-cp312-cp312-pyodide_2024_0_wasm32.whl", "--runtime", "0.28"]);
+ * ```
+ */
+export async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseOrUsage(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ...CORPUS_OPTIONS,
+        runtime: { type: "string", multiple: true },
+        oracle: { type: "boolean" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    })
+  );
+  if (values.help) {
+    await writeStdout(`${USAGE}\n`);
+    return EXIT_OK;
+  }
+  if (positionals.length === 0) throw new UsageError("check takes at least one WHEEL");
+  const repo = fileURLToPath(new URL("../../", import.meta.url));
+  const catalogue = loadRuntimeCatalogue(
+    await Deno.readTextFile(join(repo, "corpus", "runtimes.json")),
+    { file: "corpus/runtimes.json" },
+  );
+  const specs = (values.runtime ?? []).flatMap((v) => v.split(",")).map((v) => v.trim())
+    .filter(Boolean);
+  const asked = new Set<string>();
+  for (const spec of specs) {
+    const found = resolveRuntimeSpec(spec, catalogue);
+    if (!found) {
+      console.error(
+        `conform check: runtime ${spec} is neither a catalogue version nor a series; known: ${
+          catalogue.map((e) => e.version).join(", ")
+        }`,
+      );
+      return EXIT_RUNTIME_UNAVAILABLE;
+    }
+    for (const v of found) asked.add(v);
+  }
+  const corpus = corpusOptionsFrom(values);
+  // Every catalogue runtime is checked (cheap, cached): "consistent with" needs them all; the
+  // lines and the exit code are about the asked (or claimed) ones.
+  const executor = createLinkPoolExecutor({ workers: navigator.hardwareConcurrency ?? 2 });
+  let report;
+  try {
+    report = await runConform({
+      paths: positionals,
+      catalogue,
+      policies: [],
+      oracle: values.oracle ? "all" : "none",
+      oracleBudgetMs: null,
+      cacheDir: corpus.cacheDir!,
+      mirror: corpus.mirror,
+      allowNetwork: corpus.allowNetwork !== false,
+      executeLinks: executor.execute,
+    });
+  } finally {
+    await executor.close();
+  }
+  let code = EXIT_OK;
+  const out: string[] = [];
+  const json: unknown[] = [];
+  for (const w of report.wheels) {
+    if (w.inputError) {
+      console.error(`conform check: ${w.file}: ${w.inputError}`);
+      code = code === EXIT_OK ? EXIT_UNREADABLE_INPUT : code;
+      continue;
+    }
+    const rows = report.outcomes.filter((o) => o.wheel === w.file);
+    const works = (o: ReportOutcome) =>
+      observedWorks({
+        outcome: o.outcome as OutcomeClass,
+        ...(typeof o.oracle?.works === "boolean" ? { oracleWorks: o.oracle.works } : {}),
+      }) === true;
+    const checked = asked.size ? [...asked] : claimedRuntimes(w.file, catalogue);
+    const consistent = catalogue.filter((e) =>
+      rows.some((o) => o.runtime === e.version && works(o))
+    );
+    const lines = checked.map((v) => {
+      const row = rows.find((o) => o.runtime === v);
+      const ok = row ? works(row) : false;
+      if (!ok) code = EXIT_BREAKS;
+      return {
+        runtime: v,
+        works: ok,
+        outcome: row?.outcome ?? "not checked",
+        why: row ? rootCause(row) : "",
+      };
+    });
+    if (values.json) {
+      json.push({
+        wheel: w.file,
+        tags: w.tags,
+        builtFor: w.builtFor ?? null,
+        consistentWith: consistent.map((e) => ({ runtime: e.version, platformTag: e.platformTag })),
+        runtimes: lines,
+      });
+      continue;
+    }
+    out.push(`${w.file}`);
+    out.push(`  tags        ${w.tags.join(", ") || "(none in the file name)"}`);
+    const byTag = new Map<string, string[]>();
+    for (const e of consistent) {
+      byTag.set(e.platformTag, [...(byTag.get(e.platformTag) ?? []), e.version]);
+    }
+    out.push(
+      `  consistent  ${
+        [...byTag].map(([tag, vs]) => `${tag} (${vs.join(", ")})`).join("; ") ||
+        "with no catalogue runtime"
+      }`,
+    );
+    if (lines.length === 0) {
+      out.push("  no catalogue runtime is claimed by its tags; name one with --runtime");
+    }
+    for (const l of lines) {
+      out.push(
+        `  ${l.runtime.padEnd(16)} ${l.works ? "yes" : "no "}  ${
+          l.works && l.outcome === "links" ? "" : `${l.outcome}: ${l.why}`
+        }`.trimEnd(),
+      );
+    }
+  }
+  await writeStdout(
+    values.json ? `${JSON.stringify(json, null, 2)}\n` : escapeControl(`${out.join("\n")}\n`),
+  );
+  return code;
+}
