@@ -1,7 +1,8 @@
 /**
- * `conform diff OLD.json NEW.json`: what changed between two runs. Exits 6 when a policy now
- * installs a wheel where it breaks and did not before (a new unsafe accept), so a nightly job
- * can fail on regressions only.
+ * `conform diff OLD.json NEW.json`: what changed between two runs. Exits 6 only when a scheme
+ * that was CORRECT is UNSAFE now, or a wheel newly breaks on its own runtime, so a nightly job
+ * fails on regressions only (a runtime added to the catalogue gives an already UNSAFE scheme
+ * more unsafe accepts: listed, not a failure).
  *
  * @module
  */
@@ -16,13 +17,15 @@ const USAGE = `Usage: deno task conform diff OLD.json NEW.json [--json] [--limit
 Compare two JSON reports: runtimes and wheels added or removed, link outcomes that moved,
 oracle results that moved, policies whose verdict or counts changed, and new unsafe accepts
 (pairs a policy installs although they break, that were not unsafe accepts before; policies new
-in NEW.json are listed but not counted).
+in NEW.json are listed but not counted). The gate: policies that were CORRECT and are UNSAFE
+now, and wheels newly broken on their own runtime.
 
 Options:
   --json       print the differences as JSON
   --limit N    lines per section in the text output (default 50)
 
-Exit codes: 0 no new unsafe accept, 6 at least one new unsafe accept, 2 usage,
+Exit codes: 0 the gate holds, 6 a CORRECT policy turned UNSAFE or a wheel newly breaks on
+its own runtime, 2 usage,
 4 a report cannot be read or does not follow the schema.`;
 
 /** Where output goes; tests pass their own. */
@@ -91,12 +94,21 @@ export async function run(args: string[], io: DiffIo = defaultIo): Promise<numbe
   } else {
     await io.out(renderDiffText(diff, { limit: values.limit ? Number(values.limit) : 50 }));
   }
-  if (diff.newUnsafeAccepts.length > 0) {
-    io.err(
-      `conform diff: ${diff.newUnsafeAccepts.length} new unsafe accept${
-        diff.newUnsafeAccepts.length === 1 ? "" : "s"
-      } since ${oldFile}`,
-    );
+  const { nowUnsafe, newOwnBreaks } = diff.gate;
+  if (nowUnsafe.length > 0 || newOwnBreaks.length > 0) {
+    const why = [
+      ...(nowUnsafe.length
+        ? [
+          `${nowUnsafe.length} polic${nowUnsafe.length === 1 ? "y" : "ies"} now unsafe (${
+            nowUnsafe.join(", ")
+          }; ${diff.newUnsafeAccepts.length} new unsafe accepts)`,
+        ]
+        : []),
+      ...(newOwnBreaks.length
+        ? [`${newOwnBreaks.length} wheel(s) newly broken on their own runtime`]
+        : []),
+    ];
+    io.err(`conform diff: ${why.join("; ")} since ${oldFile}`);
     return EXIT_UNSAFE_ACCEPTS;
   }
   return EXIT_OK;

@@ -4,6 +4,7 @@
  * @module
  */
 import type { OutcomeClass } from "../link/types.ts";
+import { classWorks } from "../link/outcome_classes.ts";
 import { cmp, pairKey } from "./_common.ts";
 import type { ConformReport, PairVerdict, ReportPolicy } from "./types.ts";
 
@@ -59,8 +60,17 @@ export interface ReportDiff {
   outcomes: MovedOutcome[];
   oracle: { wheel: string; runtime: string; old: string; new: string }[];
   policies: ChangedPolicy[];
-  /** The reason for a non-zero exit. Excludes policies absent from the old report. */
+  /** New unsafe accepts of policies present in both reports (listed; the gate decides). */
   newUnsafeAccepts: NewUnsafeAccept[];
+  /**
+   * What fails the gate (`diff` exits 6): a policy that was CORRECT and is UNSAFE now, or a wheel
+   * that breaks on its own runtime where it did not before. A runtime added to the catalogue
+   * gives an already UNSAFE scheme more unsafe accepts; that alone is listed, not a failure.
+   */
+  gate: {
+    nowUnsafe: string[];
+    newOwnBreaks: { wheel: string; runtime: string; outcome: string }[];
+  };
   /** Unsafe accepts of policies the old report did not have (informational). */
   unsafeAcceptsOfNewPolicies: number;
   agreement?: {
@@ -204,6 +214,31 @@ export function diffReports(oldReport: ConformReport, newReport: ConformReport):
   }
   newUnsafeAccepts.sort((a, b) => cmp(a.policy, b.policy) || byPair(a, b));
 
+  // The gate: schemes that lost CORRECT, and wheels newly broken on their own runtime.
+  const nowUnsafe = policies.filter((p) =>
+    p.change === "changed" && p.old?.correct && !p.new?.correct
+  )
+    .map((p) => p.id);
+  const ownOf = (r: ConformReport) => {
+    const m = new Map<string, { runtime: string; outcome: string }>();
+    for (const w of r.wheels) {
+      const outcome = w.builtForOutcome ??
+        r.outcomes.find((o) => o.wheel === w.file && o.runtime === w.builtFor)?.outcome;
+      if (w.builtFor && outcome) m.set(w.file, { runtime: w.builtFor, outcome });
+    }
+    return m;
+  };
+  const loads = (outcome: string) => classWorks(outcome as OutcomeClass, "load") !== false;
+  const oldOwn = ownOf(oldReport);
+  const newOwnBreaks: ReportDiff["gate"]["newOwnBreaks"] = [];
+  for (const [wheel, own] of ownOf(newReport)) {
+    if (loads(own.outcome)) continue;
+    const before = oldOwn.get(wheel);
+    if (before && before.runtime === own.runtime && !loads(before.outcome)) continue;
+    newOwnBreaks.push({ wheel, runtime: own.runtime, outcome: own.outcome });
+  }
+  newOwnBreaks.sort(byPair);
+
   const diff: ReportDiff = {
     runtimes,
     wheels,
@@ -211,6 +246,7 @@ export function diffReports(oldReport: ConformReport, newReport: ConformReport):
     oracle,
     policies,
     newUnsafeAccepts,
+    gate: { nowUnsafe, newOwnBreaks },
     unsafeAcceptsOfNewPolicies,
   };
   const oa = oldReport.agreement;
@@ -236,7 +272,8 @@ export function isEmptyDiff(d: ReportDiff): boolean {
   return d.runtimes.added.length + d.runtimes.removed.length + d.runtimes.nowAvailable.length +
           d.runtimes.nowUnavailable.length + d.wheels.added.length + d.wheels.removed.length +
           d.wheels.changed.length + d.outcomes.length + d.oracle.length + d.policies.length +
-          d.newUnsafeAccepts.length === 0 && d.agreement === undefined;
+          d.newUnsafeAccepts.length + d.gate.nowUnsafe.length + d.gate.newOwnBreaks.length === 0 &&
+    d.agreement === undefined;
 }
 
 function fig(f?: PolicyFigures): string {
@@ -263,6 +300,14 @@ export function renderDiffText(d: ReportDiff, options: { limit?: number } = {}):
     for (const i of items.slice(0, limit)) out.push(`  ${i}`);
     if (items.length > limit) out.push(`  … and ${items.length - limit} more`);
   };
+  list(
+    "GATE: POLICIES NOW UNSAFE (were correct)",
+    d.gate.nowUnsafe,
+  );
+  list(
+    "GATE: WHEELS NEWLY BROKEN ON THEIR OWN RUNTIME",
+    d.gate.newOwnBreaks.map((b) => `${b.wheel} on ${b.runtime} (${b.outcome})`),
+  );
   if (d.newUnsafeAccepts.length > 0) {
     list(
       "NEW UNSAFE ACCEPTS",

@@ -56,7 +56,8 @@ Deno.test("diffReports() finds what moved and which unsafe accepts are new", asy
       }
       const flipped = d.policies.filter((p) => p.verdictChanged).map((p) => p.id);
       assert.ok(flipped.length > 0, "a correct policy became unsafe");
-      assert.match(renderDiffText(d), /^NEW UNSAFE ACCEPTS \(\d+\):/);
+      assert.match(renderDiffText(d), /^GATE: POLICIES NOW UNSAFE \(were correct\) \(\d+\):/);
+      assert.match(renderDiffText(d), /^NEW UNSAFE ACCEPTS \(\d+\):/m);
     },
   );
 
@@ -67,6 +68,29 @@ Deno.test("diffReports() finds what moved and which unsafe accepts are new", asy
     assert.deepEqual(d.runtimes.added, ["0.22.2"]);
     assert.ok(d.newUnsafeAccepts.every((u) => u.runtime === "0.22.2" && u.was === undefined));
     assert.ok(d.newUnsafeAccepts.some((u) => u.policy === "pyodide-plain"));
+    // The gate: only schemes that lose CORRECT count, not more unsafe accepts of unsafe ones.
+    const lostCorrect = base.policies.filter((p) =>
+      p.correct && !grown.policies.find((x) => x.id === p.id)!.correct
+    ).map((p) => p.id).sort();
+    assert.deepEqual([...d.gate.nowUnsafe].sort(), lostCorrect);
+    const alreadyUnsafe = new Set(base.policies.filter((p) => !p.correct).map((p) => p.id));
+    assert.ok(
+      d.newUnsafeAccepts.some((u) => alreadyUnsafe.has(u.policy)),
+      "the new runtime adds unsafe accepts to an already unsafe scheme",
+    );
+    for (const id of d.gate.nowUnsafe) assert.ok(!alreadyUnsafe.has(id));
+  });
+
+  await t.step("a wheel newly broken on its own runtime fails the gate", () => {
+    const w = base.wheels.find((x) => x.builtFor && !x.defective)!;
+    const wi = base.wheels.indexOf(w);
+    const broken = makeReport({ overrides: { [`${wi}|${w.builtFor}`]: "link-error" } });
+    const bw = broken.wheels[wi]!;
+    bw.builtForOutcome = "link-error";
+    const d = diffReports(base, broken);
+    assert.deepEqual(d.gate.newOwnBreaks.map((b) => [b.wheel, b.runtime]), [[w.file, w.builtFor]]);
+    // Broken before and after: not new.
+    assert.deepEqual(diffReports(broken, broken).gate.newOwnBreaks, []);
   });
 
   await t.step("a runtime that becomes unavailable, a removed wheel, a new policy", () => {
@@ -82,7 +106,7 @@ Deno.test("diffReports() finds what moved and which unsafe accepts are new", asy
   });
 });
 
-Deno.test("conform diff: exit 6 on a new unsafe accept, 0 otherwise, 4 and 2 on bad input", async (t) => {
+Deno.test("conform diff: exit 6 when a correct scheme turns unsafe, 0 otherwise, 4 and 2 on bad input", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "conform-diff-" });
   try {
     const base = makeReport();
@@ -90,7 +114,7 @@ Deno.test("conform diff: exit 6 on a new unsafe accept, 0 otherwise, 4 and 2 on 
     const oldFile = `${dir}/old.json`;
     await Deno.writeTextFile(oldFile, renderJson(base));
 
-    await t.step("new unsafe accept → 6, listed on stdout", async () => {
+    await t.step("a correct scheme turned unsafe → 6, its new unsafe accepts listed", async () => {
       const newFile = `${dir}/regressed.json`;
       await Deno.writeTextFile(
         newFile,
@@ -100,7 +124,8 @@ Deno.test("conform diff: exit 6 on a new unsafe accept, 0 otherwise, 4 and 2 on 
       assert.equal(r.code, 6, r.stderr);
       assert.match(r.stdout, /NEW UNSAFE ACCEPTS/);
       assert.ok(r.stdout.includes(`${base.wheels[index]!.file} on ${runtime}`));
-      assert.match(r.stderr, /new unsafe accept/);
+      assert.match(r.stderr, /now unsafe .*new unsafe accepts/);
+      assert.match(r.stdout, /GATE: POLICIES NOW UNSAFE/);
     });
 
     await t.step("outcomes that move between broken classes, a removed wheel → 0", async () => {
