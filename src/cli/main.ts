@@ -24,6 +24,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: "will a wheel load on these runtimes, and if not, why (exit 1 if not)",
     load: () => import("./check_command.ts"),
   },
+  relabel: {
+    summary: "relabel a wheel to a policy's tag after verifying every runtime it would install on",
+    load: () => import("./relabel_command.ts"),
+  },
   link: {
     summary: "link-check wheels against runtimes",
     load: () => import("./link_command.ts"),

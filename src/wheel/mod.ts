@@ -19,3 +19,4 @@ export * from "./read_wheel.ts";
 export * from "./read_zip.ts";
 export * from "./sha256_hex.ts";
 export * from "./types.ts";
+export * from "./retag_wheel.ts";
