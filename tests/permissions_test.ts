@@ -19,8 +19,8 @@ const RUN_ALLOWED: Record<string, readonly string[] | "any"> = {
   // The brief runs the suite under plain --allow-run (tests spawn deno, npm, the CLI).
   test: "any",
 };
-/** Tasks that fetch over the network and may hold an unscoped --allow-net. */
-const FETCHING = new Set(["conform", "test"]);
+/** Tasks that may hold an unscoped --allow-net (the suite's flags are fixed by the brief). */
+const FETCHING = new Set(["test"]);
 /** Tasks exempt from scoping env and write (the suite's flags are fixed by the brief). */
 const TEST_TASKS = new Set(["test"]);
 /** Where non-test tasks may write: the cache and the report/output directories. */
@@ -148,6 +148,21 @@ Deno.test("task permissions are the narrowest each task needs", async (t) => {
     const bad = named("net").filter((g) => !FETCHING.has(g.task) && (g.list ?? []).length === 0)
       .map((g) => `${show(g)}: scope it (--allow-net=host) or drop it`);
     assert.deepEqual(bad, []);
+  });
+
+  await t.step("conform may reach exactly the hosts of the catalogue's URLs", async () => {
+    const catalogue = JSON.parse(
+      await Deno.readTextFile(join(REPO_ROOT, "corpus", "wheels.json")),
+    );
+    const hosts = [
+      ...new Set(
+        catalogue.files.flatMap((f: { url?: string }) => f.url ? [new URL(f.url).host] : []),
+      ),
+    ].sort();
+    assert.ok(hosts.length > 0);
+    const net = named("net").filter((g) => g.task === "conform");
+    assert.equal(net.length, 1);
+    assert.deepEqual([...(net[0].list ?? [])].sort(), hosts);
   });
 
   await t.step("--allow-env: explicit variable lists outside the test task", () => {
