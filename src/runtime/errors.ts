@@ -134,3 +134,25 @@ export class RuntimeCatalogueError extends SyntaxError {
     this.problems = problems;
   }
 }
+
+/**
+ * A runtime directory whose main module, glue and lock do not belong to one build: each side
+ * says what it is.
+ *
+ * @example
+ * ```ts
+ * import { RuntimeMismatchError } from "./errors.ts";
+ * const e = new RuntimeMismatchError("dist/", ["the lock says Python 3.13.2; the main module does not contain that version"]);
+ * console.assert(e.problems.length === 1);
+ * ```
+ */
+export class RuntimeMismatchError extends Error {
+  readonly dir: string;
+  readonly problems: string[];
+  constructor(dir: string, problems: string[]) {
+    super(`${dir}: main module, glue and lock come from different builds: ${problems.join("; ")}`);
+    this.name = "RuntimeMismatchError";
+    this.dir = dir;
+    this.problems = problems;
+  }
+}

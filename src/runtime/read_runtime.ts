@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { readWasmModule } from "../wasm/mod.ts";
 import type { Limits, TableType, WasmModuleFacts } from "../wasm/types.ts";
-import { RuntimeFormatError } from "./errors.ts";
+import { RuntimeFormatError, RuntimeMismatchError } from "./errors.ts";
 import { MAX_EVIDENCE_CHARS, readGlue } from "./read_glue.ts";
 import { readLockInfo } from "./read_lock.ts";
 import type { LoaderCapabilities, RuntimeEntry, RuntimeFacts } from "./types.ts";
@@ -85,6 +85,61 @@ function mainTable(facts: WasmModuleFacts, file: string): TableType {
 }
 
 /**
+ * The main module, glue and lock must be one build: CPython embeds its version string in the
+ * main module's data (the lock's Python must be there), and the glue must provide every function
+ * the main module imports from `env` and WASI. Both hold for every catalogue runtime; a
+ * directory mixing builds fails one of them.
+ */
+function checkOneBuild(
+  input: ReadRuntimeInput,
+  python: string,
+  glueNames: string[],
+  imports: { module: string; name: string; kind: string }[],
+  wasmFile: string,
+): void {
+  const problems: string[] = [];
+  const needle = new TextEncoder().encode(python);
+  if (python && !containsBytes(input.wasm, needle)) {
+    problems.push(
+      `the lock says Python ${python}, but the main module (${wasmFile}) does not contain that version`,
+    );
+  }
+  const provided = new Set(glueNames);
+  const missing = imports.filter((i) =>
+    i.kind === "func" && (i.module === "env" || i.module.startsWith("wasi")) &&
+    !provided.has(i.name)
+  ).map((i) => i.name);
+  if (glueNames.length > 0 && missing.length > 0) {
+    problems.push(
+      `the glue does not provide ${missing.length} function(s) the main module imports (${
+        missing.slice(0, 5).join(", ")
+      }${missing.length > 5 ? ", …" : ""})`,
+    );
+  }
+  if (problems.length) {
+    throw new RuntimeMismatchError(
+      input.files?.wasm?.replace(/[^/]*$/, "") || input.version,
+      problems,
+    );
+  }
+}
+
+function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
+  if (needle.length === 0) return true;
+  const first = needle[0];
+  for (
+    let i = haystack.indexOf(first);
+    i >= 0 && i <= haystack.length - needle.length;
+    i = haystack.indexOf(first, i + 1)
+  ) {
+    let k = 1;
+    while (k < needle.length && haystack[i + k] === needle[k]) k++;
+    if (k === needle.length) return true;
+  }
+  return false;
+}
+
+/**
  * Read a runtime's facts. Throws the wasm reader's `WasmFormatError` for a malformed main module
  * and {@link RuntimeFormatError} for a glue without import table, a lock without `info`, or a main
  * without memory or table.
@@ -113,6 +168,8 @@ export function readRuntime(input: ReadRuntimeInput): RuntimeFacts {
   const lock = readLockInfo(input.lock, { file: lockFile });
   const main = readWasmModule(input.wasm, { file: wasmFile });
   const glue = readGlue(input.glue, { file: glueFile });
+
+  checkOneBuild(input, lock.python, glue.glueNames, main.imports, wasmFile);
 
   const functions = main.exports
     .filter((e) => e.kind === "func" && e.func)

@@ -10,6 +10,7 @@ import {
   RUNTIME_MARKER,
   type RuntimeEntry,
   RuntimeFormatError,
+  RuntimeMismatchError,
   RuntimeUnavailableError,
 } from "../../src/runtime/mod.ts";
 import { catalogue, obtainForTest, REPO, TEST_CACHE } from "./_runtimes.ts";
@@ -282,6 +283,49 @@ Deno.test("readRuntimeDir: a local distribution directory", async (t) => {
       const error = await rejection(readRuntimeDir(dir));
       assert.ok(error instanceof RuntimeUnavailableError);
       assert.match(error.reason, /pyodide\.asm\.wasm/);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a runtime directory mixing two builds is refused, each side named", async (t) => {
+  const dir = await scratchDir("mixed");
+  const a = await obtainForTest("0.27.7");
+  const b = await obtainForTest("0.28.3");
+  try {
+    await Deno.copyFile(join(a.dir, "package.json"), join(dir, "package.json"));
+    await Deno.copyFile(join(a.dir, "pyodide.asm.wasm"), join(dir, "pyodide.asm.wasm"));
+    await Deno.copyFile(join(a.dir, "pyodide.asm.js"), join(dir, "pyodide.asm.js"));
+    await t.step(
+      "0.27.7's main module and glue with 0.28.3's lock: Python 3.13.2 is not in it",
+      async () => {
+        await Deno.copyFile(join(b.dir, "pyodide-lock.json"), join(dir, "pyodide-lock.json"));
+        const error = await rejection(
+          obtainRuntimeFacts("0.27.7", { cacheDir: dir, catalogue, runtimeDir: dir }),
+        );
+        assert.ok(error instanceof RuntimeMismatchError, String(error));
+        assert.match(error.message, /lock says Python 3\.13\.2, but the main module/);
+      },
+    );
+    await t.step("0.21.3's glue with 0.27.7's main module: functions the glue lacks", async () => {
+      await Deno.copyFile(join(a.dir, "pyodide-lock.json"), join(dir, "pyodide-lock.json"));
+      const old = await obtainForTest("0.21.3");
+      await Deno.copyFile(join(old.dir, "pyodide.asm.js"), join(dir, "pyodide.asm.js"));
+      const error = await rejection(
+        obtainRuntimeFacts("0.27.7", { cacheDir: dir, catalogue, runtimeDir: dir }),
+      );
+      assert.ok(error instanceof RuntimeMismatchError, String(error));
+      assert.match(error.message, /the glue does not provide \d+ function/);
+    });
+    await t.step("the real 0.27.7 files together pass", async () => {
+      await Deno.copyFile(join(a.dir, "pyodide.asm.js"), join(dir, "pyodide.asm.js"));
+      const facts = await obtainRuntimeFacts("0.27.7", {
+        cacheDir: dir,
+        catalogue,
+        runtimeDir: dir,
+      });
+      assert.equal(facts.python, "3.12.7");
     });
   } finally {
     await Deno.remove(dir, { recursive: true });
