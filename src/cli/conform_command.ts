@@ -41,6 +41,10 @@ ranking: unsafe accepts (installs something that breaks), needless rejects, tag 
 Options:
   --runtime V        runtime version(s) to check against, repeatable or comma-separated
                      (default: all of corpus/runtimes.json)
+  --runtime-dir DIR[=LABEL]
+                     a local Pyodide distribution (main module, glue, lock of one build) as
+                     a runtime named LABEL (default <version>@local), repeatable; with no
+                     --runtime only the local ones are checked
   --policy PATH      policy file or directory, repeatable (default: policies/)
   --oracle MODE      pairs run in the real runtime, after the decisive pairs (the unsafe
                      accepts, the pairs that separate the top schemes, defective wheels
@@ -129,6 +133,7 @@ export async function run(args: string[]): Promise<number> {
       options: {
         ...CORPUS_OPTIONS,
         runtime: { type: "string", multiple: true },
+        "runtime-dir": { type: "string", multiple: true },
         policy: { type: "string", multiple: true },
         oracle: { type: "string", default: "sample" },
         "oracle-size": { type: "string" },
@@ -226,6 +231,10 @@ export async function run(args: string[]): Promise<number> {
       paths: positionals.length ? positionals : ["corpus/"],
       catalogue,
       runtimes,
+      localRuntimes: (values["runtime-dir"] ?? []).map((spec) => {
+        const at = spec.lastIndexOf("=");
+        return at > 0 ? { dir: spec.slice(0, at), label: spec.slice(at + 1) } : { dir: spec };
+      }),
       policies: loaded.policies,
       oracle: oracle as "none" | "decisive" | "sample" | "built-for" | "all",
       ...(budget === undefined ? {} : { oracleBudgetMs: budget === 0 ? null : budget * 1000 }),

@@ -165,6 +165,8 @@ export interface OracleStageOptions {
   timeoutMs: number;
   /** `Date.now()` after which only cached results are used. */
   deadline?: number;
+  /** Runtimes that are directories already (local distributions), by version label. */
+  runtimeDirs?: Map<string, string>;
   onProgress?(done: number, total: number, message: string): void;
 }
 
@@ -191,6 +193,9 @@ export async function runOracleStage(
   for (const i of order) {
     const src = sources[i];
     const version = src.runtime.version;
+    if (!dirs.has(version) && options.runtimeDirs?.has(version)) {
+      dirs.set(version, options.runtimeDirs.get(version)!);
+    }
     if (!dirs.has(version)) {
       try {
         const files = await obtainRuntime(version, {

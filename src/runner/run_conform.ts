@@ -60,8 +60,8 @@ import type {
   ReportRuntime,
   ReportWheel,
 } from "../report/types.ts";
-import { obtainRuntimeFacts } from "../runtime/mod.ts";
-import type { RuntimeEntry, RuntimeFacts } from "../runtime/types.ts";
+import { obtainRuntimeFacts, readRuntimeDir } from "../runtime/mod.ts";
+import type { RuntimeEntry, RuntimeFacts, RuntimeFiles } from "../runtime/types.ts";
 import type { WheelFacts } from "../wheel/types.ts";
 import { formatFuncType } from "../wasm/mod.ts";
 import type { FuncType } from "../wasm/types.ts";
@@ -91,6 +91,11 @@ export interface ConformOptions {
   catalogue: RuntimeEntry[];
   /** Runtime versions to check against (default: the whole catalogue). */
   runtimes?: string[];
+  /**
+   * Local Pyodide distribution directories, each checked as a runtime under its label (default
+   * `<version>@local`), beside the selected catalogue runtimes. Its identity is its content.
+   */
+  localRuntimes?: { dir: string; label?: string }[];
   policies: Policy[];
   /**
    * Pairs run in the real runtime after the decisive ones (every mode but `none` runs those
@@ -285,9 +290,47 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   progress({ stage: "read", done: inputs.length, total: inputs.length });
 
   // 2. Runtimes.
-  const wanted = options.runtimes?.length && !options.runtimes.includes("all")
-    ? options.runtimes
-    : options.catalogue.map((e) => e.version);
+  // Local runtimes join the catalogue under their labels (the run's runtime names).
+  const local = new Map<string, { dir: string; entry: RuntimeEntry; files: RuntimeFiles }>();
+  for (const l of options.localRuntimes ?? []) {
+    try {
+      const files = await readRuntimeDir(l.dir, { catalogue: options.catalogue });
+      const label = l.label ?? `${files.version}@local`;
+      if (options.catalogue.some((e) => e.version === label) || local.has(label)) {
+        errors.push({
+          input: `runtime ${l.dir}`,
+          message: `the label ${label} is taken: give another (DIR=LABEL)`,
+        });
+        continue;
+      }
+      local.set(label, {
+        dir: l.dir,
+        files,
+        entry: {
+          ...(files.entry ?? {}),
+          version: label,
+          integrity: "",
+          python: files.entry?.python ?? "",
+          emscripten: files.entry?.emscripten ?? "",
+          platformTag: files.entry?.platformTag ?? "",
+          releaseDate: files.entry?.releaseDate ?? "",
+          releaseDateSource: `local directory ${l.dir}`,
+        },
+      });
+    } catch (error) {
+      errors.push({ input: `runtime ${l.dir}`, message: describe(error) });
+    }
+  }
+  const catalogue = [...options.catalogue, ...[...local.values()].map((l) => l.entry)];
+  options = { ...options, catalogue };
+  const wanted = [
+    ...(options.runtimes?.length && !options.runtimes.includes("all")
+      ? options.runtimes
+      : options.localRuntimes?.length && !options.runtimes?.includes("all")
+      ? []
+      : options.catalogue.filter((e) => !local.has(e.version)).map((e) => e.version)),
+    ...local.keys(),
+  ];
   type ObtainedRuntime = {
     entry: RuntimeEntry;
     facts?: RuntimeFacts;
@@ -330,11 +373,23 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     }
     try {
       let wasmPath: string | undefined;
-      const facts = await obtainRuntimeFacts(version, {
+      const here = local.get(version);
+      let facts = await obtainRuntimeFacts(here?.files.version ?? version, {
         cacheDir: options.cacheDir,
         catalogue: options.catalogue,
+        ...(here ? { runtimeDir: here.dir } : {}),
         onFiles: (files) => wasmPath = files.wasmPath,
       });
+      if (here) {
+        // Named by its label; its Python, Emscripten and tag are its own facts.
+        facts = { ...facts, version };
+        Object.assign(entry, {
+          python: facts.python,
+          emscripten: facts.emscripten,
+          platformTag: facts.platformTag,
+          ...(facts.abiVersion ? { abiVersion: facts.abiVersion } : {}),
+        });
+      }
       // Constructors that call main functions the stub cannot run use the real main module.
       if (wasmPath) registerRealMainFile(facts.mainSha256, () => Deno.readFile(wasmPath!));
       obtained.set(version, { entry, facts });
@@ -595,6 +650,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       ownIndex,
       defectiveReads: good.filter((r) => onLink.defective.has(r.link!.wheel.sha256)),
       rescore: scoreWith,
+      runtimeDirs: new Map([...local].map(([label, l]) => [label, l.files.dir])),
     });
     agreement = ladder.agreement;
     scored = ladder.scored;
@@ -821,6 +877,8 @@ async function runEvidenceLadder(
     ownIndex: Map<ReadInput, number>;
     defectiveReads: ReadInput[];
     rescore: (oracle: Map<number, OracleResult>) => RunScores;
+    /** Local runtimes' directories by label. */
+    runtimeDirs: Map<string, string>;
   },
 ): Promise<{
   agreement: ReportAgreement;
@@ -884,6 +942,7 @@ async function runEvidenceLadder(
     : DEFAULT_ORACLE_BUDGET_MS;
   const deadline = budgetMs === null ? undefined : Date.now() + budgetMs;
   const { results, notRun } = await runOracleStage(sources, order, {
+    ...(ctx.runtimeDirs.size ? { runtimeDirs: ctx.runtimeDirs } : {}),
     cacheDir: options.cacheDir,
     catalogue: options.catalogue,
     timeoutMs: options.oracleTimeoutMs ?? 90_000,
