@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { freshCache, MIRROR, REPO } from "./_run.ts";
 
 /** Every cached outcome file with its modification time. */
@@ -20,12 +20,19 @@ async function outcomeFiles(cacheDir: string): Promise<Map<string, number>> {
   return out;
 }
 
+/** Where a run's report goes: under reports/, never in a cache (`--out` refuses that). */
+async function reportPath(cacheDir: string): Promise<string> {
+  const dir = join(REPO, "reports", "test-artifacts", `resume-${basename(cacheDir)}`);
+  await Deno.mkdir(dir, { recursive: true });
+  return join(dir, "report.json");
+}
+
 function conform(cacheDir: string, out: string): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "--allow-read",
-      `--allow-write=${cacheDir}`,
+      `--allow-write=${cacheDir},${dirname(out)}`,
       "--allow-env",
       "--allow-run=npm,deno",
       join(REPO, "src", "cli", "main.ts"),
@@ -53,7 +60,7 @@ function conform(cacheDir: string, out: string): Deno.Command {
 
 Deno.test("a conform run killed midway keeps its finished pairs and the next run reuses them", async () => {
   const cacheDir = await freshCache();
-  const out = join(cacheDir, "report.json");
+  const out = await reportPath(cacheDir);
   const first = conform(cacheDir, out).spawn();
   // Wait until some pairs are finished (but not all), then kill without warning.
   const deadline = Date.now() + 240_000;
@@ -87,11 +94,12 @@ Deno.test("a conform run killed midway keeps its finished pairs and the next run
     assert.equal(after.get(path), mtime, `${path} was rewritten`);
   }
   await Deno.remove(cacheDir, { recursive: true });
+  await Deno.remove(dirname(out), { recursive: true });
 });
 
 Deno.test("a corrupt cached outcome is detected by its digest and recomputed", async () => {
   const cacheDir = await freshCache();
-  const out = join(cacheDir, "report.json");
+  const out = await reportPath(cacheDir);
   const run1 = await conform(cacheDir, out).output();
   assert.equal(run1.code, 0, new TextDecoder().decode(run1.stderr));
   const report1 = JSON.parse(await Deno.readTextFile(out));
@@ -111,4 +119,5 @@ Deno.test("a corrupt cached outcome is detected by its digest and recomputed", a
   const rebuilt = JSON.parse(await Deno.readTextFile(victim));
   assert.equal(rebuilt.outcome.outcome, original);
   await Deno.remove(cacheDir, { recursive: true });
+  await Deno.remove(dirname(out), { recursive: true });
 });
