@@ -40,6 +40,9 @@ Options:
   --runtime SPEC   a version (0.28.3), a series (0.28: its newest), or all; repeatable or
                    comma-separated. Default: the runtimes an installer would install the wheel
                    on under the tags it carries
+  --runtime-dir DIR[=LABEL]
+                   also check against a local Pyodide distribution (one build), named LABEL
+                   (default <version>@local); repeatable
   --oracle         also load each pair in the real runtime (its result decides)
   --json           one JSON object per wheel
 ${CORPUS_OPTIONS_HELP}
@@ -133,6 +136,7 @@ export async function run(args: string[]): Promise<number> {
       options: {
         ...CORPUS_OPTIONS,
         runtime: { type: "string", multiple: true },
+        "runtime-dir": { type: "string", multiple: true },
         oracle: { type: "boolean" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -164,6 +168,10 @@ export async function run(args: string[]): Promise<number> {
     }
     for (const v of found) asked.add(v);
   }
+  const locals = (values["runtime-dir"] ?? []).map((spec) => {
+    const at = spec.lastIndexOf("=");
+    return at > 0 ? { dir: spec.slice(0, at), label: spec.slice(at + 1) } : { dir: spec };
+  });
   const corpus = corpusOptionsFrom(values);
   // Every catalogue runtime is checked (cheap, cached): "consistent with" needs them all; the
   // lines and the exit code are about the asked (or claimed) ones.
@@ -173,6 +181,8 @@ export async function run(args: string[]): Promise<number> {
     report = await runConform({
       paths: positionals,
       catalogue,
+      runtimes: ["all"],
+      localRuntimes: locals,
       policies: [],
       oracle: values.oracle ? "all" : "none",
       oracleBudgetMs: null,
@@ -185,6 +195,11 @@ export async function run(args: string[]): Promise<number> {
     await executor.close();
   }
   let code = EXIT_OK;
+  // A runtime directory that could not be read at all is not a runtime of the report.
+  for (const e of report.errors.filter((x) => x.input.startsWith("runtime "))) {
+    console.error(`conform check: ${e.input}: ${e.message}`);
+    code = EXIT_RUNTIME_UNAVAILABLE;
+  }
   const out: string[] = [];
   const json: unknown[] = [];
   for (const w of report.wheels) {
@@ -199,12 +214,25 @@ export async function run(args: string[]): Promise<number> {
         outcome: o.outcome as OutcomeClass,
         ...(typeof o.oracle?.works === "boolean" ? { oracleWorks: o.oracle.works } : {}),
       }) === true;
-    const checked = asked.size ? [...asked] : claimedRuntimes(w.file, catalogue);
+    // Local runtimes are always checked: naming one is asking about it.
+    const localLabels = report.runtimes.map((r) => r.version)
+      .filter((v) => !catalogue.some((e) => e.version === v));
+    const checked = [
+      ...(asked.size ? [...asked] : locals.length ? [] : claimedRuntimes(w.file, catalogue)),
+      ...localLabels,
+    ];
     const consistent = catalogue.filter((e) =>
       rows.some((o) => o.runtime === e.version && works(o))
     );
+    const unavailable = new Map(
+      report.runtimes.filter((r) => r.unavailable).map((r) => [r.version, r.unavailable!]),
+    );
     const lines = checked.map((v) => {
       const row = rows.find((o) => o.runtime === v);
+      if (!row && unavailable.has(v)) {
+        code = EXIT_BREAKS;
+        return { runtime: v, works: false, outcome: "unavailable", why: unavailable.get(v)! };
+      }
       const ok = row ? works(row) : false;
       if (!ok) code = EXIT_BREAKS;
       return {
@@ -236,7 +264,7 @@ export async function run(args: string[]): Promise<number> {
         "with no catalogue runtime"
       }`,
     );
-    if (lines.length === 0) {
+    if (lines.length === 0 && locals.length === 0) {
       out.push("  no catalogue runtime is claimed by its tags; name one with --runtime");
     }
     for (const l of lines) {

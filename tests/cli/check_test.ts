@@ -44,6 +44,20 @@ Deno.test("check: the 0.27.7 orjson wheel on a series, its own series and what i
       );
     },
   );
+  await t.step("--runtime-dir: a local build is checked under its label", async () => {
+    const local = `${REPO_ROOT}/reports/test-artifacts/check-local-${crypto.randomUUID()}`;
+    await Deno.mkdir(local, { recursive: true });
+    try {
+      for (const f of ["package.json", "pyodide.asm.wasm", "pyodide.asm.js", "pyodide-lock.json"]) {
+        await Deno.copyFile(`${CACHE}/runtimes/0.27.7/${f}`, `${local}/${f}`);
+      }
+      const run = await runConform(["check", ORJSON, "--runtime-dir", `${local}=my-build`]);
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      assert.match(run.stdout, /^\s+my-build\s+yes/m);
+    } finally {
+      await Deno.remove(local, { recursive: true });
+    }
+  });
   await t.step("an unknown series exits 5 before any work", async () => {
     const run = await runConform(["check", ORJSON, "--runtime", "0.99"]);
     assert.equal(run.code, 5, run.stderr);
