@@ -6,12 +6,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { basename } from "node:path";
 import type { LinkEvidence, OutcomeClass } from "../link/types.ts";
 import { compareVersions, observedWorks } from "../policy/mod.ts";
 import type { ReportOutcome } from "../report/types.ts";
-import { loadRuntimeCatalogue } from "../runtime/mod.ts";
 import type { RuntimeEntry } from "../runtime/types.ts";
 import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
 import { runConform } from "../runner/run_conform.ts";
@@ -25,6 +23,7 @@ import {
   UsageError,
   writeStdout,
 } from "./_args.ts";
+import { parseRuntimeDirs, readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
 import { EXIT_OK, EXIT_RUNTIME_UNAVAILABLE, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 
 /** `check`'s own code: a runtime it was checked against breaks the wheel. */
@@ -148,11 +147,7 @@ export async function run(args: string[]): Promise<number> {
     return EXIT_OK;
   }
   if (positionals.length === 0) throw new UsageError("check takes at least one WHEEL");
-  const repo = fileURLToPath(new URL("../../", import.meta.url));
-  const catalogue = loadRuntimeCatalogue(
-    await Deno.readTextFile(join(repo, "corpus", "runtimes.json")),
-    { file: "corpus/runtimes.json" },
-  );
+  const catalogue = await readShippedRuntimeCatalogue();
   const specs = (values.runtime ?? []).flatMap((v) => v.split(",")).map((v) => v.trim())
     .filter(Boolean);
   const asked = new Set<string>();
@@ -168,10 +163,7 @@ export async function run(args: string[]): Promise<number> {
     }
     for (const v of found) asked.add(v);
   }
-  const locals = (values["runtime-dir"] ?? []).map((spec) => {
-    const at = spec.lastIndexOf("=");
-    return at > 0 ? { dir: spec.slice(0, at), label: spec.slice(at + 1) } : { dir: spec };
-  });
+  const locals = parseRuntimeDirs(values["runtime-dir"]);
   const corpus = corpusOptionsFrom(values);
   // Every catalogue runtime is checked (cheap, cached): "consistent with" needs them all; the
   // lines and the exit code are about the asked (or claimed) ones.

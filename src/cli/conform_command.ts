@@ -10,7 +10,6 @@ import { fileURLToPath } from "node:url";
 import { formatPolicyError, loadPolicies } from "../policy/mod.ts";
 import type { Policy, PolicyError } from "../policy/mod.ts";
 import { createProgress, type Progress } from "../report/progress.ts";
-import { loadRuntimeCatalogue } from "../runtime/mod.ts";
 import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
 import { type ConformProgress, runConform } from "../runner/run_conform.ts";
 import {
@@ -23,6 +22,7 @@ import {
   UsageError,
   writeStdout,
 } from "./_args.ts";
+import { parseRuntimeDirs, readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
 import {
   EXIT_OK,
   EXIT_POLICY_ERROR,
@@ -190,10 +190,7 @@ export async function run(args: string[]): Promise<number> {
   const loaded: { policies: Policy[]; errors: PolicyError[] } = loadPolicies(policyFiles);
   for (const e of loaded.errors) console.error(formatPolicyError(e));
 
-  const catalogue = loadRuntimeCatalogue(
-    await Deno.readTextFile(join(repo, "corpus", "runtimes.json")),
-    { file: "corpus/runtimes.json" },
-  );
+  const catalogue = await readShippedRuntimeCatalogue();
   const runtimes = (values.runtime ?? []).flatMap((v) => v.split(",")).map((v) => v.trim())
     .filter(Boolean);
   // An unknown runtime would leave an empty ranking that looks like a result: refuse it first.
@@ -231,10 +228,7 @@ export async function run(args: string[]): Promise<number> {
       paths: positionals.length ? positionals : ["corpus/"],
       catalogue,
       runtimes,
-      localRuntimes: (values["runtime-dir"] ?? []).map((spec) => {
-        const at = spec.lastIndexOf("=");
-        return at > 0 ? { dir: spec.slice(0, at), label: spec.slice(at + 1) } : { dir: spec };
-      }),
+      localRuntimes: parseRuntimeDirs(values["runtime-dir"]),
       policies: loaded.policies,
       oracle: oracle as "none" | "decisive" | "sample" | "built-for" | "all",
       ...(budget === undefined ? {} : { oracleBudgetMs: budget === 0 ? null : budget * 1000 }),

@@ -7,8 +7,6 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { formatPolicyError, loadPolicies } from "../policy/mod.ts";
-import { loadRuntimeCatalogue } from "../runtime/mod.ts";
 import { runConform } from "../runner/run_conform.ts";
 import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
 import {
@@ -19,6 +17,7 @@ import {
   UsageError,
   writeStdout,
 } from "./_args.ts";
+import { loadNamedPolicy, readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
 import { EXIT_OK, EXIT_POLICY_ERROR, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 
 const USAGE = `Usage: deno task conform explain --policy ID WHEEL --runtime VERSION [--json]
@@ -72,23 +71,10 @@ export async function run(args: string[]): Promise<number> {
     throw new UsageError("explain takes --policy ID, one WHEEL and --runtime VERSION");
   }
   const repo = fileURLToPath(new URL("../../", import.meta.url));
-  const policyPath = /\.ya?ml$/i.test(values.policy)
-    ? values.policy
-    : join(repo, "policies", `${values.policy}.yaml`);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(policyPath);
-  } catch {
-    console.error(`conform explain: no policy "${values.policy}" (looked for ${policyPath})`);
-    return EXIT_POLICY_ERROR;
-  }
-  const { policies, errors } = loadPolicies([{ path: policyPath, text }]);
-  for (const e of errors) console.error(formatPolicyError(e));
-  if (!policies.length) return EXIT_POLICY_ERROR;
-  const catalogue = loadRuntimeCatalogue(
-    await Deno.readTextFile(join(repo, "corpus", "runtimes.json")),
-    { file: "corpus/runtimes.json" },
-  );
+  const named = await loadNamedPolicy(values.policy, "explain");
+  if (!named) return EXIT_POLICY_ERROR;
+  const policies = [named];
+  const catalogue = await readShippedRuntimeCatalogue();
   const wheel = positionals[0];
   const isFile = await Deno.stat(wheel).then((i) => i.isFile, () => false);
   const corpus = corpusOptionsFrom(values);

@@ -7,7 +7,6 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { collectInputs, createLibraryRun, type InputFile, librariesFor } from "../corpus/mod.ts";
 import {
   type CheckLinkInput,
@@ -21,7 +20,7 @@ import {
   registerRealMainFile,
 } from "../link/mod.ts";
 import type { ByteStore } from "../link/stub.ts";
-import { loadRuntimeCatalogue, obtainRuntimeFacts } from "../runtime/mod.ts";
+import { obtainRuntimeFacts } from "../runtime/mod.ts";
 import type { RuntimeFacts, RuntimeFiles } from "../runtime/types.ts";
 import {
   CORPUS_OPTIONS,
@@ -34,6 +33,7 @@ import {
   UsageError,
   writeStdout,
 } from "./_args.ts";
+import { readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
 import { EXIT_OK, EXIT_RUNTIME_UNAVAILABLE, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 import { writeFileAtomically } from "../corpus/write_atomically.ts";
 
@@ -117,11 +117,7 @@ export async function run(args: string[]): Promise<number> {
   const timeLimitMs = positive("time-limit", values["time-limit"]);
   const corpus = corpusOptionsFrom(values);
   const cacheDir = corpus.cacheDir!;
-  const repo = fileURLToPath(new URL("../../", import.meta.url));
-  const catalogue = loadRuntimeCatalogue(
-    await Deno.readTextFile(join(repo, "corpus", "runtimes.json")),
-    { file: "corpus/runtimes.json" },
-  );
+  const catalogue = await readShippedRuntimeCatalogue();
 
   // Runtimes.
   const requested = (values.runtime ?? ["all"]).flatMap((v) => v.split(",")).map((v) => v.trim())

@@ -7,7 +7,6 @@
  */
 import { parseArgs } from "node:util";
 import { basename, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { collectInputs, type InputFile } from "../corpus/collect_inputs.ts";
 import { createLibraryRun, librariesFor, type RunArchive } from "../corpus/libraries_for.ts";
 import { lockDependencies } from "../corpus/lock_dependencies.ts";
@@ -16,7 +15,6 @@ import { loadCatalogue } from "../corpus/load_catalogue.ts";
 import { defaultCataloguePath } from "../corpus/defaults.ts";
 import type { CatalogueEntry } from "../corpus/types.ts";
 import { resolveCatalogueFile } from "../corpus/resolve_catalogue_file.ts";
-import { loadRuntimeCatalogue } from "../runtime/load_runtime_catalogue.ts";
 import { obtainRuntime, readRuntimeDir } from "../runtime/obtain_runtime.ts";
 import { sha256Hex } from "../wheel/sha256_hex.ts";
 import {
@@ -37,6 +35,7 @@ import {
   UsageError,
   writeStdout,
 } from "./_args.ts";
+import { readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
 import { EXIT_OK, EXIT_RUNTIME_UNAVAILABLE, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 import { writeFileAtomically } from "../corpus/write_atomically.ts";
 
@@ -80,10 +79,6 @@ interface Staged {
   entry?: CatalogueEntry;
   deps: string[];
   missingDeps: string[];
-}
-
-function repoFile(relative: string): string {
-  return fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 }
 
 /** A catalogue file as a file with its real name (the runner and loadPackage need the name). */
@@ -193,10 +188,7 @@ export async function run(args: string[]): Promise<number> {
     : undefined;
   const bySha = new Map<string, CatalogueEntry>();
   for (const f of catalogue?.files ?? []) bySha.set(f.sha256, f);
-  const runtimeCatalogue = loadRuntimeCatalogue(
-    await Deno.readTextFile(repoFile("corpus/runtimes.json")),
-    { file: "corpus/runtimes.json" },
-  );
+  const runtimeCatalogue = await readShippedRuntimeCatalogue();
 
   // Inputs → files on disk with their catalogue entries and dependencies.
   const inputs = await collectInputs(positionals, { ...corpus });

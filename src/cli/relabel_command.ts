@@ -7,10 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { OutcomeClass } from "../link/types.ts";
-import { formatPolicyError, loadPolicies, observedWorks } from "../policy/mod.ts";
-import { loadRuntimeCatalogue } from "../runtime/mod.ts";
+import { observedWorks } from "../policy/mod.ts";
 import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
 import { runConform } from "../runner/run_conform.ts";
 import { retagWheel } from "../wheel/mod.ts";
@@ -23,6 +21,7 @@ import {
   UsageError,
   writeStdout,
 } from "./_args.ts";
+import { loadNamedPolicy, readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
 import { EXIT_OK, EXIT_POLICY_ERROR, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 
 /** `relabel`'s own code: a runtime the new tag would install the wheel on breaks it. */
@@ -73,24 +72,10 @@ export async function run(args: string[]): Promise<number> {
   }
   const wheel = positionals[0];
   const corpus = corpusOptionsFrom(values);
-  const repo = fileURLToPath(new URL("../../", import.meta.url));
-  const policyPath = /\.ya?ml$/i.test(values.policy)
-    ? values.policy
-    : join(repo, "policies", `${values.policy}.yaml`);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(policyPath);
-  } catch {
-    console.error(`conform relabel: no policy "${values.policy}" (looked for ${policyPath})`);
-    return EXIT_POLICY_ERROR;
-  }
-  const { policies, errors } = loadPolicies([{ path: policyPath, text }]);
-  for (const e of errors) console.error(formatPolicyError(e));
-  if (!policies.length) return EXIT_POLICY_ERROR;
-  const catalogue = loadRuntimeCatalogue(
-    await Deno.readTextFile(join(repo, "corpus", "runtimes.json")),
-    { file: "corpus/runtimes.json" },
-  );
+  const policy = await loadNamedPolicy(values.policy, "relabel");
+  if (!policy) return EXIT_POLICY_ERROR;
+  const policies = [policy];
+  const catalogue = await readShippedRuntimeCatalogue();
   const executor = createLinkPoolExecutor({ workers: navigator.hardwareConcurrency ?? 2 });
   let report;
   try {
