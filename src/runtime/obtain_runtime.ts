@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { readTar, safeEntryPath } from "./_tar.ts";
 import { IntegrityMismatchError, RuntimeFormatError, RuntimeUnavailableError } from "./errors.ts";
+import { sha256Hex } from "./read_runtime.ts";
 import { RUNTIME_VERSION_PATTERN } from "./load_runtime_catalogue.ts";
 import { readLockInfo } from "./read_lock.ts";
 import type { RuntimeEntry, RuntimeFiles } from "./types.ts";
@@ -53,11 +54,6 @@ interface FileStamp {
   mtimeMs: number;
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Stamps of every regular file under `dir` (the marker excluded). */
 async function stampFiles(dir: string, prefix = ""): Promise<Record<string, FileStamp>> {
   const out: Record<string, FileStamp> = {};
@@ -68,7 +64,7 @@ async function stampFiles(dir: string, prefix = ""): Promise<Record<string, File
       const path = join(dir, rel);
       const info = await Deno.stat(path);
       out[rel] = {
-        sha256: await sha256Hex(await Deno.readFile(path)),
+        sha256: sha256Hex(await Deno.readFile(path)),
         size: info.size,
         mtimeMs: info.mtime?.getTime() ?? 0,
       };
@@ -94,7 +90,7 @@ async function verifyStamps(dir: string, stamps: Record<string, FileStamp> | und
     }
     if (!info.isFile || info.size !== stamp.size) return false;
     if ((info.mtime?.getTime() ?? 0) === stamp.mtimeMs) continue;
-    if (await sha256Hex(await Deno.readFile(path)) !== stamp.sha256) return false;
+    if (sha256Hex(await Deno.readFile(path)) !== stamp.sha256) return false;
   }
   return true;
 }

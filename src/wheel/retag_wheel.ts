@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import JSZip from "jszip";
 import { parseWheelFilename } from "./parse_wheel_filename.ts";
 
@@ -19,11 +20,9 @@ export class RetagError extends Error {
   }
 }
 
-async function recordHash(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  let binary = "";
-  for (const b of digest) binary += String.fromCharCode(b);
-  return `sha256=${btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")}`;
+/** RECORD's hash field, as `readWheel` checks it: sha256, base64url without padding. */
+function recordHash(bytes: Uint8Array): string {
+  return `sha256=${createHash("sha256").update(bytes).digest("base64url")}`;
 }
 
 /**
@@ -69,7 +68,7 @@ export async function retagWheel(
   const record = zip.file(recordMember);
   if (record) {
     const rows = (await record.async("string")).split(/\r?\n/).filter(Boolean);
-    const hash = await recordHash(newWheel);
+    const hash = recordHash(newWheel);
     const out = rows.map((row) => {
       const path = row.startsWith('"')
         ? JSON.parse(row.slice(0, row.indexOf('"', 1) + 1))
