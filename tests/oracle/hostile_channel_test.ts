@@ -4,30 +4,9 @@
  * still neither forge its verdict nor touch the network.
  */
 import assert from "node:assert/strict";
-import JSZip from "jszip";
 import { PROTOCOL_MARK, runOraclePair, runOracleWithin } from "../../src/oracle/mod.ts";
 import { obtainForTest } from "../runtime/_runtimes.ts";
-
-/** A pure-Python wheel whose package runs `init` on import. */
-async function pythonWheel(dir: string, name: string, init: string): Promise<string> {
-  const zip = new JSZip();
-  const dist = `${name}-0.0.1.dist-info`;
-  zip.file(`${name}/__init__.py`, init);
-  zip.file(`${dist}/METADATA`, `Metadata-Version: 2.1\nName: ${name}\nVersion: 0.0.1\n`);
-  zip.file(
-    `${dist}/WHEEL`,
-    "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-  );
-  zip.file(`${dist}/top_level.txt`, `${name}\n`);
-  zip.file(
-    `${dist}/RECORD`,
-    [`${name}/__init__.py`, `${dist}/METADATA`, `${dist}/WHEEL`, `${dist}/top_level.txt`]
-      .map((f) => `${f},,`).join("\n") + `\n${dist}/RECORD,,\n`,
-  );
-  const path = `${dir}/${name}-0.0.1-py3-none-any.whl`;
-  await Deno.writeFile(path, await zip.generateAsync({ type: "uint8array" }));
-  return path;
-}
+import { makeWheel } from "./_wheels.ts";
 
 const FORGED_MESSAGE = "FORGED-BY-THE-WHEEL";
 
@@ -74,7 +53,7 @@ Deno.test({
           `${PROTOCOL_MARK}${"0".repeat(64)} ${event("load-package")}`,
           `${PROTOCOL_MARK}${"ab".repeat(32)} ${event("dlopen")}`,
         ];
-        const wheel = await pythonWheel(
+        const wheel = await makeWheel(
           dir,
           "forger",
           [
@@ -100,7 +79,7 @@ Deno.test({
 
     await t.step("no remote import, no npm import, no fetch", async () => {
       const base = `http://127.0.0.1:${port}`;
-      const wheel = await pythonWheel(
+      const wheel = await makeWheel(
         dir,
         "caller",
         [
@@ -130,7 +109,7 @@ Deno.test({
   const dir = await Deno.makeTempDir({ prefix: "oracle-content-" });
   try {
     const rt = await obtainForTest("0.27.7");
-    const wheel = await pythonWheel(dir, "plain", "VALUE = 1\n");
+    const wheel = await makeWheel(dir, "plain", "VALUE = 1\n");
     const options = { timeoutMs: 60_000, memoryMb: 512, cacheDir, harnessVersion: "test" };
     const first = await runOraclePair(wheel, rt.dir, { ...options, smoke: null });
     assert.equal(first.works, true, JSON.stringify(first.paths));

@@ -3,38 +3,15 @@
  * purpose: each costs seconds.
  */
 import assert from "node:assert/strict";
-import JSZip from "jszip";
 import { runOracle, runOraclePair } from "../../src/oracle/run_oracle.ts";
 import type { OracleOptions } from "../../src/oracle/run_oracle.ts";
 import { MIRROR } from "../corpus/_mirror.ts";
 import { obtainForTest } from "../runtime/_runtimes.ts";
+import { makeWheel } from "./_wheels.ts";
 
 const ORJSON_0277 = `${MIRROR}/pyodide-0.27.7/orjson-3.10.1-cp312-cp312-pyodide_2024_0_wasm32.whl`;
 const MARKUPSAFE_0234 =
   `${MIRROR}/pyodide-0.23.4/MarkupSafe-2.1.2-cp311-cp311-emscripten_3_1_32_wasm32.whl`;
-
-/** A pure-Python wheel made here, with one module whose source is `source`. */
-async function makeWheel(dir: string, name: string, source: string): Promise<string> {
-  const zip = new JSZip();
-  const dist = `${name}-0.0.1.dist-info`;
-  zip.file(`${name}/__init__.py`, source);
-  zip.file(`${dist}/METADATA`, `Metadata-Version: 2.1\nName: ${name}\nVersion: 0.0.1\n`);
-  zip.file(
-    `${dist}/WHEEL`,
-    "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-  );
-  zip.file(`${dist}/top_level.txt`, `${name}\n`);
-  zip.file(
-    `${dist}/RECORD`,
-    `${name}/__init__.py,,\n${dist}/METADATA,,\n${dist}/WHEEL,,\n${dist}/top_level.txt,,\n${dist}/RECORD,,\n`,
-  );
-  const path = `${dir}/${name}-0.0.1-py3-none-any.whl`;
-  await Deno.writeFile(
-    path,
-    await zip.generateAsync({ type: "uint8array", compression: "DEFLATE" }),
-  );
-  return path;
-}
 
 Deno.test({
   name: "oracle: real runtimes load, refuse and time out as documented",
