@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { basename } from "node:path";
+import { pythonMajorMinor, tagAcceptsPython } from "../link/mod.ts";
 import type { LinkEvidence, OutcomeClass } from "../link/types.ts";
 import { compareVersions, observedWorks } from "../policy/mod.ts";
 import type { ReportOutcome } from "../report/types.ts";
@@ -78,16 +79,13 @@ function claimedRuntimes(file: string, catalogue: RuntimeEntry[]): string[] {
     return [];
   }
   return catalogue.filter((e) => {
-    const [major, minor] = e.python.split(".").map(Number);
-    return tags.some((t) => {
-      if (t.platform !== e.platformTag && t.platform !== "any") return false;
-      const cp = /^cp(\d)(\d+)$/.exec(t.interpreter);
-      if (t.abi === "abi3" && cp) {
-        return Number(cp[1]) === major && Number(cp[2]) <= minor;
-      }
-      if (cp) return Number(cp[1]) === major && Number(cp[2]) === minor;
-      return /^py3\d*$/.test(t.interpreter);
-    });
+    const python = pythonMajorMinor(e.python);
+    // The same Python rule as the link check's (packaging's order for a CPython interpreter).
+    return python !== undefined &&
+      tags.some((t) =>
+        (t.platform === e.platformTag || t.platform === "any") &&
+        tagAcceptsPython(t, python[0], python[1])
+      );
   }).map((e) => e.version);
 }
 

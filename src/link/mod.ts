@@ -31,3 +31,4 @@ export * from "./pool.ts";
 export * from "./describe_outcome.ts";
 export * from "./benchmark_link.ts";
 export { registerRealMainFile } from "./_real_main.ts";
+export { pythonMajorMinor, tagAcceptsPython } from "./_python.ts";
