@@ -12,8 +12,7 @@ import type { LinkEvidence, OutcomeClass } from "../link/types.ts";
 import { compareVersions, observedWorks } from "../policy/mod.ts";
 import type { ReportOutcome } from "../report/types.ts";
 import type { RuntimeEntry } from "../runtime/types.ts";
-import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
-import { runConform } from "../runner/run_conform.ts";
+import { runConformInPool } from "../runner/link_pool_executor.ts";
 import { parseWheelFilename } from "../wheel/mod.ts";
 import {
   CORPUS_OPTIONS,
@@ -165,25 +164,18 @@ export async function run(args: string[]): Promise<number> {
   const corpus = corpusOptionsFrom(values);
   // Every catalogue runtime is checked (cheap, cached): "consistent with" needs them all; the
   // lines and the exit code are about the asked (or claimed) ones.
-  const executor = createLinkPoolExecutor({ workers: navigator.hardwareConcurrency ?? 2 });
-  let report;
-  try {
-    report = await runConform({
-      paths: positionals,
-      catalogue,
-      runtimes: ["all"],
-      localRuntimes: locals,
-      policies: [],
-      oracle: values.oracle ? "all" : "none",
-      oracleBudgetMs: null,
-      cacheDir: corpus.cacheDir!,
-      mirror: corpus.mirror,
-      allowNetwork: corpus.allowNetwork !== false,
-      executeLinks: executor.execute,
-    });
-  } finally {
-    await executor.close();
-  }
+  const report = await runConformInPool({
+    paths: positionals,
+    catalogue,
+    runtimes: ["all"],
+    localRuntimes: locals,
+    policies: [],
+    oracle: values.oracle ? "all" : "none",
+    oracleBudgetMs: null,
+    cacheDir: corpus.cacheDir!,
+    mirror: corpus.mirror,
+    allowNetwork: corpus.allowNetwork !== false,
+  }, navigator.hardwareConcurrency ?? 2);
   let code = EXIT_OK;
   // A runtime directory that could not be read at all is not a runtime of the report.
   for (const e of report.errors.filter((x) => x.input.startsWith("runtime "))) {

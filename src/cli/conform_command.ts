@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { formatPolicyError, loadPolicies } from "../policy/mod.ts";
 import type { Policy, PolicyError } from "../policy/mod.ts";
 import { createProgress, type Progress } from "../report/progress.ts";
-import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
-import { type ConformProgress, runConform } from "../runner/run_conform.ts";
+import { runConformInPool } from "../runner/link_pool_executor.ts";
+import type { ConformProgress } from "../runner/run_conform.ts";
 import {
   checkOutputPath,
   checkOutputTargets,
@@ -221,10 +221,9 @@ export async function run(args: string[]): Promise<number> {
 
   const jobs = integer("jobs", values.jobs, 1) ?? navigator.hardwareConcurrency ?? 2;
   const budget = integer("oracle-budget", values["oracle-budget"], 0);
-  const executor = createLinkPoolExecutor({ workers: jobs });
   let report;
   try {
-    report = await runConform({
+    report = await runConformInPool({
       paths: positionals.length ? positionals : ["corpus/"],
       catalogue,
       runtimes,
@@ -237,11 +236,9 @@ export async function run(args: string[]): Promise<number> {
       cacheDir: corpus.cacheDir!,
       mirror: corpus.mirror,
       allowNetwork: corpus.allowNetwork !== false,
-      executeLinks: executor.execute,
       onProgress,
-    });
+    }, jobs);
   } finally {
-    await executor.close();
     await bar?.done();
   }
 

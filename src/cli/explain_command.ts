@@ -7,8 +7,7 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runConform } from "../runner/run_conform.ts";
-import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
+import { runConformInPool } from "../runner/link_pool_executor.ts";
 import {
   CORPUS_OPTIONS,
   CORPUS_OPTIONS_HELP,
@@ -92,17 +91,10 @@ export async function run(args: string[]): Promise<number> {
   // One run: the runner checks the wheel's own runtime too (catalogued or inferred), so a
   // defective wheel is told apart. Checks run in the pool, under its time limit: the wheel's
   // start function or constructors may never return.
-  const executor = createLinkPoolExecutor({ workers: 1 });
-  let report;
-  try {
-    report = await runConform({
-      ...common,
-      runtimes: [values.runtime],
-      executeLinks: executor.execute,
-    });
-  } finally {
-    await executor.close();
-  }
+  const report = await runConformInPool({
+    ...common,
+    runtimes: [values.runtime],
+  }, 1);
   if (!report.wheels.length) {
     console.error(`conform explain: no wheel matches "${wheel}" (a file, or a catalogue path)`);
     return EXIT_UNREADABLE_INPUT;

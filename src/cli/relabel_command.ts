@@ -9,8 +9,7 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import type { OutcomeClass } from "../link/types.ts";
 import { observedWorks } from "../policy/mod.ts";
-import { createLinkPoolExecutor } from "../runner/link_pool_executor.ts";
-import { runConform } from "../runner/run_conform.ts";
+import { runConformInPool } from "../runner/link_pool_executor.ts";
 import { retagWheel } from "../wheel/mod.ts";
 import {
   checkOutputTargets,
@@ -76,23 +75,16 @@ export async function run(args: string[]): Promise<number> {
   if (!policy) return EXIT_POLICY_ERROR;
   const policies = [policy];
   const catalogue = await readShippedRuntimeCatalogue();
-  const executor = createLinkPoolExecutor({ workers: navigator.hardwareConcurrency ?? 2 });
-  let report;
-  try {
-    report = await runConform({
-      paths: [wheel],
-      catalogue,
-      policies,
-      oracle: values.oracle ? "all" : "none",
-      oracleBudgetMs: null,
-      cacheDir: corpus.cacheDir!,
-      mirror: corpus.mirror,
-      allowNetwork: corpus.allowNetwork !== false,
-      executeLinks: executor.execute,
-    });
-  } finally {
-    await executor.close();
-  }
+  const report = await runConformInPool({
+    paths: [wheel],
+    catalogue,
+    policies,
+    oracle: values.oracle ? "all" : "none",
+    oracleBudgetMs: null,
+    cacheDir: corpus.cacheDir!,
+    mirror: corpus.mirror,
+    allowNetwork: corpus.allowNetwork !== false,
+  }, navigator.hardwareConcurrency ?? 2);
   const w = report.wheels[0];
   if (!w || w.inputError) {
     console.error(`conform relabel: ${wheel}: ${w?.inputError ?? "not read"}`);

@@ -8,7 +8,8 @@
 import { LinkPool } from "../link/pool.ts";
 import type { CheckLinkInput } from "../link/mod.ts";
 import type { RuntimeFacts } from "../runtime/types.ts";
-import type { LinkExecutor } from "./run_conform.ts";
+import { type ConformOptions, type LinkExecutor, runConform } from "./run_conform.ts";
+import type { ConformReport } from "../report/types.ts";
 
 /** An executor plus a way to release its workers. */
 export interface LinkPoolExecutor {
@@ -61,4 +62,26 @@ export function createLinkPoolExecutor(
       pool = undefined;
     },
   };
+}
+
+/**
+ * {@linkcode runConform} with its link checks in a pool of `workers` permission-less workers
+ * under the pool's time limit, closed when the run ends: how every command runs the pipeline.
+ *
+ * @example
+ * ```ts ignore
+ * const report = await runConformInPool({ paths: ["w.whl"], catalogue, policies: [],
+ *   oracle: "none", cacheDir: ".cache", allowNetwork: false }, 2);
+ * ```
+ */
+export async function runConformInPool(
+  options: Omit<ConformOptions, "executeLinks">,
+  workers: number,
+): Promise<ConformReport> {
+  const executor = createLinkPoolExecutor({ workers });
+  try {
+    return await runConform({ ...options, executeLinks: executor.execute });
+  } finally {
+    await executor.close();
+  }
 }
