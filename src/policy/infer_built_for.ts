@@ -39,6 +39,21 @@ function lessThan(a: number[], b: number[]): boolean {
   return false;
 }
 
+/**
+ * Does inferring this wheel's runtime need the loaders' exception handling (read from each
+ * runtime's glue)? Only when no platform tag names an Emscripten or ABI version.
+ *
+ * @example
+ * ```ts ignore
+ * needsLoaderFacts(plainTaggedWheel); // true
+ * ```
+ */
+export function needsLoaderFacts(wheel: WheelFacts): boolean {
+  return !(wheel.filename?.tags ?? []).some((t) =>
+    EMSCRIPTEN_TAG.test(t.platform) || ABI_TAG.test(t.platform)
+  );
+}
+
 /** The CPython minor version a wheel needs: an exact `cpXY` tag or `.so` suffix, else a floor. */
 function pythonOf(wheel: WheelFacts): { minor?: string; atLeast?: string; from: string } {
   for (const side of wheel.sideModules) {

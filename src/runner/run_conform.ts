@@ -35,6 +35,7 @@ import {
   findDecisivePairs,
   inferBuiltFor,
   inferWheelProfile,
+  needsLoaderFacts,
   observedWorks,
   profileFromRuntime,
   rankJudgements,
@@ -197,13 +198,6 @@ function buildTagOf(facts: WheelFacts | undefined): string | undefined {
   return b ? `${b[0]}${b[1]}` : undefined;
 }
 
-/** Does a wheel's platform tag name an Emscripten or ABI version (else only loader facts tell)? */
-function namesPlatform(wheel: WheelFacts): boolean {
-  return (wheel.filename?.tags ?? []).some((t) =>
-    /^emscripten_\d+_\d+_\d+_wasm32$|^(?:pyodide|pyemscripten)_\d{4}_\d+_wasm32$/.test(t.platform)
-  );
-}
-
 /** The build profile of a wheel: from its catalogue distribution when known, else inferred. */
 function wheelProfile(
   read: ReadInput,
@@ -351,7 +345,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       firstGuess.add(v);
     }
     // A plain platform tag: the exceptions its modules use decide, read from each loader.
-    if (!r.input.entry?.builtForRuntime && !namesPlatform(r.link.wheel)) needLoaders = true;
+    if (!r.input.entry?.builtForRuntime && needsLoaderFacts(r.link.wheel)) needLoaders = true;
   }
   const toObtain = [
     ...new Set([
