@@ -508,12 +508,13 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   );
   await Promise.all(writes);
   const outcomes = allOutcomes.slice(0, pairs.length);
-  /** Each wheel's outcome on its own runtime, whether or not the selection reports that pair. */
+  /** Index in `allPairs` of each wheel's pair with its own runtime, and that pair's outcome. */
+  const ownIndex = new Map<ReadInput, number>();
   const ownOutcome = new Map<ReadInput, LinkOutcome>();
   for (const [i, p] of allPairs.entries()) {
-    if (p.runtime.version === ownRuntime.get(p.read)?.runtime && allOutcomes[i]) {
-      ownOutcome.set(p.read, allOutcomes[i]!);
-    }
+    if (p.runtime.version !== ownRuntime.get(p.read)?.runtime) continue;
+    ownIndex.set(p.read, i);
+    if (allOutcomes[i]) ownOutcome.set(p.read, allOutcomes[i]!);
   }
 
   // 5. Report rows for wheels and outcomes.
@@ -587,11 +588,6 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       builtForRuntime: subject.builtFor,
     });
     observedPair.push(i);
-  }
-  /** Index in `allPairs` of each wheel's pair with its own runtime. */
-  const ownIndex = new Map<ReadInput, number>();
-  for (const [i, p] of allPairs.entries()) {
-    if (p.runtime.version === ownRuntime.get(p.read)?.runtime) ownIndex.set(p.read, i);
   }
 
   // 7. Scores on link evidence; then the evidence ladder: the pairs that decide them run in the
@@ -906,9 +902,10 @@ async function runEvidenceLadder(
     };
   });
   const isWheel = (i: number) => ctx.allPairs[i].read.link!.wheel.kind === "wheel";
+  // Every pair once: an own-runtime pair is in `allPairs` only when the scope leaves it out.
   const indexOf = new Map<string, number>();
-  for (let i = 0; i < ctx.scoredPairs; i++) {
-    indexOf.set(`${sources[i].wheel}\u0000${sources[i].runtime.version}`, i);
+  for (const [i, src] of sources.entries()) {
+    indexOf.set(`${src.wheel}\u0000${src.runtime.version}`, i);
   }
   const decisive = findDecisivePairs([...ctx.onLink.judged.values()]);
   const decisiveIdx = [
@@ -953,10 +950,7 @@ async function runEvidenceLadder(
   );
   const disagreeing = new Map<number, string>();
   for (const d of agreement.disagreements ?? []) {
-    const i = indexOf.get(`${d.wheel}\u0000${d.runtime}`) ??
-      [...ctx.ownIndex.values()].find((k) =>
-        sources[k].wheel === d.wheel && sources[k].runtime.version === d.runtime
-      );
+    const i = indexOf.get(`${d.wheel}\u0000${d.runtime}`);
     if (i !== undefined) disagreeing.set(i, d.kind);
   }
   // What the decisive pairs showed, and which of them move the ranking on their own.
