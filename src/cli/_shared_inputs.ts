@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatPolicyError, loadPolicies } from "../policy/mod.ts";
 import type { Policy } from "../policy/types.ts";
@@ -68,4 +69,34 @@ export async function loadNamedPolicy(spec: string, command: string): Promise<Po
   const { policies, errors } = loadPolicies([{ path, text }]);
   for (const e of errors) console.error(formatPolicyError(e));
   return policies[0];
+}
+
+const POLICY_FILE = /\.ya?ml$/i;
+
+/**
+ * The text of policy files: each path is a `.yaml` file, or a directory whose `.yaml`/`.yml`
+ * files are read in name order.
+ *
+ * @example
+ * ```ts ignore
+ * const files = await readPolicyFiles(["policies/"]);
+ * ```
+ */
+export async function readPolicyFiles(paths: string[]): Promise<{ path: string; text: string }[]> {
+  const files: { path: string; text: string }[] = [];
+  for (const path of paths) {
+    const info = await Deno.stat(path);
+    if (info.isDirectory) {
+      const names = [];
+      for await (const e of Deno.readDir(path)) {
+        if (e.isFile && POLICY_FILE.test(e.name)) names.push(e.name);
+      }
+      for (const name of names.sort()) {
+        files.push({ path: join(path, name), text: await Deno.readTextFile(join(path, name)) });
+      }
+    } else {
+      files.push({ path, text: await Deno.readTextFile(path) });
+    }
+  }
+  return files;
 }

@@ -6,14 +6,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { basename } from "node:path";
-import { pythonMajorMinor, tagAcceptsPython } from "../link/mod.ts";
-import type { LinkEvidence, OutcomeClass } from "../link/types.ts";
-import { compareVersions, observedWorks } from "../policy/mod.ts";
+import { describeCause } from "../link/mod.ts";
+import type { OutcomeClass } from "../link/types.ts";
+import { findClaimedRuntimes, observedWorks } from "../policy/mod.ts";
 import type { ReportOutcome } from "../report/types.ts";
-import type { RuntimeEntry } from "../runtime/types.ts";
-import { runConformInPool } from "../runner/link_pool_executor.ts";
-import { parseWheelFilename } from "../wheel/mod.ts";
 import {
   CORPUS_OPTIONS,
   CORPUS_OPTIONS_HELP,
@@ -24,6 +20,7 @@ import {
   writeStdout,
 } from "./_args.ts";
 import { parseRuntimeDirs, readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
+import { describeUnknownRuntimes, resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
 import { EXIT_OK, EXIT_RUNTIME_UNAVAILABLE, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 
 /** `check`'s own code: a runtime it was checked against breaks the wheel. */
@@ -49,72 +46,6 @@ ${CORPUS_OPTIONS_HELP}
 
 Exit codes: 0 every checked runtime loads every wheel, 1 some checked runtime breaks one,
 2 usage, 4 a wheel could not be read, 5 a runtime is unknown or unavailable.`;
-
-/**
- * Runtimes a spec names: `all`, an exact catalogue version, or a series (`0.28`, `314`) meaning
- * its newest release (pre-releases only when the series has nothing else). Undefined: unknown.
- *
- * @example
- * ```ts ignore
- * resolveRuntimeSpec("0.28", catalogue); // ["0.28.3"]
- * ```
- */
-export function resolveRuntimeSpec(spec: string, catalogue: RuntimeEntry[]): string[] | undefined {
-  if (spec === "all") return catalogue.map((e) => e.version);
-  if (catalogue.some((e) => e.version === spec)) return [spec];
-  const series = catalogue.map((e) => e.version).filter((v) => v.startsWith(`${spec}.`));
-  if (series.length === 0) return undefined;
-  const releases = series.filter((v) => !/[a-z]/i.test(v));
-  const pool = releases.length ? releases : series;
-  return [pool.sort(compareVersions)[pool.length - 1]];
-}
-
-/** Runtimes whose platform tag and Python an installer would accept for these file-name tags. */
-function claimedRuntimes(file: string, catalogue: RuntimeEntry[]): string[] {
-  let tags;
-  try {
-    tags = parseWheelFilename(basename(file)).tags;
-  } catch {
-    return [];
-  }
-  return catalogue.filter((e) => {
-    const python = pythonMajorMinor(e.python);
-    // The same Python rule as the link check's (packaging's order for a CPython interpreter).
-    return python !== undefined &&
-      tags.some((t) =>
-        (t.platform === e.platformTag || t.platform === "any") &&
-        tagAcceptsPython(t, python[0], python[1])
-      );
-  }).map((e) => e.version);
-}
-
-/** Evidence groups in the order a root cause is told: Python, symbols, then loader needs. */
-const CAUSE_ORDER: LinkEvidence["kind"][][] = [
-  ["python-version"],
-  [
-    "type-mismatch",
-    "v8-link-error",
-    "unresolved-function",
-    "unresolved-got",
-    "tag-mismatch",
-    "memory-mismatch",
-    "global-mismatch",
-    "table-mismatch",
-    "unknown-module",
-  ],
-  ["needed-missing", "needed-failed", "latent-function", "latent-got"],
-  ["loader-capability", "abi-feature", "trap", "timeout", "invalid"],
-];
-
-/** One line of why, root cause first: at most one piece of evidence of each group, in order. */
-function rootCause(row: ReportOutcome): string {
-  const parts: string[] = [];
-  for (const group of CAUSE_ORDER) {
-    const e = row.evidence.find((x) => group.includes(x.kind));
-    if (e) parts.push(e.message.split("\n")[0].slice(0, 200));
-  }
-  return parts.length ? parts.join("; then ") : row.summary;
-}
 
 /**
  * Run `check`.
@@ -145,26 +76,17 @@ export async function run(args: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError("check takes at least one WHEEL");
   const catalogue = await readShippedRuntimeCatalogue();
-  const specs = (values.runtime ?? []).flatMap((v) => v.split(",")).map((v) => v.trim())
-    .filter(Boolean);
-  const asked = new Set<string>();
-  for (const spec of specs) {
-    const found = resolveRuntimeSpec(spec, catalogue);
-    if (!found) {
-      console.error(
-        `conform check: runtime ${spec} is neither a catalogue version nor a series; known: ${
-          catalogue.map((e) => e.version).join(", ")
-        }`,
-      );
-      return EXIT_RUNTIME_UNAVAILABLE;
-    }
-    for (const v of found) asked.add(v);
+  const { versions, unknown } = resolveRuntimeSpecs(values.runtime, catalogue);
+  if (unknown.length) {
+    console.error(`conform check: ${describeUnknownRuntimes(unknown, catalogue)}`);
+    return EXIT_RUNTIME_UNAVAILABLE;
   }
+  const asked = new Set(versions);
   const locals = parseRuntimeDirs(values["runtime-dir"]);
   const corpus = corpusOptionsFrom(values);
   // Every catalogue runtime is checked (cheap, cached): "consistent with" needs them all; the
   // lines and the exit code are about the asked (or claimed) ones.
-  const report = await runConformInPool({
+  const report = await runPipeline({
     paths: positionals,
     catalogue,
     runtimes: ["all"],
@@ -175,7 +97,7 @@ export async function run(args: string[]): Promise<number> {
     cacheDir: corpus.cacheDir!,
     mirror: corpus.mirror,
     allowNetwork: corpus.allowNetwork !== false,
-  }, navigator.hardwareConcurrency ?? 2);
+  });
   let code = EXIT_OK;
   // A runtime directory that could not be read at all is not a runtime of the report.
   for (const e of report.errors.filter((x) => x.input.startsWith("runtime "))) {
@@ -200,7 +122,7 @@ export async function run(args: string[]): Promise<number> {
     const localLabels = report.runtimes.map((r) => r.version)
       .filter((v) => !catalogue.some((e) => e.version === v));
     const checked = [
-      ...(asked.size ? [...asked] : locals.length ? [] : claimedRuntimes(w.file, catalogue)),
+      ...(asked.size ? [...asked] : locals.length ? [] : findClaimedRuntimes(w.file, catalogue)),
       ...localLabels,
     ];
     const consistent = catalogue.filter((e) =>
@@ -221,7 +143,9 @@ export async function run(args: string[]): Promise<number> {
         runtime: v,
         works: ok,
         outcome: row?.outcome ?? "not checked",
-        why: row ? rootCause(row) : "",
+        why: row
+          ? describeCause({ ...row, outcome: row.outcome as OutcomeClass, modules: [] })
+          : "",
       };
     });
     if (values.json) {

@@ -1,13 +1,13 @@
 /**
- * `conform explain --policy ID WHEEL --runtime VERSION`: one policy's prediction for one pair,
+ * `conform explain --policy ID WHEEL --runtime SPEC|--runtime-dir DIR`: one policy's prediction for one pair,
  * with both tags, the rule applied, the observed link outcome and whether the prediction holds.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
+import { type Explanation, renderExplanation } from "../report/explanation.ts";
 import { fileURLToPath } from "node:url";
-import { runConformInPool } from "../runner/link_pool_executor.ts";
 import {
   CORPUS_OPTIONS,
   CORPUS_OPTIONS_HELP,
@@ -16,10 +16,21 @@ import {
   UsageError,
   writeStdout,
 } from "./_args.ts";
-import { loadNamedPolicy, readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
-import { EXIT_OK, EXIT_POLICY_ERROR, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
+import {
+  loadNamedPolicy,
+  parseRuntimeDirs,
+  readShippedRuntimeCatalogue,
+} from "./_shared_inputs.ts";
+import { describeUnknownRuntimes, resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
+import {
+  EXIT_OK,
+  EXIT_POLICY_ERROR,
+  EXIT_RUNTIME_UNAVAILABLE,
+  EXIT_UNREADABLE_INPUT,
+} from "./_exit_codes.ts";
 
-const USAGE = `Usage: deno task conform explain --policy ID WHEEL --runtime VERSION [--json]
+const USAGE =
+  `Usage: deno task conform explain --policy ID WHEEL --runtime SPEC|--runtime-dir DIR [--json]
 
 WHEEL is a wheel file, or a catalogue path or file name (e.g. orjson-3.10.1-cp312-cp312-
 pyodide_2024_0_wasm32.whl). The wheel is link-checked against VERSION and against the
@@ -27,18 +38,12 @@ runtime it was built for (needed to tell a defective wheel apart).
 
 Options:
   --policy ID|FILE   policy id from policies/, or a policy file
-  --runtime VERSION  runtime version from corpus/runtimes.json
+  --runtime SPEC     runtime version from corpus/runtimes.json, or a series (0.28: its newest)
+  --runtime-dir DIR[=LABEL]
+                     a local Pyodide distribution instead (default label <version>@local)
   --json             print the explanation as JSON
 ${CORPUS_OPTIONS_HELP}
   -h, --help         show this help`;
-
-const VERDICT_TEXT: Record<string, string> = {
-  "correct-accept": "right: it installs, and the wheel works there",
-  "correct-reject": "right: it refuses, and the wheel would break there",
-  "unsafe-accept": "WRONG (unsafe accept): it installs a wheel that breaks there",
-  "needless-reject": "wrong (needless reject): it refuses a wheel that works there",
-  defective: "not scored: the wheel fails even on the runtime it was built for",
-};
 
 /**
  * Run `explain`.
@@ -57,6 +62,7 @@ export async function run(args: string[]): Promise<number> {
         ...CORPUS_OPTIONS,
         policy: { type: "string" },
         runtime: { type: "string" },
+        "runtime-dir": { type: "string" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -66,54 +72,68 @@ export async function run(args: string[]): Promise<number> {
     await writeStdout(`${USAGE}\n`);
     return EXIT_OK;
   }
-  if (!values.policy || !values.runtime || positionals.length !== 1) {
-    throw new UsageError("explain takes --policy ID, one WHEEL and --runtime VERSION");
+  if (
+    !values.policy || positionals.length !== 1 ||
+    (values.runtime === undefined) === (values["runtime-dir"] === undefined)
+  ) {
+    throw new UsageError(
+      "explain takes --policy ID, one WHEEL and either --runtime SPEC or --runtime-dir DIR",
+    );
   }
   const repo = fileURLToPath(new URL("../../", import.meta.url));
   const named = await loadNamedPolicy(values.policy, "explain");
   if (!named) return EXIT_POLICY_ERROR;
   const policies = [named];
   const catalogue = await readShippedRuntimeCatalogue();
+  const specs = resolveRuntimeSpecs(values.runtime ? [values.runtime] : [], catalogue);
+  if (specs.unknown.length || specs.versions.length > 1) {
+    console.error(`conform explain: ${describeUnknownRuntimes([values.runtime!], catalogue)}`);
+    return EXIT_RUNTIME_UNAVAILABLE;
+  }
+  const locals = parseRuntimeDirs(values["runtime-dir"] ? [values["runtime-dir"]] : []);
   const wheel = positionals[0];
   const isFile = await Deno.stat(wheel).then((i) => i.isFile, () => false);
   const corpus = corpusOptionsFrom(values);
-  const matches = (file: string) => isFile ? true : file === wheel || file.endsWith(`/${wheel}`);
-  const common = {
-    paths: isFile ? [wheel] : [join(repo, "corpus")],
-    only: matches,
-    catalogue,
-    policies,
-    oracle: "none" as const,
-    cacheDir: corpus.cacheDir!,
-    mirror: corpus.mirror,
-    allowNetwork: corpus.allowNetwork !== false,
-  };
   // One run: the runner checks the wheel's own runtime too (catalogued or inferred), so a
   // defective wheel is told apart. Checks run in the pool, under its time limit: the wheel's
   // start function or constructors may never return.
-  const report = await runConformInPool({
-    ...common,
-    runtimes: [values.runtime],
-  }, 1);
+  const report = await runPipeline({
+    paths: isFile ? [wheel] : [join(repo, "corpus")],
+    only: (file) => isFile || file === wheel || file.endsWith(`/${wheel}`),
+    catalogue,
+    runtimes: specs.versions,
+    localRuntimes: locals,
+    policies,
+    oracle: "none",
+    cacheDir: corpus.cacheDir!,
+    mirror: corpus.mirror,
+    allowNetwork: corpus.allowNetwork !== false,
+  });
+  // The runtime asked about: the catalogue version, or the local directory's label.
+  const runtime = specs.versions[0] ??
+    report.runtimes.find((r) => !catalogue.some((e) => e.version === r.version))?.version;
+  if (!runtime) {
+    const why = report.errors.find((e) => e.input.startsWith("runtime "));
+    console.error(`conform explain: ${why ? `${why.input}: ${why.message}` : "no runtime"}`);
+    return EXIT_RUNTIME_UNAVAILABLE;
+  }
   if (!report.wheels.length) {
     console.error(`conform explain: no wheel matches "${wheel}" (a file, or a catalogue path)`);
     return EXIT_UNREADABLE_INPUT;
   }
-  const builtFor = report.wheels[0].builtFor;
   const w = report.wheels[0];
+  const builtFor = w.builtFor;
   if (w.inputError) {
     console.error(`conform explain: ${w.file}: ${w.inputError}`);
     return EXIT_UNREADABLE_INPUT;
   }
-  const outcome = report.outcomes.find((o) => o.wheel === w.file && o.runtime === values.runtime);
+  const outcome = report.outcomes.find((o) => o.wheel === w.file && o.runtime === runtime);
   const policy = report.policies[0];
-  const prediction = policy.predictions.find((p) =>
-    p.wheel === w.file && p.runtime === values.runtime
-  );
-  const explanation = {
+  const prediction = policy.predictions.find((p) => p.wheel === w.file && p.runtime === runtime);
+  const explanation: Explanation = {
     policy: policy.id,
     wheel: w.file,
-    runtime: values.runtime,
+    runtime,
     builtFor: builtFor ?? null,
     builtForInferred: w.builtForInferred ?? null,
     builtForOutcome: w.builtForOutcome ?? null,
@@ -132,31 +152,12 @@ export async function run(args: string[]): Promise<number> {
     await writeStdout(`${JSON.stringify(explanation, null, 2)}\n`);
     return EXIT_OK;
   }
-  const unavailable = report.runtimes.find((r) => r.version === values.runtime)?.unavailable;
-  const lines = [
-    `policy   ${policy.id}: ${policy.title}`,
-    `wheel    ${w.file}${
-      builtFor
-        ? ` (built for ${builtFor}${w.builtForInferred ? `, ${w.builtForInferred}` : ""}${
-          w.builtForOutcome ? `; ${w.builtForOutcome} there` : ""
-        })`
-        : ""
-    }`,
-    `runtime  ${values.runtime}${unavailable ? ` — unavailable: ${unavailable}` : ""}`,
-    `tags     wheel ${explanation.policyWheelTag || "(none)"}; runtime accepts ${
-      explanation.runtimeTags.join(", ") || "(none)"
-    }`,
-    `rule     ${explanation.rule ?? "?"} → ${
-      explanation.install === null ? "?" : explanation.install ? "install" : "refuse"
-    }${explanation.reason ? ` (${explanation.reason})` : ""}`,
-    `link     ${explanation.outcome ?? "not checked"}${
-      explanation.evidence && explanation.evidence !== explanation.outcome
-        ? ` — ${explanation.evidence}`
-        : ""
-    }`,
-    `verdict  ${VERDICT_TEXT[explanation.verdict ?? ""] ?? explanation.verdict ?? "?"}`,
-  ];
-  if (w.inferred.length) lines.push(`inferred ${w.inferred.join(", ")}`);
-  await writeStdout(`${lines.join("\n")}\n`);
+  const unavailable = report.runtimes.find((r) => r.version === runtime)?.unavailable;
+  await writeStdout(
+    renderExplanation(explanation, {
+      title: policy.title,
+      ...(unavailable ? { unavailable } : {}),
+    }),
+  );
   return EXIT_OK;
 }

@@ -77,6 +77,37 @@ ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 policy error, 4 unreadable input,
 5 runtime unavailable, 6 unsafe accepts with --fail-on unsafe.`;
 
+/** Edit distance between two short words (commands). */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+/**
+ * Is the first argument a mistyped command rather than a path for the default job? A word that
+ * is no file or directory, with no path separator or archive suffix, is. Returns the nearest
+ * command ("" when none is near), or undefined when the argument is a path or an option.
+ */
+async function findMistypedCommand(first: string | undefined): Promise<string | undefined> {
+  if (first === undefined || first.startsWith("-") || /[\/.]/.test(first)) return undefined;
+  try {
+    await Deno.stat(first);
+    return undefined;
+  } catch {
+    // Not on disk: a word, not a path.
+  }
+  const near = Object.keys(COMMANDS).map((c) => ({ c, d: editDistance(first, c) }))
+    .sort((x, y) => x.d - y.d)[0];
+  return near && near.d <= 2 ? near.c : "";
+}
+
 /** Is this a failed import of a command module that does not exist (yet)? */
 function isMissingModule(error: unknown, file: string): boolean {
   const e = error as { code?: string; message?: string };
@@ -101,10 +132,21 @@ export async function main(args: string[]): Promise<number> {
     if (first === "help" && rest[0] !== undefined && rest[0] in COMMANDS) {
       return await main([rest[0], "--help"]);
     }
-    console.log(USAGE);
+    const { OPTIONS_HELP } = await import("./conform_command.ts");
+    console.log(
+      `${USAGE}\n\nOptions of the default job (deno task conform [PATH...]):\n${OPTIONS_HELP}`,
+    );
     return EXIT_OK;
   }
   const known = first !== undefined && Object.hasOwn(COMMANDS, first);
+  const mistyped = known ? undefined : await findMistypedCommand(first);
+  if (mistyped !== undefined) {
+    console.error(
+      `conform: unknown command "${first}"${mistyped ? `; did you mean "${mistyped}"?` : ""}`,
+    );
+    console.error("Try: deno task conform --help");
+    return EXIT_USAGE;
+  }
   const name = known ? first : DEFAULT_COMMAND.name;
   const file = `${name}_command.ts`;
   const commandArgs = known ? rest : args;
@@ -143,6 +185,8 @@ if (import.meta.main) {
   try {
     code = await main(Deno.args);
   } catch (error) {
+    // A reader that went away (`conform … | head`) ends the output, not the tool.
+    if (error instanceof Deno.errors.BrokenPipe) Deno.exit(EXIT_OK);
     console.error("conform: internal error:", error instanceof Error ? error.stack : error);
     code = EXIT_INTERNAL;
   }

@@ -9,7 +9,6 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import type { OutcomeClass } from "../link/types.ts";
 import { observedWorks } from "../policy/mod.ts";
-import { runConformInPool } from "../runner/link_pool_executor.ts";
 import { retagWheel } from "../wheel/mod.ts";
 import {
   checkOutputTargets,
@@ -20,24 +19,42 @@ import {
   UsageError,
   writeStdout,
 } from "./_args.ts";
-import { loadNamedPolicy, readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
-import { EXIT_OK, EXIT_POLICY_ERROR, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
+import {
+  loadNamedPolicy,
+  parseRuntimeDirs,
+  readShippedRuntimeCatalogue,
+} from "./_shared_inputs.ts";
+import { describeRunProblems, runPipeline } from "./_pipeline.ts";
+import {
+  EXIT_OK,
+  EXIT_POLICY_ERROR,
+  EXIT_RUNTIME_UNAVAILABLE,
+  EXIT_UNREADABLE_INPUT,
+} from "./_exit_codes.ts";
 
 /** `relabel`'s own code: a runtime the new tag would install the wheel on breaks it. */
 export const EXIT_REFUSED = 1;
 
-const USAGE = `Usage: deno task conform relabel WHEEL --policy ID|FILE --out DIR [--oracle]
+const USAGE = `Usage: deno task conform relabel WHEEL --policy ID|FILE --out DIR [OPTIONS]
 
 Relabel a wheel to the tag a policy gives it (e.g. emscripten-version, pep783), after checking
 that it works on every catalogue runtime that tag would install it on (the link check; with
 --oracle also the real runtime). Only then is DIR/<new name>.whl written: the new platform tag in
 the file name and in WHEEL, and RECORD hashed again. Otherwise nothing is written and the
 runtimes that break are named.
+
+Options:
+  --policy ID|FILE  the policy whose tag the wheel gets
+  --out DIR         where the relabelled wheel is written
+  --oracle          also load the wheel in the real runtime on each of them (its result decides)
+  --runtime-dir DIR[=LABEL]
+                    verify on a local Pyodide distribution too (default label <version>@local);
+                    repeatable
 ${CORPUS_OPTIONS_HELP}
   -h, --help       show this help
 
 Exit codes: 0 written, 1 refused (a runtime breaks it), 2 usage, 3 policy error, 4 the wheel
-cannot be read or the policy gives it no tag.`;
+cannot be read or the policy gives it no tag, 5 a runtime directory cannot be used.`;
 
 /**
  * Run `relabel`.
@@ -58,6 +75,7 @@ export async function run(args: string[]): Promise<number> {
         policy: { type: "string" },
         out: { type: "string" },
         oracle: { type: "boolean" },
+        "runtime-dir": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
     })
@@ -75,16 +93,24 @@ export async function run(args: string[]): Promise<number> {
   if (!policy) return EXIT_POLICY_ERROR;
   const policies = [policy];
   const catalogue = await readShippedRuntimeCatalogue();
-  const report = await runConformInPool({
+  const report = await runPipeline({
     paths: [wheel],
     catalogue,
+    runtimes: ["all"],
+    localRuntimes: parseRuntimeDirs(values["runtime-dir"]),
     policies,
     oracle: values.oracle ? "all" : "none",
     oracleBudgetMs: null,
     cacheDir: corpus.cacheDir!,
     mirror: corpus.mirror,
     allowNetwork: corpus.allowNetwork !== false,
-  }, navigator.hardwareConcurrency ?? 2);
+  });
+  // A runtime the user named that cannot be used would leave a verification that looks whole.
+  const { runtimes: unusable } = describeRunProblems(report);
+  if (values["runtime-dir"]?.length && unusable.length) {
+    for (const line of unusable) console.error(`conform relabel: ${line}`);
+    return EXIT_RUNTIME_UNAVAILABLE;
+  }
   const w = report.wheels[0];
   if (!w || w.inputError) {
     console.error(`conform relabel: ${wheel}: ${w?.inputError ?? "not read"}`);

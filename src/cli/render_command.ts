@@ -7,79 +7,33 @@
  */
 import { parseArgs } from "node:util";
 import { dirname } from "node:path";
-import { renderHtml } from "../report/html.ts";
-import { renderJson } from "../report/json.ts";
-import { renderJunit } from "../report/junit.ts";
-import { renderMarkdown } from "../report/markdown.ts";
-import { renderText } from "../report/text.ts";
 import type { ConformReport } from "../report/types.ts";
-import {
-  checkOutputPath,
-  checkOutputTargets,
-  parseOrUsage,
-  UsageError,
-  writeStdout,
-} from "./_args.ts";
+import { parseOrUsage, UsageError, writeStdout } from "./_args.ts";
 import { defaultCacheDir } from "../corpus/defaults.ts";
 import { EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
 import { readReportFile, ReportReadError } from "./_report_io.ts";
-
-/** Formats `render` writes. */
-export const RENDER_FORMATS = ["text", "markdown", "json", "junit", "html"] as const;
-export type RenderFormat = typeof RENDER_FORMATS[number];
+import {
+  checkOutputRequests,
+  normalizeColorFlag,
+  OUTPUT_OPTIONS,
+  OUTPUT_OPTIONS_HELP,
+  type OutputRequest,
+  parseOutputRequests,
+  RENDER_FORMATS,
+  renderReport,
+  textStyleFrom,
+} from "./_outputs.ts";
 
 const USAGE = `Usage: deno task conform render REPORT.json [--format FMT [--out FILE]]... [OPTIONS]
 
 Render a JSON report (validated against src/report/schema.json) as ${RENDER_FORMATS.join(", ")}.
-Give --format and --out in pairs to write several files at once; with one --format and no --out
-the result goes to stdout.
+Give --format and --out in pairs to write several files at once.
 
 Options:
-  --format FMT     ${RENDER_FORMATS.join("|")} (default text); may repeat
-  --out FILE       where to write the matching --format; may repeat
-  --summary        markdown: leave out the per-policy details (for CI job summaries)
-  --color          text: ANSI colours even when stdout is not a terminal
-  --no-color       text: never colour (also when NO_COLOR is set)
-  --width N        text: maximum line width (default: terminal width, else 100)
+${OUTPUT_OPTIONS_HELP}
+  --summary         markdown: leave out the per-policy details (for CI job summaries)
 
 Exit codes: 0 written, 2 usage, 4 the report cannot be read or does not follow the schema.`;
-
-/** Options for rendering one format. */
-export interface RenderOptions {
-  color?: boolean;
-  width?: number;
-  summary?: boolean;
-}
-
-/**
- * Render a report in one format.
- *
- * @example
- * ```ts ignore
- * const html = renderReport(report, "html");
- * ```
- */
-export function renderReport(
-  report: ConformReport,
-  format: RenderFormat,
-  options: RenderOptions = {},
-): string {
-  switch (format) {
-    case "text":
-      return renderText(report, {
-        ...(options.color !== undefined ? { color: options.color } : {}),
-        ...(options.width !== undefined ? { width: options.width } : {}),
-      });
-    case "markdown":
-      return renderMarkdown(report, { detail: options.summary ? "summary" : "full" });
-    case "json":
-      return renderJson(report);
-    case "junit":
-      return renderJunit(report);
-    case "html":
-      return renderHtml(report);
-  }
-}
 
 /** Where output goes; tests pass their own. */
 export interface RenderIo {
@@ -105,22 +59,6 @@ const defaultIo: RenderIo = {
   },
 };
 
-function noColorEnv(): boolean {
-  try {
-    return (Deno.env.get("NO_COLOR") ?? "") !== "";
-  } catch {
-    return false;
-  }
-}
-
-function terminalWidth(): number | undefined {
-  try {
-    return Deno.consoleSize().columns;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Run `render`.
  *
@@ -133,32 +71,18 @@ function terminalWidth(): number | undefined {
  * ```
  */
 export async function run(args: string[], io: RenderIo = defaultIo): Promise<number> {
-  let jobs: { format: RenderFormat; out?: string }[];
+  let requests: OutputRequest[];
   let file: string;
-  let values: {
-    format?: string[];
-    out?: string[];
-    summary?: boolean;
-    color?: boolean;
-    "no-color"?: boolean;
-    width?: string;
-    help?: boolean;
-  };
+  let values: { summary?: boolean; help?: boolean; color?: string; width?: string };
+  let style;
   try {
+    args = normalizeColorFlag(args);
     let positionals: string[];
     ({ values, positionals } = parseOrUsage(() =>
       parseArgs({
         args,
         allowPositionals: true,
-        options: {
-          format: { type: "string", multiple: true },
-          out: { type: "string", multiple: true },
-          summary: { type: "boolean" },
-          color: { type: "boolean" },
-          "no-color": { type: "boolean" },
-          width: { type: "string" },
-          help: { type: "boolean", short: "h" },
-        },
+        options: { ...OUTPUT_OPTIONS, summary: { type: "boolean" }, help: { type: "boolean" } },
       })
     ));
     if (values.help) {
@@ -169,31 +93,9 @@ export async function run(args: string[], io: RenderIo = defaultIo): Promise<num
       throw new UsageError(`expected one REPORT.json, got ${positionals.length} paths`);
     }
     file = positionals[0] as string;
-    const formats = values.format ?? ["text"];
-    for (const f of formats) {
-      if (!(RENDER_FORMATS as readonly string[]).includes(f)) {
-        throw new UsageError(`unknown format "${f}" (expected ${RENDER_FORMATS.join(", ")})`);
-      }
-    }
-    const outs = values.out ?? [];
-    if (outs.length === 0 && formats.length > 1) {
-      throw new UsageError("several --format values need one --out each");
-    }
-    if (outs.length > 0 && outs.length !== formats.length) {
-      throw new UsageError(
-        `${formats.length} --format but ${outs.length} --out: give them in pairs`,
-      );
-    }
-    if (values.width !== undefined && !/^[1-9][0-9]*$/.test(values.width)) {
-      throw new UsageError(`--width must be a positive integer, got "${values.width}"`);
-    }
-    if (values.color && values["no-color"]) throw new UsageError("--color and --no-color conflict");
-    for (const out of outs) checkOutputPath(out);
-    checkOutputTargets(outs, { inputs: [file], cacheDir: defaultCacheDir() });
-    jobs = formats.map((format, i) => ({
-      format: format as RenderFormat,
-      ...(outs[i] !== undefined ? { out: outs[i] } : {}),
-    }));
+    requests = parseOutputRequests(args);
+    style = textStyleFrom(values, io.stdoutIsTerminal());
+    checkOutputRequests(requests, { inputs: [file], cacheDir: defaultCacheDir() });
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.err(`conform render: ${e.message}`);
@@ -210,18 +112,9 @@ export async function run(args: string[], io: RenderIo = defaultIo): Promise<num
     for (const p of e.problems.slice(1, 21)) io.err(`  ${p}`);
     return EXIT_UNREADABLE_INPUT;
   }
-  for (const job of jobs) {
-    const toTerminal = job.out === undefined && io.stdoutIsTerminal();
-    const color = values.color === true ||
-      (values["no-color"] !== true && toTerminal && !noColorEnv());
-    const width = values.width !== undefined
-      ? Number(values.width)
-      : toTerminal
-      ? terminalWidth()
-      : undefined;
+  for (const job of requests) {
     const text = renderReport(report, job.format, {
-      color,
-      ...(width !== undefined ? { width } : {}),
+      ...(job.out === undefined ? style : {}),
       ...(values.summary ? { summary: true } : {}),
     });
     if (job.out === undefined) await io.out(text);

@@ -60,6 +60,11 @@ export interface LibraryChoice {
   missing: string[];
   /** Candidate archives that could not be read (their names count as missing). */
   unreadable: LibraryUnreadableError[];
+  /**
+   * Python packages the lock says the archive depends on (wheels, not libraries): the link check
+   * has no use for them, but the real runtime's import does, so the oracle loads them first.
+   */
+  packages: InputFile[];
 }
 
 /** Options of {@linkcode createLibraryRun}. */
@@ -258,16 +263,20 @@ function namesOnDisk(run: LibraryRun, path: string): Promise<Set<string> | Libra
  */
 export async function librariesFor(archive: RunArchive, run: LibraryRun): Promise<LibraryChoice> {
   const link = archive.link;
-  if (!link) return { libraries: [], missing: [], unreadable: [] };
+  if (!link) return { libraries: [], missing: [], unreadable: [], packages: [] };
   // A catalogue file given by path gets its lock's libraries too, as the oracle always did.
   const entry = archive.input.entry ??
     run.catalogue.find((f) => f.sha256 === link.wheel.sha256 && f.kind !== "lockfile");
   const slots: Slot[] = [];
   const required: Slot[] = [];
+  const packages: InputFile[] = [];
 
   if (entry) {
     for (const dep of lockDependencies(entry, run.catalogue).deps) {
-      if (dep.kind !== "shared-library") continue;
+      if (dep.kind !== "shared-library") {
+        packages.push(catalogueInput(run, dep));
+        continue;
+      }
       const slot = catalogueSlot(run, dep, "lock");
       slots.push(slot);
       required.push(slot);
@@ -345,6 +354,7 @@ export async function librariesFor(archive: RunArchive, run: LibraryRun): Promis
         })),
         missing,
         unreadable,
+        packages,
       };
     }
   }

@@ -49,13 +49,86 @@ export function describeEvidence(e: LinkEvidence): string {
       return `${e.kind} ${name}${e.sideType ? ` ${typeText(e.sideType)}` : ""}`;
     case "allowed":
       return `allowed ${name}: ${e.reason ?? ""}`;
+    case "python-version":
+      // The message names both versions: it reads as the root cause on its own.
+      return e.message.split("\n")[0];
     default:
       return `${e.kind}${name ? ` ${name}` : ""}: ${e.message.split("\n")[0]}`;
   }
 }
 
 /**
- * The outcome with its most telling evidence, in one line.
+ * Evidence kinds in the order a root cause is told: the Python version, then symbols (types,
+ * unresolved names, what V8 refused), then libraries and latent names, then what the loader
+ * must do or what trapped. Kinds in no group (allowed, weak, abi-feature, stub-call) are told
+ * only when nothing else is.
+ */
+const CAUSE_ORDER: readonly (readonly LinkEvidence["kind"][])[] = [
+  ["python-version"],
+  [
+    "type-mismatch",
+    "v8-link-error",
+    "unresolved-function",
+    "unresolved-got",
+    "tag-mismatch",
+    "memory-mismatch",
+    "global-mismatch",
+    "table-mismatch",
+    "unknown-module",
+  ],
+  ["needed-missing", "needed-failed", "latent-function", "latent-got"],
+  ["loader-capability", "trap", "timeout", "invalid"],
+];
+
+function causeRank(e: LinkEvidence): number {
+  const i = CAUSE_ORDER.findIndex((group) => group.includes(e.kind));
+  return i < 0 ? CAUSE_ORDER.length : i;
+}
+
+/**
+ * Why an outcome is what it is, in one line, root cause first: the evidence list that
+ * {@linkcode describeOutcome} prints after the class ("" for a clean `links`).
+ *
+ * @example
+ * ```ts
+ * import { describeCause } from "./describe_outcome.ts";
+ * console.assert(describeCause({ outcome: "links", evidence: [], modules: [] }) === "");
+ * ```
+ */
+export function describeCause(
+  outcome: Pick<LinkOutcome, "outcome" | "evidence" | "modules">,
+  maxItems = 3,
+): string {
+  const all = [...outcome.evidence, ...outcome.modules.flatMap((m) => m.evidence)];
+  // A type mismatch V8 also refused is told once, by the V8 line that carries both types.
+  // The Python version is told once (the tags say it; each module's suffix says it again).
+  const firstPython = all.find((e) => e.kind === "python-version");
+  const telling = all.filter((e) =>
+    causeRank(e) < CAUSE_ORDER.length &&
+    (e.kind !== "python-version" || e === firstPython) &&
+    !(e.kind === "type-mismatch" &&
+      all.some((x) => x.kind === "v8-link-error" && x.symbol === e.symbol && x.sideType))
+  );
+  if (outcome.outcome === "links" && telling.length === 0) return "";
+  const listed = telling.length ? telling : all;
+  const ordered = listed.slice().sort((a, b) => causeRank(a) - causeRank(b));
+  const shown = ordered.slice(0, maxItems).map((e) =>
+    e.kind === "v8-link-error" && e.sideType
+      ? `${e.module ?? "env"}.${e.symbol}: ${typeText(e.sideType)} vs runtime ${
+        typeText(e.mainType)
+      }`
+      : describeEvidence(e)
+  );
+  // A capped list ends with an entry that counts what was left out: count it, not the entry.
+  const more = listed.reduce((n, e) => n + (e.omitted !== undefined ? e.omitted : 1), 0) -
+    shown.length;
+  return `${shown.join("; ")}${more > 0 ? ` (+${more} more)` : ""}`;
+}
+
+/**
+ * The outcome with its evidence in one line, root cause first: the one summary every command
+ * and report prints. A V8 refusal shows the typed pre-check line (both wasm types) instead of
+ * V8's own message when there is one; a capped list counts what it left out.
  *
  * @example
  * ```ts
@@ -67,24 +140,6 @@ export function describeOutcome(
   outcome: Pick<LinkOutcome, "outcome" | "evidence" | "modules">,
   maxItems = 3,
 ): string {
-  const all = [...outcome.evidence, ...outcome.modules.flatMap((m) => m.evidence)];
-  const telling = all.filter((e) =>
-    !["abi-feature", "weak", "stub-call", "type-mismatch"].includes(e.kind) ||
-    (e.kind === "type-mismatch" && !all.some((x) => x.kind === "v8-link-error"))
-  );
-  if (outcome.outcome === "links" && telling.length === 0) return "links";
-  // Decisive evidence first; the Python tag last (it is reported beside the link result).
-  const rank = (e: LinkEvidence) => e.kind === "python-version" ? 2 : e.kind === "allowed" ? 1 : 0;
-  const ordered = (telling.length ? telling : all).slice().sort((a, b) => rank(a) - rank(b));
-  // For a V8 refusal, the typed pre-check line says more than V8's own message.
-  const shown = ordered.map((e) =>
-    e.kind === "v8-link-error" && e.sideType
-      ? `${e.module ?? "env"}.${e.symbol}: ${typeText(e.sideType)} vs runtime ${
-        typeText(e.mainType)
-      }`
-      : describeEvidence(e)
-  );
-  const head = shown.slice(0, maxItems).join("; ");
-  const more = shown.length > maxItems ? ` (+${shown.length - maxItems} more)` : "";
-  return `${outcome.outcome}${head ? `: ${head}` : ""}${more}`;
+  const cause = describeCause(outcome, maxItems);
+  return cause ? `${outcome.outcome}: ${cause}` : outcome.outcome;
 }

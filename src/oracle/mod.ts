@@ -20,5 +20,6 @@
 export * from "./types.ts";
 export * from "./run_oracle.ts";
 export * from "./agreement.ts";
+export * from "./describe_result.ts";
 export * from "./resolve_dependencies.ts";
 export { classifyFailure, PROTOCOL_MARK } from "./_pair_runner.ts";

@@ -27,7 +27,7 @@ import type {
 import { writeFileAtomically } from "../corpus/write_atomically.ts";
 
 /** Version of the oracle harness (runner, classification, decision); part of the cache key. */
-export const ORACLE_HARNESS_VERSION = "oracle-1";
+export const ORACLE_HARNESS_VERSION = "oracle-2";
 /** Default time limit per load path (boot included). */
 export const DEFAULT_TIMEOUT_MS = 90_000;
 /** Default memory cap of a child, MiB: V8's JS heap and, separately, the wasm memory. */

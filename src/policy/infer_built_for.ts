@@ -6,7 +6,10 @@
  *
  * @module
  */
+import { basename } from "node:path";
+import { pythonMajorMinor, tagAcceptsPython } from "../link/mod.ts";
 import type { RuntimeEntry } from "../runtime/types.ts";
+import { parseWheelFilename } from "../wheel/mod.ts";
 import type { WheelFacts } from "../wheel/types.ts";
 import { compareVersions } from "./version.ts";
 
@@ -210,4 +213,32 @@ export function countMissingImports(wheel: WheelFacts, mainFunctions: Iterable<s
     }
   }
   return missing.size;
+}
+
+/**
+ * The catalogue runtimes an installer would install a wheel on under the tags in its file
+ * name: the runtime's platform tag (or `any`) and its CPython, by the link check's Python rule
+ * (packaging's order for a CPython interpreter). None for a name that does not parse.
+ *
+ * @example
+ * ```ts ignore
+ * findClaimedRuntimes("orjson-3.10.1-cp312-cp312-pyodide_2024_0_wasm32.whl", catalogue);
+ * // ["0.26.4", "0.27.7"]
+ * ```
+ */
+export function findClaimedRuntimes(file: string, catalogue: RuntimeEntry[]): string[] {
+  let tags;
+  try {
+    tags = parseWheelFilename(basename(file)).tags;
+  } catch {
+    return [];
+  }
+  return catalogue.filter((e) => {
+    const python = pythonMajorMinor(e.python);
+    return python !== undefined &&
+      tags.some((t) =>
+        (t.platform === e.platformTag || t.platform === "any") &&
+        tagAcceptsPython(t, python[0], python[1])
+      );
+  }).map((e) => e.version);
 }

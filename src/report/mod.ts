@@ -20,3 +20,5 @@ export * from "./junit.ts";
 export * from "./html.ts";
 export * from "./diff.ts";
 export * from "./progress.ts";
+export * from "./link_pairs.ts";
+export * from "./explanation.ts";

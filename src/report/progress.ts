@@ -1,6 +1,7 @@
 /**
- * Progress on stderr for long runs: a bar rewritten in place on a terminal, plain periodic lines
- * otherwise (CI logs), nothing with `quiet`. Time is injectable so tests need no timers.
+ * Progress on stderr for long runs: a bar rewritten in place when stderr is a terminal, nothing
+ * when it is not (logs and pipes stay clean) or with `quiet`; plain periodic lines to a stream
+ * the caller gives that is no terminal. Time is injectable so tests need no timers.
  *
  * @module
  */
@@ -103,7 +104,10 @@ export function createProgress(options: ProgressOptions): Progress {
   const start = now();
   let count = 0;
   let finished = false;
-  if (options.quiet) {
+  // Progress is for people watching: on stderr only when it is a terminal (a log or a pipe
+  // gets nothing), unless the caller gives its own stream.
+  const quiet = options.quiet || (options.stream === undefined && !safeIsTerminal());
+  if (quiet) {
     return {
       tick: (n = 1) => void (count += n),
       done: () => Promise.resolve(),

@@ -23,7 +23,7 @@ import type { ConformReport, ReportPolicy } from "./types.ts";
 export interface TextOptions {
   /** ANSI colours (default false: the caller decides, e.g. from isTerminal and NO_COLOR). */
   color?: boolean;
-  /** Maximum line width in columns; longer lines end with `…` (default 100). */
+  /** Maximum line width in columns; longer lines end with `…` (default: none, full lines). */
   width?: number;
   /** Counter-examples shown per policy (default 3). */
   counterExamples?: number;
@@ -47,6 +47,24 @@ function fit(s: string, width: number): string {
   return chars.length <= width ? s : `${chars.slice(0, Math.max(1, width - 1)).join("")}…`;
 }
 
+/**
+ * `prefix + wheel + suffix` in `width` columns, cutting the wheel name (first its directories,
+ * then its middle) so that what follows it, the runtime and the verdict, is never cut off.
+ */
+function fitAroundWheel(prefix: string, wheel: string, suffix: string, width: number): string {
+  const room = width - [...prefix].length - [...suffix].length;
+  const whole = [...wheel];
+  if (whole.length <= room) return `${prefix}${wheel}${suffix}`;
+  const base = [...(wheel.split("/").pop() ?? wheel)];
+  if (base.length <= room) return `${prefix}${base.join("")}${suffix}`;
+  if (room < 12) return fit(`${prefix}${base.join("")}${suffix}`, width);
+  const head = Math.ceil((room - 1) / 2);
+  const tail = room - 1 - head;
+  return `${prefix}${base.slice(0, head).join("")}…${
+    base.slice(base.length - tail).join("")
+  }${suffix}`;
+}
+
 function pad(s: string, n: number, right = false): string {
   const len = [...s].length;
   if (len >= n) return s;
@@ -65,7 +83,7 @@ function pad(s: string, n: number, right = false): string {
  * ```
  */
 export function renderText(report: ConformReport, options: TextOptions = {}): string {
-  const width = Math.max(40, options.width ?? 100);
+  const width = Math.max(40, options.width ?? Number.POSITIVE_INFINITY);
   const nCounter = options.counterExamples ?? 3;
   const nSep = options.separators ?? 3;
   const nDeciding = options.decidingPairs ?? 5;
@@ -158,7 +176,14 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
   if (judgements.rankingsDiffer) {
     heading("Pairs that move the rankings (verdict differs between load and strict)");
     for (const d of judgements.deciding.slice(0, nDeciding)) {
-      line(`  ${d.wheel} on ${d.runtime}${d.outcome ? ` (${d.outcome})` : ""}`);
+      out.push(
+        fitAroundWheel(
+          "  ",
+          clean(d.wheel),
+          clean(` on ${d.runtime}${d.outcome ? ` (${d.outcome})` : ""}`),
+          width,
+        ),
+      );
       for (const v of d.verdicts) line(`    ${v.policy}: ${verdictMove(v)}`);
     }
     const more = judgements.deciding.length - Math.min(nDeciding, judgements.deciding.length);
@@ -180,8 +205,10 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
         const marker = c.kind === "unsafe-accept"
           ? paint("!", "red", "bold")
           : paint("×", "yellow");
-        const text = fit(
-          clean(`${VERDICT_LABELS[c.kind]}: ${c.wheel} on ${c.runtime} → ${c.outcome}`),
+        const text = fitAroundWheel(
+          `${VERDICT_LABELS[c.kind]}: `,
+          clean(c.wheel),
+          clean(` on ${c.runtime} → ${c.outcome}`),
           width - 6,
         );
         out.push(`    ${marker} ${text}`);

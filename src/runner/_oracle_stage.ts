@@ -7,12 +7,12 @@
 import { join } from "node:path";
 import type { LinkEvidence, OutcomeClass } from "../link/types.ts";
 import { computeAgreement, runOracleWithin, selectOracleSample } from "../oracle/mod.ts";
-import type { OracleResult } from "../oracle/types.ts";
+import { DEFAULT_MEMORY_MB, ORACLE_HARNESS_VERSION } from "../oracle/run_oracle.ts";
+import type { LoadPath, OracleResult } from "../oracle/types.ts";
 import type { ReportAgreement } from "../report/types.ts";
 import { obtainRuntime } from "../runtime/mod.ts";
 import type { RuntimeEntry, RuntimeFacts } from "../runtime/types.ts";
 import { writeFileAtomically } from "../corpus/write_atomically.ts";
-import { HARNESS_VERSION } from "./version.ts";
 
 /** One link-checked pair the oracle may run, with what it needs to run it. */
 export interface OraclePairSource {
@@ -158,11 +158,26 @@ async function materialize(
   return path;
 }
 
+/** How the real runtime runs each pair; defaults are the oracle's own. */
+export interface OracleRunOptions {
+  /** Load paths to run (default: all that apply). */
+  paths?: LoadPath[];
+  /** `false`: no smoke calls. */
+  smoke?: boolean;
+  /** V8 heap cap per child, MiB. */
+  memoryMb?: number;
+  /** Children at once. */
+  concurrency?: number;
+  /** Neither read nor write the oracle cache. */
+  noCache?: boolean;
+}
+
 /** What {@linkcode runOracleStage} needs besides the pairs. */
 export interface OracleStageOptions {
   cacheDir: string;
   catalogue: RuntimeEntry[];
   timeoutMs: number;
+  run?: OracleRunOptions;
   /** `Date.now()` after which only cached results are used. */
   deadline?: number;
   /** Runtimes that are directories already (local distributions), by version label. */
@@ -218,17 +233,24 @@ export async function runOracleStage(
       deps.push(await materialize(options.cacheDir, lib.file, lib.sha256, lib.bytes));
     }
     const wheelPath = await materialize(options.cacheDir, src.wheel, src.wheelSha256, src.bytes);
-    jobs.push({ wheelPath, runtimeDir: dir, deps });
+    jobs.push({
+      wheelPath,
+      runtimeDir: dir,
+      deps,
+      ...(options.run?.smoke === false ? { smoke: null } : {}),
+      ...(options.run?.paths ? { paths: options.run.paths } : {}),
+    });
     jobIndex.push(i);
   }
   const results = new Map<number, OracleResult>();
   if (!jobs.length) return { results, notRun };
   const run = await runOracleWithin(jobs, {
     timeoutMs: options.timeoutMs,
-    memoryMb: 1024,
+    memoryMb: options.run?.memoryMb ?? DEFAULT_MEMORY_MB,
     cacheDir: options.cacheDir,
-    harnessVersion: HARNESS_VERSION,
-    concurrency: 2,
+    harnessVersion: ORACLE_HARNESS_VERSION,
+    concurrency: options.run?.concurrency ?? 2,
+    ...(options.run?.noCache ? { noCache: true } : {}),
     ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
     onProgress: (done, total, r) => options.onProgress?.(done, total, `${r.wheel} @ ${r.runtime}`),
   });

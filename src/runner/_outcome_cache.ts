@@ -38,10 +38,15 @@ function pathOf(cacheDir: string, key: string): string {
   return join(cacheDir, "outcomes", key.slice(0, 2), `${key}.json`);
 }
 
-/** A cached outcome, or undefined when absent or corrupt (a corrupt file is removed). */
+/**
+ * A cached outcome, or undefined when absent or corrupt (a corrupt file is removed). An outcome
+ * that hit its time limit is kept with that limit and served only to a run that allows no more
+ * time: a run with a longer limit checks the pair again.
+ */
 export async function readCachedOutcome(
   cacheDir: string,
   key: string,
+  options: { timeLimitMs?: number } = {},
 ): Promise<LinkOutcome | undefined> {
   const path = pathOf(cacheDir, key);
   let text: string;
@@ -51,9 +56,18 @@ export async function readCachedOutcome(
     return undefined;
   }
   try {
-    const doc = JSON.parse(text) as { key: string; digest: string; outcome: LinkOutcome };
+    const doc = JSON.parse(text) as {
+      key: string;
+      digest: string;
+      outcome: LinkOutcome;
+      timeLimitMs?: number;
+    };
     const body = JSON.stringify(doc.outcome);
-    if (doc.key === key && doc.digest === sha256(body)) return doc.outcome;
+    if (doc.key === key && doc.digest === sha256(body + (doc.timeLimitMs ?? ""))) {
+      const longer = doc.timeLimitMs !== undefined && options.timeLimitMs !== undefined &&
+        options.timeLimitMs > doc.timeLimitMs;
+      return longer ? undefined : doc.outcome;
+    }
   } catch {
     // fall through: unreadable entries are rebuilt
   }
@@ -61,16 +75,26 @@ export async function readCachedOutcome(
   return undefined;
 }
 
-/** Write an outcome atomically (temp file in the same directory, then rename). */
+/**
+ * Write an outcome atomically (temp file in the same directory, then rename); one that hit the
+ * time limit is written with `timeLimitMs`, the limit it had.
+ */
 export async function writeCachedOutcome(
   cacheDir: string,
   key: string,
   outcome: LinkOutcome,
+  options: { timeLimitMs?: number } = {},
 ): Promise<void> {
   const body = JSON.stringify(outcome);
+  const limit = options.timeLimitMs;
   await writeFileAtomically(
     pathOf(cacheDir, key),
-    JSON.stringify({ key, digest: sha256(body), outcome }),
+    JSON.stringify({
+      key,
+      digest: sha256(body + (limit ?? "")),
+      outcome,
+      ...(limit !== undefined ? { timeLimitMs: limit } : {}),
+    }),
   );
 }
 

@@ -5,9 +5,12 @@
  *
  * @module
  */
-import { LinkPool } from "../link/pool.ts";
+import { join } from "node:path";
+import { DEFAULT_PAIR_TIME_LIMIT_MS, LinkPool } from "../link/pool.ts";
 import type { CheckLinkInput } from "../link/mod.ts";
+import type { ByteStore } from "../link/stub.ts";
 import type { RuntimeFacts } from "../runtime/types.ts";
+import { writeFileAtomically } from "../corpus/write_atomically.ts";
 import { type ConformOptions, type LinkExecutor, runConform } from "./run_conform.ts";
 import type { ConformReport } from "../report/types.ts";
 
@@ -15,6 +18,41 @@ import type { ConformReport } from "../report/types.ts";
 export interface LinkPoolExecutor {
   execute: LinkExecutor;
   close(): Promise<void>;
+}
+
+/** How the pool runs: worker count, time limit per pair, and where generated stubs are kept. */
+export interface LinkPoolOptions {
+  workers: number;
+  /** Time limit per archive × runtime pair, ms (default: the pool's). */
+  timeLimitMs?: number;
+  /** Generated stub main modules are kept in `<cacheDir>/stubs/` across runs. */
+  cacheDir?: string;
+}
+
+/** Worker count when the user names none: one per core, at most 2 (memory grows with each). */
+export function defaultWorkerCount(): number {
+  return Math.min(navigator.hardwareConcurrency || 1, 2);
+}
+
+/** A stub byte store in the cache directory: `<cacheDir>/stubs/<key>.wasm`. */
+function storeStubsIn(cacheDir: string): ByteStore {
+  const dir = join(cacheDir, "stubs");
+  return {
+    async get(key) {
+      try {
+        return await Deno.readFile(join(dir, `${key}.wasm`));
+      } catch {
+        return undefined;
+      }
+    },
+    async set(key, bytes) {
+      try {
+        await writeFileAtomically(join(dir, `${key}.wasm`), bytes);
+      } catch {
+        // A cache that cannot be written only costs time.
+      }
+    },
+  };
 }
 
 /**
@@ -29,12 +67,14 @@ export interface LinkPoolExecutor {
  * await executor.close();
  * ```
  */
-export function createLinkPoolExecutor(
-  options: { workers: number; timeLimitMs?: number },
-): LinkPoolExecutor {
+export function createLinkPoolExecutor(options: LinkPoolOptions): LinkPoolExecutor {
   let pool: LinkPool | undefined;
   const execute: LinkExecutor = async (jobs, onDone) => {
-    pool ??= new LinkPool({ workers: options.workers, timeLimitMs: options.timeLimitMs });
+    pool ??= new LinkPool({
+      workers: options.workers,
+      timeLimitMs: options.timeLimitMs,
+      ...(options.cacheDir ? { stubStore: storeStubsIn(options.cacheDir) } : {}),
+    });
     const byInput = new Map<CheckLinkInput, { runtimes: RuntimeFacts[]; indices: number[] }>();
     for (const [i, job] of jobs.entries()) {
       const group = byInput.get(job.input) ?? { runtimes: [], indices: [] };
@@ -65,22 +105,31 @@ export function createLinkPoolExecutor(
 }
 
 /**
- * {@linkcode runConform} with its link checks in a pool of `workers` permission-less workers
- * under the pool's time limit, closed when the run ends: how every command runs the pipeline.
+ * {@linkcode runConform} with its link checks in a pool of permission-less workers under the
+ * pool's time limit, closed when the run ends: how every command runs the pipeline.
  *
  * @example
  * ```ts ignore
  * const report = await runConformInPool({ paths: ["w.whl"], catalogue, policies: [],
- *   oracle: "none", cacheDir: ".cache", allowNetwork: false }, 2);
+ *   oracle: "none", cacheDir: ".cache", allowNetwork: false }, { workers: 2 });
  * ```
  */
 export async function runConformInPool(
   options: Omit<ConformOptions, "executeLinks">,
-  workers: number,
+  pool: Partial<LinkPoolOptions> = {},
 ): Promise<ConformReport> {
-  const executor = createLinkPoolExecutor({ workers });
+  const timeLimitMs = pool.timeLimitMs ?? DEFAULT_PAIR_TIME_LIMIT_MS;
+  const executor = createLinkPoolExecutor({
+    workers: pool.workers ?? defaultWorkerCount(),
+    timeLimitMs,
+    cacheDir: pool.cacheDir ?? options.cacheDir,
+  });
   try {
-    return await runConform({ ...options, executeLinks: executor.execute });
+    return await runConform({
+      ...options,
+      executeLinks: executor.execute,
+      linkTimeLimitMs: timeLimitMs,
+    });
   } finally {
     await executor.close();
   }

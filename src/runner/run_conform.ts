@@ -15,19 +15,23 @@ import {
 import {
   checkLink,
   DEFAULT_ALLOW_LIST,
+  DEFAULT_PAIR_TIME_LIMIT_MS,
+  describeOutcome,
   LINK_ENGINE_VERSION,
   readLinkInput,
   registerRealMainFile,
 } from "../link/mod.ts";
 import type { CheckLinkInput } from "../link/mod.ts";
-import type { Judgement, LinkEvidence, LinkOutcome, OutcomeClass } from "../link/types.ts";
+import type { Judgement, LinkOutcome, OutcomeClass } from "../link/types.ts";
 import {
   type OraclePairSource,
+  type OracleRunOptions,
   runOracleStage,
   selectModePairs,
   summarizeAgreement,
 } from "./_oracle_stage.ts";
 import type { OracleResult } from "../oracle/types.ts";
+import { DEFAULT_TIMEOUT_MS } from "../oracle/run_oracle.ts";
 import {
   buildProfile,
   countMissingImports,
@@ -64,8 +68,6 @@ import type {
 import { obtainRuntimeFacts, readRuntimeDir } from "../runtime/mod.ts";
 import type { RuntimeEntry, RuntimeFacts, RuntimeFiles } from "../runtime/types.ts";
 import type { WheelFacts } from "../wheel/types.ts";
-import { formatFuncType } from "../wasm/mod.ts";
-import type { FuncType } from "../wasm/types.ts";
 import { digestJson, outcomeKey, readCachedOutcome, writeCachedOutcome } from "./_outcome_cache.ts";
 import { HARNESS_VERSION } from "./version.ts";
 
@@ -90,7 +92,11 @@ export interface ConformOptions {
   only?: (file: string) => boolean;
   /** Runtime catalogue (`corpus/runtimes.json`). */
   catalogue: RuntimeEntry[];
-  /** Runtime versions to check against (default: the whole catalogue). */
+  /**
+   * Runtime versions to check against; `"all"` or undefined: the whole catalogue (none when
+   * local runtimes are given); `[]`: none beyond each wheel's own runtime, which every run
+   * checks (judged, not reported as a pair).
+   */
   runtimes?: string[];
   /**
    * Local Pyodide distribution directories, each checked as a runtime under its label (default
@@ -100,10 +106,13 @@ export interface ConformOptions {
   policies: Policy[];
   /**
    * Pairs run in the real runtime after the decisive ones (every mode but `none` runs those
-   * first): `decisive` none; `sample` a seeded sample; `built-for` every wheel on the runtime it
-   * was built for, plus the cross-runtime sample; `all` every pair.
+   * first; with no policy there are none): `decisive` none; `sample` a seeded sample;
+   * `built-for` every wheel on the runtime it was built for, plus the cross-runtime sample;
+   * `own` every wheel on its own runtime only, in the run's scope or not; `all` every pair.
    */
-  oracle: "none" | "decisive" | "sample" | "built-for" | "all";
+  oracle: "none" | "decisive" | "sample" | "built-for" | "own" | "all";
+  /** How the real runtime runs each pair: load paths, smoke calls, memory, children, cache. */
+  oracleRun?: OracleRunOptions;
   /**
    * Time budget of the oracle stage, ms; `null`: none. Default: {@linkcode DEFAULT_ORACLE_BUDGET_MS}
    * for `decisive` and `sample`, none for `built-for` and `all`. Cached results never count.
@@ -117,6 +126,12 @@ export interface ConformOptions {
   allowNetwork: boolean;
   /** Link executor (default: in-process, sequential). */
   executeLinks?: LinkExecutor;
+  /** The executor's time limit per pair, ms: a cached time-out with a shorter one runs again. */
+  linkTimeLimitMs?: number;
+  /** Every pair of the run's scope with its whole link outcome, in pair order, once linked. */
+  onLinkOutcomes?(outcomes: { wheel: string; runtime: string; outcome: LinkOutcome }[]): void;
+  /** Each pair the real runtime ran (or the cache answered), in the order they were asked. */
+  onOracleResults?(results: { wheel: string; runtime: string; result: OracleResult }[]): void;
   onProgress?(progress: ConformProgress): void;
   /**
    * The observations the run scored, with the best evidence it had (oracle results applied):
@@ -146,47 +161,6 @@ export const executeLinksInProcess: LinkExecutor = async (jobs, onDone) => {
 function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
-}
-
-function typeText(t: FuncType | string | undefined): string {
-  if (t === undefined) return "?";
-  return typeof t === "string" ? t : formatFuncType(t);
-}
-
-/**
- * One line that says why an outcome is what it is, e.g.
- * `env._PyLong_AsByteArray: (i32, i32, i32, i32, i32) -> i32 vs main (i32, …) -> i32`.
- *
- * @example
- * ```ts
- * summarizeOutcome({ outcome: "links", evidence: [], modules: [] } as never); // "links"
- * ```
- */
-export function summarizeOutcome(
-  outcome: Pick<LinkOutcome, "outcome" | "evidence" | "modules">,
-): string {
-  if (outcome.outcome === "links") return "links";
-  const all: LinkEvidence[] = [...outcome.evidence, ...outcome.modules.flatMap((m) => m.evidence)];
-  const decisive = all.filter((e) =>
-    e.kind !== "allowed" && e.kind !== "weak" && e.kind !== "abi-feature"
-  );
-  const shown = (decisive.length ? decisive : all).slice(0, 3).map((e) => {
-    if (e.kind === "type-mismatch") {
-      return `${e.module ?? "env"}.${e.symbol}: ${typeText(e.sideType)} vs main ${
-        typeText(e.mainType)
-      }`;
-    }
-    if (e.kind === "unresolved-function" || e.kind === "unresolved-got") {
-      return `${e.kind === "unresolved-got" ? "GOT " : ""}${e.symbol} unresolved`;
-    }
-    if (e.kind === "allowed") return `${e.symbol} allowed (${e.reason ?? "allow-list"})`;
-    return e.message.split("\n")[0].slice(0, 160);
-  });
-  // A capped list ends with an entry that counts what was left out: count it, not the entry.
-  const listed = decisive.length ? decisive : all;
-  const more = listed.reduce((n, e) => n + (e.omitted !== undefined ? e.omitted : 1), 0) -
-    shown.length;
-  return `${outcome.outcome}: ${shown.join("; ")}${more > 0 ? ` (+${more} more)` : ""}`;
 }
 
 function tagsOf(facts: WheelFacts | undefined): string[] {
@@ -317,12 +291,12 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   }
   const catalogue = [...options.catalogue, ...[...local.values()].map((l) => l.entry)];
   options = { ...options, catalogue };
+  const everyCatalogued = options.catalogue.filter((e) => !local.has(e.version))
+    .map((e) => e.version);
   const wanted = [
-    ...(options.runtimes?.length && !options.runtimes.includes("all")
-      ? options.runtimes
-      : options.localRuntimes?.length && !options.runtimes?.includes("all")
-      ? []
-      : options.catalogue.filter((e) => !local.has(e.version)).map((e) => e.version)),
+    ...(options.runtimes?.includes("all")
+      ? everyCatalogued
+      : options.runtimes ?? (options.localRuntimes?.length ? [] : everyCatalogued)),
     ...local.keys(),
   ];
   type ObtainedRuntime = {
@@ -444,7 +418,12 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     shared: true,
   });
   const libsFor = new Map<ReadInput, ChosenLibrary[]>();
-  for (const r of good) libsFor.set(r, (await librariesFor(r, libraryRun)).libraries);
+  const packagesFor = new Map<ReadInput, InputFile[]>();
+  for (const r of good) {
+    const choice = await librariesFor(r, libraryRun);
+    libsFor.set(r, choice.libraries);
+    packagesFor.set(r, choice.packages);
+  }
 
   // 4. Link matrix, with the content-addressed outcome cache (resumes an interrupted run).
   const allowDigest = digestJson(DEFAULT_ALLOW_LIST);
@@ -473,8 +452,9 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   const allPairs = [...pairs, ...ownPairs];
   const allOutcomes: (LinkOutcome | undefined)[] = new Array(allPairs.length);
   const todo: number[] = [];
+  const timeLimitMs = options.linkTimeLimitMs ?? DEFAULT_PAIR_TIME_LIMIT_MS;
   for (const [i, p] of allPairs.entries()) {
-    allOutcomes[i] = await readCachedOutcome(options.cacheDir, p.key);
+    allOutcomes[i] = await readCachedOutcome(options.cacheDir, p.key, { timeLimitMs });
     if (!allOutcomes[i]) todo.push(i);
   }
   let linked = allPairs.length - todo.length;
@@ -491,15 +471,11 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     (j, outcome) => {
       const i = todo[j];
       allOutcomes[i] = outcome;
-      // A time-out may be the machine's load, not the pair: never cached, the next run tries
-      // again (with whatever time it allows).
-      if (hitTimeLimit(outcome)) {
-        progress({ stage: "link", done: ++linked, total: allPairs.length, message: outcome.wheel });
-        return;
-      }
-      // Each finished pair is persisted at once: a killed run keeps it.
+      // Each finished pair is persisted at once: a killed run keeps it. A time-out is kept with
+      // its limit: a later run that allows more time checks the pair again.
+      const limit = hitTimeLimit(outcome) ? { timeLimitMs } : {};
       writes.push(
-        writeCachedOutcome(options.cacheDir, allPairs[i].key, outcome).catch((error) => {
+        writeCachedOutcome(options.cacheDir, allPairs[i].key, outcome, limit).catch((error) => {
           errors.push({ input: allPairs[i].read.input.file, message: `cache: ${describe(error)}` });
         }),
       );
@@ -508,6 +484,11 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   );
   await Promise.all(writes);
   const outcomes = allOutcomes.slice(0, pairs.length);
+  options.onLinkOutcomes?.(pairs.map((p, i) => ({
+    wheel: p.read.input.file,
+    runtime: p.runtime.version,
+    outcome: outcomes[i]!,
+  })));
   /** Index in `allPairs` of each wheel's pair with its own runtime, and that pair's outcome. */
   const ownIndex = new Map<ReadInput, number>();
   const ownOutcome = new Map<ReadInput, LinkOutcome>();
@@ -545,7 +526,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       builtFor,
       ...(own?.inferred ? { builtForInferred: own.inferred } : {}),
       ...(ownLink
-        ? { builtForOutcome: ownLink.outcome, builtForSummary: summarizeOutcome(ownLink) }
+        ? { builtForOutcome: ownLink.outcome, builtForSummary: describeOutcome(ownLink) }
         : {}),
       tags: tagsOf(facts),
       inferred: profile.inferred,
@@ -568,7 +549,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       wheel: p.read.input.file,
       runtime: p.runtime.version,
       outcome: o.outcome,
-      summary: summarizeOutcome(o),
+      summary: describeOutcome(o),
       evidence: [...o.evidence, ...o.modules.flatMap((m) => m.evidence)].slice(0, 50),
     };
   });
@@ -636,6 +617,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       allOutcomes: allOutcomes as LinkOutcome[],
       scoredPairs: pairs.length,
       libsFor,
+      packagesFor,
       onLink,
       ownIndex,
       defectiveReads: good.filter((r) => onLink.defective.has(r.link!.wheel.sha256)),
@@ -812,8 +794,8 @@ function findRunDefective(
       builtFor: ownRuntime.get(r)!.runtime,
       outcome: own.outcome as OutcomeClass,
       evidence: oracleWorks === false
-        ? `${summarizeOutcome(own)}; the real runtime fails too`
-        : summarizeOutcome(own),
+        ? `${describeOutcome(own)}; the real runtime fails too`
+        : describeOutcome(own),
     });
   }
   return defective;
@@ -863,6 +845,8 @@ async function runEvidenceLadder(
     /** `allPairs` before this index are the run's scored pairs; after it, own-runtime pairs. */
     scoredPairs: number;
     libsFor: Map<ReadInput, ChosenLibrary[]>;
+    /** Python packages each archive's lock names: loaded before it in the real runtime. */
+    packagesFor: Map<ReadInput, InputFile[]>;
     onLink: RunScores;
     ownIndex: Map<ReadInput, number>;
     defectiveReads: ReadInput[];
@@ -891,14 +875,20 @@ async function runEvidenceLadder(
       ...(entry?.pythonVersion ? { pythonVersion: entry.pythonVersion } : {}),
       ...(entry?.emscriptenVersion ? { emscriptenVersion: entry.emscriptenVersion } : {}),
       bytes: () => Promise.resolve(p.read.bytes!),
-      libraries: (ctx.libsFor.get(p.read) ?? []).map((lib) => ({
-        file: lib.input.file,
-        sha256: lib.library.facts.sha256,
-        bytes: () => {
-          const known = bytesByFile.get(lib.input.file);
-          return known ? Promise.resolve(known) : lib.input.read();
-        },
-      })),
+      libraries: [
+        ...(ctx.libsFor.get(p.read) ?? []).map((lib) => ({
+          file: lib.input.file,
+          sha256: lib.library.facts.sha256,
+          bytes: () => {
+            const known = bytesByFile.get(lib.input.file);
+            return known ? Promise.resolve(known) : lib.input.read();
+          },
+        })),
+        // Catalogue packages only: their sha256 names the staged file.
+        ...(ctx.packagesFor.get(p.read) ?? []).flatMap((pkg) =>
+          pkg.entry ? [{ file: pkg.file, sha256: pkg.entry.sha256, bytes: pkg.read }] : []
+        ),
+      ],
     };
   });
   const isWheel = (i: number) => ctx.allPairs[i].read.link!.wheel.kind === "wheel";
@@ -908,7 +898,8 @@ async function runEvidenceLadder(
     indexOf.set(`${src.wheel}\u0000${src.runtime.version}`, i);
   }
   const decisive = findDecisivePairs([...ctx.onLink.judged.values()]);
-  const decisiveIdx = [
+  // Decisive pairs decide scores: with no policy to score, only the mode's pairs run.
+  const decisiveIdx = options.policies.length === 0 ? [] : [
     ...new Set([
       ...ctx.defectiveReads.flatMap((r) => ctx.ownIndex.get(r) ?? []),
       ...decisive.flatMap((d) => indexOf.get(`${d.wheel}\u0000${d.runtime}`) ?? []),
@@ -916,19 +907,27 @@ async function runEvidenceLadder(
   ].filter(isWheel);
   const seed = options.oracleSeed ?? DEFAULT_SEED;
   const size = options.oracleSampleSize ?? DEFAULT_SAMPLE_SIZE;
-  const mode = selectModePairs(
-    options.oracle === "none" ? "decisive" : options.oracle,
-    sources,
-    [...Array(ctx.scoredPairs).keys()].filter(isWheel),
-    { seed, size },
-  );
+  // `own` and `all` name their pairs outright, `.zip` packages included; samples are of wheels.
+  const mode = options.oracle === "own"
+    ? {
+      indices: [...new Set(ctx.ownIndex.values())],
+      description: "every archive on its own runtime",
+    }
+    : options.oracle === "all"
+    ? { indices: [...Array(ctx.scoredPairs).keys()], description: `all ${ctx.scoredPairs} pairs` }
+    : selectModePairs(
+      options.oracle === "none" ? "decisive" : options.oracle,
+      sources,
+      [...Array(ctx.scoredPairs).keys()].filter(isWheel),
+      { seed, size },
+    );
   // Decisive pairs come before any random sample; `built-for` asks for every wheel on its own
   // runtime first (its point), so those lead and its cross-runtime sample follows the decisive.
   const own = options.oracle === "built-for" ? mode.indices.slice(0, mode.leading ?? 0) : [];
   const order = [...new Set([...own, ...decisiveIdx, ...mode.indices])];
   const budgetMs = options.oracleBudgetMs !== undefined
     ? options.oracleBudgetMs
-    : options.oracle === "built-for" || options.oracle === "all"
+    : options.oracle === "built-for" || options.oracle === "own" || options.oracle === "all"
     ? null
     : DEFAULT_ORACLE_BUDGET_MS;
   const deadline = budgetMs === null ? undefined : Date.now() + budgetMs;
@@ -936,10 +935,22 @@ async function runEvidenceLadder(
     ...(ctx.runtimeDirs.size ? { runtimeDirs: ctx.runtimeDirs } : {}),
     cacheDir: options.cacheDir,
     catalogue: options.catalogue,
-    timeoutMs: options.oracleTimeoutMs ?? 90_000,
+    timeoutMs: options.oracleTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+    ...(options.oracleRun ? { run: options.oracleRun } : {}),
     ...(deadline !== undefined ? { deadline } : {}),
     onProgress: (done, total, message) => progress({ stage: "oracle", done, total, message }),
   });
+  options.onOracleResults?.(
+    order.flatMap((i) =>
+      results.has(i)
+        ? [{
+          wheel: sources[i].wheel,
+          runtime: sources[i].runtime.version,
+          result: results.get(i)!,
+        }]
+        : []
+    ),
+  );
   const scored = ctx.rescore(results);
   const agreement = summarizeAgreement(
     sources,

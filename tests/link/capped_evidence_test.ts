@@ -3,8 +3,7 @@
  * are counted as 20,000 in the one-line summary, not as the length of the capped list.
  */
 import assert from "node:assert/strict";
-import { checkLink, MAX_EVIDENCE_PER_MODULE } from "../../src/link/mod.ts";
-import { summarizeOutcome } from "../../src/runner/run_conform.ts";
+import { checkLink, describeOutcome, MAX_EVIDENCE_PER_MODULE } from "../../src/link/mod.ts";
 import { NO_PARAMS, runtime, sideModule, syntheticWheel } from "./_fixtures.ts";
 
 Deno.test("20,000 missing imports: capped evidence, true counts", async () => {
@@ -25,7 +24,7 @@ Deno.test("20,000 missing imports: capped evidence, true counts", async () => {
     .filter((e) => e.kind === "latent-function" || e.kind === "unresolved-function")
     .reduce((sum, e) => sum + (e.omitted ?? 1), 0);
   assert.equal(counted, n, o.outcome);
-  const summary = summarizeOutcome(o);
+  const summary = describeOutcome(o);
   const more = Number(/\(\+(\d+) more\)/.exec(summary)?.[1]);
   assert.ok(more >= n - 3, summary);
 });

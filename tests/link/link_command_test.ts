@@ -16,7 +16,8 @@ Deno.test("conform link", async (t) => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /orjson-3\.10\.1-.*\.whl {2}0\.28\.3 {2}link-error: env\._PyLong_AsByteArray: \(i32, i32, i32, i32, i32\) -> i32 vs runtime \(i32, i32, i32, i32, i32, i32\) -> i32/,
+      // Root cause first: the Python version, then the symbol V8 refused with both types.
+      /orjson-3\.10\.1-.*\.whl {2}0\.28\.3 {2}link-error: wheel tags cp312-cp312 do not accept this runtime's Python 3\.13\.\d+ \(cp313\); env\._PyLong_AsByteArray: \(i32, i32, i32, i32, i32\) -> i32 vs runtime \(i32, i32, i32, i32, i32, i32\) -> i32/,
     );
   });
 

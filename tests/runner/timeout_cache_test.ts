@@ -1,6 +1,7 @@
 /**
  * A link check that stopped at the time limit may have been slowed by the machine: its outcome
- * is reported but never cached, and the next run checks the pair again.
+ * is cached with the limit it had, served again to runs with the same (or a shorter) limit, and
+ * checked again by a run that allows more time.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -10,7 +11,7 @@ import { freshCache, MIRROR, runtimeCatalogue, shippedPolicies } from "./_run.ts
 
 const WHEEL = "pyodide-0.27.7/orjson-3.10.1-cp312-cp312-pyodide_2024_0_wasm32.whl";
 
-Deno.test("a timed-out pair is not cached; the next run checks it again", async () => {
+Deno.test("a timed-out pair is kept with its limit; a longer limit checks it again", async () => {
   const cacheDir = await freshCache();
   let calls = 0;
   // Every pair times out, as a worker killed at the pool's limit reports it.
@@ -32,7 +33,7 @@ Deno.test("a timed-out pair is not cached; the next run checks it again", async 
     }
   };
   try {
-    const run = async () =>
+    const run = async (linkTimeLimitMs: number) =>
       await runConform({
         paths: [join(MIRROR, WHEEL)],
         catalogue: await runtimeCatalogue(),
@@ -42,20 +43,22 @@ Deno.test("a timed-out pair is not cached; the next run checks it again", async 
         cacheDir,
         allowNetwork: false,
         executeLinks: timingOut,
+        linkTimeLimitMs,
       });
-    const first = await run();
+    const first = await run(1000);
     assert.ok(first.outcomes.every((o) => o.outcome === "trap"));
     const afterFirst = calls;
     assert.ok(afterFirst >= 2, `${afterFirst} checks`);
-    await run();
+    // The same limit, and a shorter one: served from the cache.
+    const again = await run(1000);
+    await run(500);
+    assert.equal(calls, afterFirst, "no pair was checked again");
+    assert.deepEqual(again.outcomes.map((o) => o.outcome), first.outcomes.map((o) => o.outcome));
+    // A longer limit: every timed-out pair is checked again, and kept with the new limit.
+    await run(5000);
     assert.equal(calls, afterFirst * 2, "every timed-out pair was checked again");
-    let cached = 0;
-    try {
-      for await (const _ of Deno.readDir(join(cacheDir, "outcomes"))) cached++;
-    } catch {
-      // no outcomes directory at all
-    }
-    assert.equal(cached, 0);
+    await run(5000);
+    assert.equal(calls, afterFirst * 2, "kept with the longer limit");
   } finally {
     await Deno.remove(cacheDir, { recursive: true });
   }

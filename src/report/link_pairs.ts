@@ -1,0 +1,72 @@
+/**
+ * Link-checked pairs as terminal text (`conform link`).
+ *
+ * @module
+ */
+import {
+  describeEvidence,
+  describeOutcome,
+  type LinkOutcome,
+  OUTCOME_CLASS_INFO,
+  OUTCOME_CODES,
+  type OutcomeClass,
+} from "../link/mod.ts";
+
+/** A linked pair: the archive's file, the runtime's name and the whole outcome. */
+export interface LinkedPair {
+  wheel: string;
+  runtime: string;
+  outcome: LinkOutcome;
+}
+
+/**
+ * Link-checked pairs as terminal text: one line per pair (root cause first), each side module
+ * and piece of evidence with `verbose`, then, for several archives and runtimes, the matrix with
+ * its counts and a legend of its codes.
+ *
+ * @example
+ * ```ts ignore
+ * const text = renderLinkPairs([{ wheel: "a.whl", runtime: "0.27.7", outcome }], ["0.27.7"], false);
+ * ```
+ */
+export function renderLinkPairs(pairs: LinkedPair[], runtimes: string[], verbose: boolean): string {
+  const lines: string[] = [];
+  const name = (file: string) => file.split("/").pop()!;
+  for (const p of pairs) {
+    lines.push(`${name(p.wheel)}  ${p.runtime}  ${describeOutcome(p.outcome)}`);
+    if (!verbose) continue;
+    for (const m of p.outcome.modules) {
+      lines.push(`  ${m.member}: ${m.outcome}`);
+      for (const e of m.evidence) lines.push(`    ${describeEvidence(e)}`);
+    }
+    for (const e of p.outcome.evidence) lines.push(`  ${describeEvidence(e)}`);
+  }
+  const archives = [...new Set(pairs.map((p) => p.wheel))];
+  if (archives.length > 1 && runtimes.length > 1) {
+    // The matrix: archives down, runtimes across; full names (they are what tells rows apart).
+    const width = Math.max(...archives.map((a) => name(a).length));
+    const col = Math.max(7, ...runtimes.map((r) => r.length + 1));
+    const cell = new Map(pairs.map((p) => [`${p.wheel}\u0000${p.runtime}`, p.outcome.outcome]));
+    lines.push("", `${"".padEnd(width)} ${runtimes.map((r) => r.padStart(col)).join("")}`);
+    for (const a of archives) {
+      const cells = runtimes.map((r) => {
+        const o = cell.get(`${a}\u0000${r}`);
+        return (o ? OUTCOME_CODES[o] : "?").padStart(col);
+      });
+      lines.push(`${name(a).padEnd(width)} ${cells.join("")}`);
+    }
+    const counts = new Map<string, number>();
+    for (const p of pairs) counts.set(p.outcome.outcome, (counts.get(p.outcome.outcome) ?? 0) + 1);
+    lines.push("", [...counts].map(([k, v]) => `${k} ${v}`).join(", "));
+    lines.push(
+      `legend: ${
+        [...counts.keys()].map((k) =>
+          `${OUTCOME_CODES[k as OutcomeClass]} ${k} (${
+            OUTCOME_CLASS_INFO[k as OutcomeClass].realRuntime
+          })`
+        ).join("; ")
+      }`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
