@@ -19,8 +19,11 @@ const RUN_ALLOWED: Record<string, readonly string[] | "any"> = {
   // The brief runs the suite under plain --allow-run (tests spawn deno, npm, the CLI).
   test: "any",
 };
-/** Tasks that may hold an unscoped --allow-net (the suite's flags are fixed by the brief). */
-const FETCHING = new Set(["test"]);
+/**
+ * Tasks that may hold an unscoped --allow-net: the suite (its flags are fixed by the brief) and
+ * `discover`, which reaches the index the user names and the hosts its pages link files on.
+ */
+const FETCHING = new Set(["test", "discover"]);
 /** Tasks exempt from scoping env and write (the suite's flags are fixed by the brief). */
 const TEST_TASKS = new Set(["test"]);
 /** Where non-test tasks may write: the cache and the report/output directories. */

@@ -15,7 +15,15 @@ export interface CommandModule {
 }
 
 /** Subcommand name → its module, imported on demand. Literal specifiers keep them type-checked. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+const COMMANDS: Record<
+  string,
+  {
+    summary: string;
+    load: () => Promise<CommandModule>;
+    /** The deno task that runs it, when not `conform` (its permissions differ). */
+    task?: string;
+  }
+> = {
   inspect: {
     summary: "print the facts of wheels, .zip packages and their side modules",
     load: () => import("./inspect_command.ts"),
@@ -55,6 +63,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   runtimes: {
     summary: "list, obtain and describe the catalogue runtimes",
     load: () => import("./runtimes_command.ts"),
+  },
+  discover: {
+    summary: "catalogue a package index's Emscripten/Pyodide wheels (deno task discover)",
+    load: () => import("./discover_command.ts"),
+    task: "discover",
   },
 };
 
@@ -167,7 +180,12 @@ export async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`conform${known ? ` ${name}` : ""}: ${error.message}`);
-      console.error(`Try: deno task conform ${known ? `${name} ` : ""}--help`);
+      const task = known ? COMMANDS[name].task : undefined;
+      console.error(
+        task
+          ? `Try: deno task ${task} --help`
+          : `Try: deno task conform ${known ? `${name} ` : ""}--help`,
+      );
       return EXIT_USAGE;
     }
     // Inputs that cannot be read as a whole (a catalogue that does not validate): what and

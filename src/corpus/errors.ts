@@ -146,3 +146,91 @@ export class LibraryUnreadableError extends Error {
     this.reason = reason;
   }
 }
+
+/** Which of the two simple-API formats a page was read as. */
+export type IndexPageFormat = "json" | "html";
+
+/** Where in a page a problem is: a JSON key path and/or a character position. */
+export interface IndexPagePosition {
+  /** JSON key path such as `files[3].url`, when the problem is in one value. */
+  path?: string;
+  /** 0-based character offset in the page text, when known (JSON syntax, an HTML tag). */
+  offset?: number;
+}
+
+/**
+ * A package-index page (PEP 691 JSON or PEP 503 HTML) is malformed: not JSON, an unsupported
+ * API version, a missing or mistyped field, an anchor without `href`, or larger than the bound.
+ * The message ends with a locator, e.g. `(at files[2].url of "https://…/simple/frob/")`.
+ *
+ * @example Fields
+ * ```ts
+ * import { IndexPageError } from "./errors.ts";
+ * const error = new IndexPageError("https://i.example/simple/a/", "json", "must be a string", {
+ *   path: "files[0].url",
+ * });
+ * console.assert(error.path === "files[0].url" && error instanceof SyntaxError);
+ * ```
+ */
+export class IndexPageError extends SyntaxError {
+  /** URL of the page. */
+  readonly url: string;
+  readonly format: IndexPageFormat;
+  /** What is wrong, without the locator. */
+  readonly reason: string;
+  /** JSON key path of the bad value, when there is one. */
+  readonly path?: string;
+  /** 0-based character offset in the page, when known. */
+  readonly offset?: number;
+  /** 1-based line and column of `offset`, when known. */
+  readonly line?: number;
+  readonly column?: number;
+
+  constructor(
+    url: string,
+    format: IndexPageFormat,
+    reason: string,
+    position: IndexPagePosition & { line?: number; column?: number } = {},
+  ) {
+    const where = [
+      position.path,
+      position.line !== undefined ? `line ${position.line} column ${position.column}` : undefined,
+    ].filter((w) => w !== undefined).join(", ");
+    super(`${reason} (${where ? `at ${where} of` : "in"} ${format.toUpperCase()} page "${url}")`);
+    this.name = "IndexPageError";
+    this.url = url;
+    this.format = format;
+    this.reason = reason;
+    if (position.path !== undefined) this.path = position.path;
+    if (position.offset !== undefined) this.offset = position.offset;
+    if (position.line !== undefined) this.line = position.line;
+    if (position.column !== undefined) this.column = position.column;
+  }
+}
+
+/**
+ * A page or file of a package index could not be fetched: a network failure, an HTTP error, a
+ * body larger than the bound, or network access this process was not granted.
+ *
+ * @example Fields
+ * ```ts
+ * import { IndexFetchError } from "./errors.ts";
+ * const error = new IndexFetchError("https://i.example/simple/a/", "HTTP 404 Not Found", 404);
+ * console.assert(error.status === 404);
+ * ```
+ */
+export class IndexFetchError extends Error {
+  readonly url: string;
+  /** Why, in a few words. */
+  readonly reason: string;
+  /** HTTP status, when the server answered. */
+  readonly status?: number;
+
+  constructor(url: string, reason: string, status?: number, options?: ErrorOptions) {
+    super(`Cannot fetch "${url}": ${reason}`, options);
+    this.name = "IndexFetchError";
+    this.url = url;
+    this.reason = reason;
+    if (status !== undefined) this.status = status;
+  }
+}

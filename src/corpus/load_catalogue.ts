@@ -98,6 +98,32 @@ class Checker {
   }
 }
 
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * Is this a URL a catalogue may download from: `https:`, or `http:` on a loopback host (a local
+ * index or test server)? Every download is verified against its sha256 either way; the rule
+ * keeps a catalogue from sending requests in the clear across a network.
+ *
+ * @example
+ * ```ts
+ * import { isCatalogueUrl } from "./load_catalogue.ts";
+ * console.assert(isCatalogueUrl("https://files.example/a.whl"));
+ * console.assert(isCatalogueUrl("http://127.0.0.1:8000/a.whl"));
+ * console.assert(!isCatalogueUrl("http://files.example/a.whl"));
+ * ```
+ */
+export function isCatalogueUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return parsed.protocol === "https:" ||
+    (parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname));
+}
+
 /** A catalogue path must stay inside the mirror: relative, `/`-separated, no `..` or empty parts. */
 function isSafeRelativePath(path: string): boolean {
   if (path.startsWith("/") || path.includes("\\") || path.includes("\0")) return false;
@@ -113,14 +139,20 @@ function readEntry(c: Checker, value: unknown, path: string): CatalogueEntry | u
   }
   const kind = o.kind as CatalogueKind;
   if (!KINDS.includes(kind)) c.fail(`${path}.kind`, `must be one of ${KINDS.join(", ")}`);
-  const sourceObject = c.object(o.source, `${path}.source`) ?? {};
-  const source = {
-    repo: c.string(sourceObject, "repo", `${path}.source`, REPO),
-    commit: c.string(sourceObject, "commit", `${path}.source`, COMMIT),
-    path: c.string(sourceObject, "path", `${path}.source`),
-  };
+  // A file found on a package index has no repository: its source is null (see discover).
+  let source: CatalogueEntry["source"] = null;
+  if (o.source !== null) {
+    const sourceObject = c.object(o.source, `${path}.source`) ?? {};
+    source = {
+      repo: c.string(sourceObject, "repo", `${path}.source`, REPO),
+      commit: c.string(sourceObject, "commit", `${path}.source`, COMMIT),
+      path: c.string(sourceObject, "path", `${path}.source`),
+    };
+  }
   const url = c.string(o, "url", path);
-  if (url && !/^https:\/\//.test(url)) c.fail(`${path}.url`, "must be an https URL");
+  if (url && !isCatalogueUrl(url)) {
+    c.fail(`${path}.url`, "must be an https URL (or http on a loopback host)");
+  }
   const builtFor = c.builtFor(o.builtFor, `${path}.builtFor`);
   const builtForRuntime = c.nullableString(o, "builtForRuntime", path);
   if (builtForRuntime !== builtFor.runtime) {

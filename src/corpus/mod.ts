@@ -1,7 +1,7 @@
 /**
  * The corpus stage: the wheel catalogue (`corpus/wheels.json`), resolving its files from a mirror,
- * the cache or their public URL with the sha256 verified on every read, and turning command-line
- * paths into inputs.
+ * the cache or their public URL with the sha256 verified on every read, turning command-line
+ * paths into inputs, and discovering the Emscripten/Pyodide wheels of a package index.
  *
  * @example Reading every archive named by the catalogue
  * ```ts ignore
@@ -24,3 +24,6 @@ export * from "./defaults.ts";
 export * from "./write_atomically.ts";
 export * from "./libraries_for.ts";
 export * from "./lock_dependencies.ts";
+export * from "./read_simple_index.ts";
+export * from "./index_catalogue.ts";
+export * from "./discover_index.ts";

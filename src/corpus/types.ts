@@ -65,8 +65,12 @@ export interface CatalogueEntry {
   lockSha256Verified: boolean;
   /** Official npm `pyodide` lock files in which this exact sha256 appears. */
   officialNpmLockMatch: string[];
-  source: CatalogueSource;
-  /** Public download URL (raw file of `source.repo` at `source.commit`). */
+  /** Where the file was committed; null for a file found on a package index (`discover`). */
+  source: CatalogueSource | null;
+  /**
+   * Public download URL: the raw file of `source.repo` at `source.commit`, or the file URL the
+   * package index gives. `https:`, or `http:` on a loopback host (a local index).
+   */
   url: string;
   /** Runtime version this file's build corresponds to (same as `builtFor.runtime`). */
   builtForRuntime: string | null;

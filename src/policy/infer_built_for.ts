@@ -25,6 +25,39 @@ export interface InferredBuiltFor {
 const EMSCRIPTEN_TAG = /^emscripten_(\d+)_(\d+)_(\d+)_wasm32$/;
 const ABI_TAG = /^(?:pyodide|pyemscripten)_(\d{4})_(\d+)_wasm32$/;
 
+/** What an Emscripten/Pyodide platform tag states about the build. */
+export interface PlatformTagFacts {
+  /** `emscripten_<x>_<y>_<z>` (≤0.25), `pyodide_<year>_<patch>` (0.26–0.29), `pyemscripten_…` (PEP 783). */
+  scheme: "emscripten" | "pyodide" | "pyemscripten";
+  /** Emscripten version (`3.1.46`), for `emscripten_` tags. */
+  emscripten?: string;
+  /** ABI version (`2024_0`), for `pyodide_` and `pyemscripten_` tags. */
+  abiVersion?: string;
+}
+
+/**
+ * Read a platform tag of one of the three Emscripten/Pyodide schemes; undefined for any other
+ * platform (`manylinux…`, `any`, or a plain `pyodide_wasm32` that names no version).
+ *
+ * @example
+ * ```ts
+ * import { readPlatformTag } from "./infer_built_for.ts";
+ * console.assert(readPlatformTag("pyemscripten_2026_0_wasm32")?.abiVersion === "2026_0");
+ * console.assert(readPlatformTag("emscripten_3_1_46_wasm32")?.emscripten === "3.1.46");
+ * console.assert(readPlatformTag("manylinux_2_17_x86_64") === undefined);
+ * ```
+ */
+export function readPlatformTag(platform: string): PlatformTagFacts | undefined {
+  const em = EMSCRIPTEN_TAG.exec(platform);
+  if (em) return { scheme: "emscripten", emscripten: `${em[1]}.${em[2]}.${em[3]}` };
+  const abi = ABI_TAG.exec(platform);
+  if (abi) {
+    const scheme = platform.startsWith("pyemscripten_") ? "pyemscripten" : "pyodide";
+    return { scheme, abiVersion: `${abi[1]}_${abi[2]}` };
+  }
+  return undefined;
+}
+
 function parts(v: string): number[] {
   return v.split(/[.-]/).map((x) => Number.parseInt(x, 10)).filter((n) => Number.isFinite(n));
 }
@@ -52,9 +85,7 @@ function lessThan(a: number[], b: number[]): boolean {
  * ```
  */
 export function needsLoaderFacts(wheel: WheelFacts): boolean {
-  return !(wheel.filename?.tags ?? []).some((t) =>
-    EMSCRIPTEN_TAG.test(t.platform) || ABI_TAG.test(t.platform)
-  );
+  return !(wheel.filename?.tags ?? []).some((t) => readPlatformTag(t.platform) !== undefined);
 }
 
 /** The CPython minor version a wheel needs: an exact `cpXY` tag or `.so` suffix, else a floor. */

@@ -45,8 +45,10 @@ Deno.test("corpus/wheels.json lists every manifest file with its hash, size and 
       const url = new URL(e.url);
       assert.equal(url.protocol, "https:");
       const parts = url.pathname.split("/").slice(1).map(decodeURIComponent);
-      assert.deepEqual(parts.slice(0, 3), [...e.source.repo.split("/"), e.source.commit], e.path);
-      assert.equal(parts.slice(3).join("/"), e.source.path, e.path);
+      const source = e.source;
+      assert.ok(source, `${e.path}: the shipped catalogue names every file's repository`);
+      assert.deepEqual(parts.slice(0, 3), [...source.repo.split("/"), source.commit], e.path);
+      assert.equal(parts.slice(3).join("/"), source.path, e.path);
     }
   });
 
