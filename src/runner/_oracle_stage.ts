@@ -229,10 +229,18 @@ export async function runOracleStage(
       continue;
     }
     const deps = [];
-    for (const lib of src.libraries) {
-      deps.push(await materialize(options.cacheDir, lib.file, lib.sha256, lib.bytes));
+    let wheelPath: string;
+    try {
+      for (const lib of src.libraries) {
+        deps.push(await materialize(options.cacheDir, lib.file, lib.sha256, lib.bytes));
+      }
+      wheelPath = await materialize(options.cacheDir, src.wheel, src.wheelSha256, src.bytes);
+    } catch {
+      // An archive that cannot be read again (gone, or changed since it was checked) is not
+      // run: the real runtime must load what the link check judged.
+      notRun.add(i);
+      continue;
     }
-    const wheelPath = await materialize(options.cacheDir, src.wheel, src.wheelSha256, src.bytes);
     jobs.push({
       wheelPath,
       runtimeDir: dir,

@@ -70,6 +70,7 @@ import type { RuntimeEntry, RuntimeFacts, RuntimeFiles } from "../runtime/types.
 import type { WheelFacts } from "../wheel/types.ts";
 import { digestJson, outcomeKey, readCachedOutcome, writeCachedOutcome } from "./_outcome_cache.ts";
 import { HARNESS_VERSION } from "./version.ts";
+import { sha256Hex } from "../wheel/sha256_hex.ts";
 
 /** How the link matrix is executed: in this process, or by the worker pool. */
 export type LinkExecutor = (
@@ -146,7 +147,6 @@ export interface ConformOptions {
 interface ReadInput {
   input: InputFile;
   link?: CheckLinkInput;
-  bytes?: Uint8Array;
   error?: string;
 }
 
@@ -244,12 +244,10 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   for (const [i, input] of inputs.entries()) {
     progress({ stage: "read", done: i, total: inputs.length, message: input.file });
     try {
+      // Only facts and module bytes are kept: the archive itself is read again if the real
+      // runtime needs it, so a run holds no archive it is not reading.
       const bytes = await input.read();
-      reads.push({
-        input,
-        bytes,
-        link: await readLinkInput(bytes, { file: input.file, shared: true }),
-      });
+      reads.push({ input, link: await readLinkInput(bytes, { file: input.file, shared: true }) });
     } catch (error) {
       reads.push({ input, error: describe(error) });
       errors.push({ input: input.file, message: describe(error) });
@@ -861,7 +859,15 @@ async function runEvidenceLadder(
   disagreeing: Map<number, string>;
 }> {
   const progress = options.onProgress ?? (() => {});
-  const bytesByFile = new Map(ctx.allPairs.map((p) => [p.read.input.file, p.read.bytes]));
+  // Read again for the real runtime: the same content the link check judged, or an error.
+  const readSame = (input: InputFile, sha256: string) => async () => {
+    const bytes = await input.read();
+    const now = await sha256Hex(bytes);
+    if (now !== sha256) {
+      throw new Error(`${input.file} changed since it was link-checked (sha256 ${now})`);
+    }
+    return bytes;
+  };
   const sources: OraclePairSource[] = ctx.allPairs.map((p, i) => {
     const o = ctx.allOutcomes[i];
     const entry = p.read.input.entry;
@@ -874,15 +880,12 @@ async function runEvidenceLadder(
       builtFor: entry?.builtForRuntime ?? null,
       ...(entry?.pythonVersion ? { pythonVersion: entry.pythonVersion } : {}),
       ...(entry?.emscriptenVersion ? { emscriptenVersion: entry.emscriptenVersion } : {}),
-      bytes: () => Promise.resolve(p.read.bytes!),
+      bytes: readSame(p.read.input, p.read.link!.wheel.sha256),
       libraries: [
         ...(ctx.libsFor.get(p.read) ?? []).map((lib) => ({
           file: lib.input.file,
           sha256: lib.library.facts.sha256,
-          bytes: () => {
-            const known = bytesByFile.get(lib.input.file);
-            return known ? Promise.resolve(known) : lib.input.read();
-          },
+          bytes: readSame(lib.input, lib.library.facts.sha256),
         })),
         // Catalogue packages only: their sha256 names the staged file.
         ...(ctx.packagesFor.get(p.read) ?? []).flatMap((pkg) =>
