@@ -15,9 +15,10 @@ import {
   executeOnPool,
   type LinkOutcome,
   LinkPool,
-  OUTCOME_CODES,
+  type OutcomeClass,
   readLinkInput,
   registerRealMainFile,
+  renderOutcomeMatrix,
 } from "../link/mod.ts";
 import type { ByteStore } from "../link/stub.ts";
 import { obtainRuntimeFacts } from "../runtime/mod.ts";
@@ -267,24 +268,16 @@ function renderText(
   }
   const checked = read.filter((r) => r.link);
   if (checked.length > 1 && runtimes.length > 1) {
-    // The matrix: archives down, runtimes across.
-    const width = Math.min(60, Math.max(...checked.map((r) => name(r).length)));
-    const col = Math.max(7, ...runtimes.map((r) => r.version.length + 1));
-    lines.push("");
-    lines.push(`${"".padEnd(width)} ${runtimes.map((r) => r.version.padStart(col)).join("")}`);
-    for (const [row, r] of read.entries()) {
-      if (!r.link) continue;
-      const cells = runtimes.map((rt) => {
+    // The matrix: archives down, runtimes across, with the legend of its codes.
+    const rows = [...read.entries()].filter(([, r]) => r.link).map(([row, r]) => ({
+      name: name(r),
+      outcomes: runtimes.map((rt) => {
         const i = jobs.findIndex((j, k) => rowOf[k] === row && j.runtime === rt);
-        const o = outcomes[i];
-        return (o ? OUTCOME_CODES[o.outcome] : "?").padStart(col);
-      });
-      lines.push(`${name(r).slice(0, width).padEnd(width)} ${cells.join("")}`);
-    }
-    const counts: Record<string, number> = {};
-    for (const o of outcomes) if (o) counts[o.outcome] = (counts[o.outcome] ?? 0) + 1;
+        return outcomes[i]?.outcome as OutcomeClass | undefined;
+      }),
+    }));
     lines.push("");
-    lines.push(Object.entries(counts).map(([k, v]) => `${k} ${v}`).join(", "));
+    lines.push(...renderOutcomeMatrix(rows, runtimes.map((r) => r.version)));
   }
   return lines.join("\n") + "\n";
 }
