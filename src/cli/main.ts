@@ -41,7 +41,7 @@ const COMMANDS: Record<
     load: () => import("./link_command.ts"),
   },
   policy: {
-    summary: "validate policy files (policy check FILE...)",
+    summary: "validate policy files, or preview each runtime's tag (policy check|preview FILE)",
     load: () => import("./policy_command.ts"),
   },
   explain: {

@@ -3,17 +3,36 @@
  * `file:line:column: keyPath: message` (syntax, schema and semantic problems of every file,
  * and duplicate ids across them); a summary line goes to stderr.
  *
+ * `conform policy preview FILE...`: the tag each catalogue runtime gets under each policy, the
+ * tags it accepts and which runtimes share a tag, from the scorer's own functions (no wheel,
+ * no runtime download).
+ *
  * @module
  */
 import { parseArgs } from "node:util";
-import { formatPolicyError, loadPolicies } from "../policy/mod.ts";
-import { parseOrUsage, UsageError } from "./_args.ts";
+import {
+  formatPolicyError,
+  loadPolicies,
+  type Policy,
+  type PolicyPreview,
+  previewPolicy,
+} from "../policy/mod.ts";
+import { escapeControl, parseOrUsage, UsageError } from "./_args.ts";
+import { readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
 import { EXIT_OK, EXIT_POLICY_ERROR, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 
 const USAGE = `Usage: deno task conform policy check FILE|DIR...
+       deno task conform policy preview FILE|DIR... [--json]
 
-Validate policy files (YAML, see policies/schema.json). A directory means its *.yaml and *.yml
-files. Every problem is printed as file:line:column: keyPath: message.
+check    Validate policy files (YAML, see policies/schema.json). A directory means its *.yaml
+         and *.yml files. Every problem is printed as file:line:column: keyPath: message.
+preview  For every runtime of the catalogue (corpus/runtimes.json): the platform tag a wheel
+         built for it gets under the policy, the tags it accepts, the build tag it requires,
+         and which runtimes share a tag. ABI flags are inferred from each runtime's Emscripten
+         version (a conform run reads them from the main module).
+
+Options:
+  --json   preview: print the previews as JSON
 
 Exit codes: 0 all policies valid, 3 a policy has problems, 4 a file could not be read, 2 usage.`;
 
@@ -70,7 +89,7 @@ export async function run(args: string[], io: PolicyCommandIo = defaultIo): Prom
     parseArgs({
       args,
       allowPositionals: true,
-      options: { help: { type: "boolean", short: "h" } },
+      options: { help: { type: "boolean", short: "h" }, json: { type: "boolean" } },
     })
   );
   if (values.help) {
@@ -78,10 +97,13 @@ export async function run(args: string[], io: PolicyCommandIo = defaultIo): Prom
     return EXIT_OK;
   }
   const [sub, ...paths] = positionals;
-  if (sub !== "check") {
-    throw new UsageError(sub ? `unknown policy subcommand "${sub}"` : "missing subcommand: check");
+  if (sub !== "check" && sub !== "preview") {
+    throw new UsageError(
+      sub ? `unknown policy subcommand "${sub}"` : "missing subcommand: check or preview",
+    );
   }
-  if (!paths.length) throw new UsageError("policy check needs at least one FILE or DIR");
+  if (!paths.length) throw new UsageError(`policy ${sub} needs at least one FILE or DIR`);
+  if (values.json && sub !== "preview") throw new UsageError("--json is a preview option");
   const { files, unreadable } = await expandPaths(paths);
   const inputs: { path: string; text: string }[] = [];
   for (const file of files) {
@@ -92,6 +114,9 @@ export async function run(args: string[], io: PolicyCommandIo = defaultIo): Prom
     }
   }
   const { policies, errors } = loadPolicies(inputs);
+  if (sub === "preview") {
+    return await printPreviews(policies, { unreadable, errors, json: values.json === true }, io);
+  }
   for (const line of unreadable) io.out(line);
   for (const e of errors) io.out(formatPolicyError(e));
   io.err(
@@ -100,4 +125,90 @@ export async function run(args: string[], io: PolicyCommandIo = defaultIo): Prom
   );
   if (unreadable.length) return EXIT_UNREADABLE_INPUT;
   return errors.length ? EXIT_POLICY_ERROR : EXIT_OK;
+}
+
+/** Preview every policy that loaded; problems go to stderr, and decide the exit code. */
+async function printPreviews(
+  policies: Policy[],
+  problems: {
+    unreadable: string[];
+    errors: Parameters<typeof formatPolicyError>[0][];
+    json: boolean;
+  },
+  io: PolicyCommandIo,
+): Promise<number> {
+  for (const line of problems.unreadable) io.err(line);
+  for (const e of problems.errors) io.err(formatPolicyError(e));
+  const catalogue = await readShippedRuntimeCatalogue();
+  const previews = policies.map((p) => previewPolicy(p, catalogue));
+  if (problems.json) io.out(JSON.stringify(previews, null, 2));
+  else {
+    // Tags and ids come from policy files: no control character reaches the terminal.
+    previews.forEach((p, i) =>
+      io.out(escapeControl(formatPreview(p) + (i < previews.length - 1 ? "\n" : "")))
+    );
+  }
+  if (problems.unreadable.length) return EXIT_UNREADABLE_INPUT;
+  return problems.errors.length ? EXIT_POLICY_ERROR : EXIT_OK;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + " ".repeat(n - s.length);
+}
+
+/**
+ * One policy's preview as a terminal table: runtime, Python, Emscripten, the tag its wheels get
+ * and the tags it accepts; then the runtimes that share a tag.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(formatPreview(previewPolicy(policy, catalogue)));
+ * ```
+ */
+export function formatPreview(preview: PolicyPreview): string {
+  const lines = [
+    `${preview.policy.id}: ${preview.policy.title} (${preview.policy.file})`,
+    `rule: ${preview.rule}; ` +
+    (preview.policy.wheelTag === "filename"
+      ? `wheels keep their file-name tags; ${preview.rows.length} runtime(s)`
+      : `${preview.distinctTags} distinct wheel tag(s) over ${preview.rows.length} runtime(s)`),
+    "",
+  ];
+  const wheelCell = (r: PolicyPreview["rows"][number]) => {
+    if (preview.policy.wheelTag === "filename") return "(the wheel's file-name tag)";
+    if (!r.wheelTag) return `(none: ${r.wheelTagReason})`;
+    const tag = r.buildTimeTag && r.buildTimeTag !== r.wheelTag
+      ? `${r.buildTimeTag} -> ${r.wheelTag} after the audit`
+      : r.wheelTag;
+    return r.buildTag ? `${tag} build ${r.buildTag}` : tag;
+  };
+  const cells = preview.rows.map((r) => [
+    r.runtime,
+    r.python ?? "",
+    r.emscripten ?? "",
+    wheelCell(r),
+    r.accepts.join(" ") || "(none)",
+  ]);
+  const head = ["runtime", "Python", "Emscripten", "wheel tag", "accepts"];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const row = (c: string[]) =>
+    c.map((x, i) => (i < c.length - 1 ? pad(x, widths[i]) : x)).join("  ");
+  lines.push(row(head));
+  for (const c of cells) lines.push(row(c));
+  for (const r of preview.rows) for (const n of r.notes) lines.push(`  ${r.runtime}: ${n}`);
+  lines.push("");
+  const shared = preview.groups.filter((g) => g.length > 1);
+  lines.push(
+    shared.length
+      ? `runtimes sharing a tag: ${shared.map((g) => g.join(" = ")).join("; ")}` +
+        (shared.length < preview.groups.length ? " (the others each have their own)" : "")
+      : "runtimes sharing a tag: none (every runtime has its own)",
+  );
+  if (preview.rows.some((r) => r.inferred.some((f) => f.startsWith("flags.")))) {
+    lines.push(
+      "ABI flags here are inferred from each runtime's Emscripten version; a conform run reads " +
+        "them from the main module (tags built from flags, abi_hash or bits, can differ).",
+    );
+  }
+  return lines.join("\n");
 }

@@ -143,3 +143,72 @@ export function describeOutcome(
   const cause = describeCause(outcome, maxItems);
   return cause ? `${outcome.outcome}: ${cause}` : outcome.outcome;
 }
+
+/**
+ * The legend of the matrix codes: one line per outcome class, `code  class: meaning`, for the
+ * given classes (default: all), best first.
+ *
+ * @example
+ * ```ts
+ * import { describeOutcomeCodes } from "./describe_outcome.ts";
+ * const [line] = describeOutcomeCodes(["unresolved"]);
+ * console.assert(line.startsWith("unres   unresolved: a symbol resolves nowhere"));
+ * ```
+ */
+export function describeOutcomeCodes(classes: Iterable<OutcomeClass> = OUTCOME_CLASSES): string[] {
+  const wanted = new Set(classes);
+  const width = Math.max(...OUTCOME_CLASSES.map((c) => OUTCOME_CLASS_INFO[c].code.length));
+  return OUTCOME_CLASSES.filter((c) => wanted.has(c)).map((c) =>
+    `${OUTCOME_CLASS_INFO[c].code.padEnd(width + 2)}${c}: ${OUTCOME_CLASS_INFO[c].meaning}`
+  );
+}
+
+/** Code of a matrix cell that was not checked (the pair has no outcome). */
+export const UNCHECKED_CODE = "?";
+
+/**
+ * The archive × runtime matrix as text: archives down, runtimes across, one outcome code per
+ * cell, then the count per class and the legend of the codes that appear.
+ *
+ * @param rows each archive's name and its outcome per runtime (`undefined`: not checked)
+ * @param runtimes the column headings
+ * @returns the lines of the matrix
+ * @example
+ * ```ts
+ * import { renderOutcomeMatrix } from "./describe_outcome.ts";
+ * const lines = renderOutcomeMatrix([{ name: "a.whl", outcomes: ["links", "link-error"] }], [
+ *   "0.27.7",
+ *   "0.28.3",
+ * ]);
+ * console.assert(lines[1].trim() === "a.whl      ok    ERR".trim());
+ * ```
+ */
+export function renderOutcomeMatrix(
+  rows: readonly { name: string; outcomes: readonly (OutcomeClass | undefined)[] }[],
+  runtimes: readonly string[],
+): string[] {
+  // Full names: they are what tells the rows apart.
+  const width = Math.max(0, ...rows.map((r) => r.name.length));
+  const col = Math.max(7, ...runtimes.map((r) => r.length + 1));
+  const lines = [`${"".padEnd(width)} ${runtimes.map((r) => r.padStart(col)).join("")}`];
+  const counts = new Map<OutcomeClass, number>();
+  let unchecked = false;
+  for (const row of rows) {
+    const cells = runtimes.map((_, i) => {
+      const o = row.outcomes[i];
+      if (o === undefined) unchecked = true;
+      else counts.set(o, (counts.get(o) ?? 0) + 1);
+      return (o === undefined ? UNCHECKED_CODE : OUTCOME_CODES[o]).padStart(col);
+    });
+    lines.push(`${row.name.padEnd(width)} ${cells.join("")}`);
+  }
+  lines.push("");
+  lines.push(
+    OUTCOME_CLASSES.filter((c) => counts.has(c)).map((c) => `${c} ${counts.get(c)}`).join(", "),
+  );
+  // The codes are terse on purpose (the matrix must stay narrow): say what each one means.
+  lines.push("", "Codes:");
+  for (const l of describeOutcomeCodes(counts.keys())) lines.push(`  ${l}`);
+  if (unchecked) lines.push(`  ${UNCHECKED_CODE.padEnd(8)}not checked (no outcome for the pair)`);
+  return lines;
+}

@@ -22,3 +22,5 @@ export * from "./predict.ts";
 export * from "./score.ts";
 export * from "./infer_built_for.ts";
 export * from "./decisive_pairs.ts";
+export * from "./tag_groups.ts";
+export * from "./preview.ts";

@@ -217,7 +217,16 @@ function pythonPairs(policy: Policy, wheel: WheelSubject): string[] {
   return [];
 }
 
-function ruleName(policy: Policy): string {
+/**
+ * The matching rule of a policy as predictions name it, e.g. `aliases`, `subset(required_bits)`,
+ * `exact+build-tag`.
+ *
+ * @example
+ * ```ts ignore
+ * nameInstallRule(pep783); // "aliases"
+ * ```
+ */
+export function nameInstallRule(policy: Policy): string {
   const inst = policy.installable;
   let name: string = inst.rule;
   if (inst.rule === "subset") name += `(${inst.field})`;
@@ -330,7 +339,7 @@ function internalError(policy: Policy, e: unknown): Prediction {
     install: false,
     wheelTag: "",
     runtimeTags: [],
-    rule: ruleName(policy),
+    rule: nameInstallRule(policy),
     reason: `internal error: ${e instanceof Error ? e.message : String(e)}`,
   };
 }
@@ -346,7 +355,7 @@ export function predictWithTags(
   rt: { tags: string[] },
   wt: { tags: string[]; reason: string },
 ): Prediction {
-  const rule = ruleName(policy);
+  const rule = nameInstallRule(policy);
   try {
     const base = { wheelTag: wt.tags.join("."), runtimeTags: rt.tags, rule };
     if (!wt.tags.length) return { ...base, install: false, reason: wt.reason };

@@ -15,6 +15,7 @@ import type {
   ReportOutcome,
   ReportPolicy,
   ReportPrediction,
+  ReportWheel,
 } from "./types.ts";
 
 /** Every pair verdict, in the order reports list them. */
@@ -303,4 +304,172 @@ export function describeDecisive(d: ReportDecisive): string[] {
     lines.push(`  ${m.policy} under ${m.judgement}: ${v(m.from)} on link evidence → ${v(m.to)}`);
   }
   return lines;
+}
+
+/**
+ * Why the winner under one judgement wins, in one sentence: it has no unsafe accept (and how
+ * many schemes share that), then the first ranking key on which it beats the next scheme
+ * (needless rejects, then tags; for schemes that are all unsafe: unsafe accepts first).
+ * `undefined` when the judgement was not scored. `code` formats a policy id.
+ *
+ * @example
+ * ```ts ignore
+ * explainWinner(report, "load");
+ * // "Under load, pyodide-python-patch wins: it is one of 9 schemes with no unsafe accept, and
+ * //  has the fewest needless rejects (108, against 129 for pyodide-year-patch-ordered)."
+ * ```
+ */
+export function explainWinner(
+  report: ConformReport,
+  judgement: Judgement,
+  code: (id: string) => string = (id) => id,
+): string | undefined {
+  type Entry = { p: ReportPolicy; s: ReportJudgedScore };
+  const scored = sortPolicies(report)
+    .map((p) => ({ p, s: judgedScore(p, judgement) }))
+    .filter((x): x is Entry => x.s !== undefined)
+    .sort((a, b) => a.s.rank - b.s.rank || cmp(a.p.id, b.p.id));
+  if (scored.length === 0) return undefined;
+  const best = scored[0].s.rank;
+  const winners = scored.filter((x) => x.s.rank === best);
+  const next = scored.find((x) => x.s.rank > best);
+  const correct = scored.filter((x) => x.s.correct).length;
+  const w = winners[0];
+  const under = `Under ${judgement}`;
+  // The ranking keys in the order the scorer compares them (see rankPolicies in src/policy).
+  const keys: [string, (x: Entry) => number][] = [
+    ["unsafe accepts", (x) => x.s.withoutDefective.unsafeAccepts],
+    ["needless rejects", (x) => x.s.withoutDefective.needlessRejects],
+    ["tags", (x) => x.p.tagCount],
+  ];
+  if (w.s.correct) keys.shift();
+  if (winners.length > 1) {
+    const names = winners.map((x) => code(x.p.id));
+    const list = `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+    const values = keys.map(([k, f]) => `${f(w)} ${k}`);
+    return `${under}, ${list} tie: ${winners.length === 2 ? "both" : "all"} have ` +
+      `${w.s.correct ? "no unsafe accept, " : ""}${values.join(", ")}.`;
+  }
+  // The first key on which the winner beats the next scheme, after the keys they tie on.
+  const versus = (x: Entry) => {
+    const same: string[] = [];
+    for (const [k, f] of keys) {
+      if (f(w) === f(x)) {
+        same.push(`${f(w)} ${k}`);
+        continue;
+      }
+      return same.length
+        ? `ties ${code(x.p.id)} on ${same.join(" and ")}, and has the fewest ${k} (${f(w)}, ` +
+          `against ${f(x)})`
+        : `has the fewest ${k} (${f(w)}, against ${f(x)} for ${code(x.p.id)})`;
+    }
+    return `ranks before ${code(x.p.id)} by name alone`;
+  };
+  const id = code(w.p.id);
+  if (w.s.correct) {
+    if (correct === 1) {
+      return `${under}, ${id} wins: it is the only scheme with no unsafe accept` +
+        (next
+          ? ` (the next, ${
+            code(next.p.id)
+          }, has ${next.s.withoutDefective.unsafeAccepts} unsafe accept${
+            next.s.withoutDefective.unsafeAccepts === 1 ? "" : "s"
+          }).`
+          : ".");
+    }
+    return `${under}, ${id} wins: it is one of ${correct} schemes with no unsafe accept, and ${
+      next ? versus(next) : "has no competitor"
+    }.`;
+  }
+  return `${under}, no scheme is correct (each installs some wheel where it does not work); ` +
+    `${id} ranks first: it ${next ? versus(next) : "is the only scheme scored"}.`;
+}
+
+/**
+ * Why the winners win, one sentence per judgement that was scored (see `explainWinner`).
+ *
+ * @example
+ * ```ts ignore
+ * explainWinners(report).length; // 2: load and strict
+ * ```
+ */
+export function explainWinners(
+  report: ConformReport,
+  code: (id: string) => string = (id) => id,
+): string[] {
+  return JUDGEMENTS.map((j) => explainWinner(report, j, code)).filter((s): s is string =>
+    s !== undefined
+  );
+}
+
+/** Archive kinds of Pyodide's lock-file packages (`.zip`): libraries, not installable wheels. */
+const LOCK_PACKAGE_KINDS = new Set(["shared-library", "cpython-module", "unknown-zip"]);
+
+/**
+ * True for a `.zip` package from a distribution's lock file: Pyodide loads it by name, no
+ * installer compares its tag, so no policy judges it (the runner scores wheels only).
+ *
+ * @example
+ * ```ts
+ * isLockPackage({ file: "pyodide-0.27.7/openssl-1.1.1n.zip", kind: "shared-library" }); // true
+ * isLockPackage({ file: "numpy-2.2.5-cp313-cp313-pyodide_2025_0_wasm32.whl", kind: "wheel" }); // false
+ * ```
+ */
+export function isLockPackage(wheel: Pick<ReportWheel, "file" | "kind">): boolean {
+  return LOCK_PACKAGE_KINDS.has(wheel.kind) || /\.zip$/i.test(wheel.file);
+}
+
+/**
+ * Why a pair's verdict is disputed, or `undefined`: the policy is blamed for an unsafe accept
+ * although the real runtime loaded the pair, or for a needless reject although the real runtime
+ * failed on it. Under `strict`, a `latent` pair the real runtime loads is such a case: it counts
+ * as unsafe only because some function resolves nowhere.
+ *
+ * @example
+ * ```ts ignore
+ * disputeOf(prediction, outcome, "load");
+ * // "the real runtime loads it (ok); the link check says unresolved"
+ * ```
+ */
+export function disputeOf(
+  prediction: ReportPrediction,
+  outcome: ReportOutcome | undefined,
+  judgement: Judgement,
+): string | undefined {
+  const oracle = outcome?.oracle;
+  if (!outcome || !oracle || oracle.works === null) return undefined;
+  const verdict = verdictUnder(prediction, judgement);
+  if (verdict === "unsafe-accept" && oracle.works) {
+    return judgement === "strict" && outcome.outcome === "latent"
+      ? `the real runtime loads it (${oracle.status}); unsafe only under strict, as some ` +
+        `function resolves nowhere (latent)`
+      : `the real runtime loads it (${oracle.status}); the link check says ${outcome.outcome}`;
+  }
+  if (verdict === "needless-reject" && !oracle.works) {
+    return `the real runtime fails on it (${oracle.status}); the link check says ${outcome.outcome}`;
+  }
+  return undefined;
+}
+
+/**
+ * How many of a policy's unsafe accepts and needless rejects under a judgement are disputed
+ * (see `disputeOf`). Pairs of defective or unreadable wheels are not counted, as in the ranking.
+ *
+ * @example
+ * ```ts ignore
+ * countDisputes(policy, indexOutcomes(report), "load"); // { unsafeAccepts: 2, needlessRejects: 0 }
+ * ```
+ */
+export function countDisputes(
+  policy: ReportPolicy,
+  outcomes: Map<string, ReportOutcome>,
+  judgement: Judgement,
+): { unsafeAccepts: number; needlessRejects: number } {
+  const counts = { unsafeAccepts: 0, needlessRejects: 0 };
+  for (const p of policy.predictions) {
+    if (!disputeOf(p, outcomes.get(pairKey(p.wheel, p.runtime)), judgement)) continue;
+    if (verdictUnder(p, judgement) === "unsafe-accept") counts.unsafeAccepts++;
+    else counts.needlessRejects++;
+  }
+  return counts;
 }

@@ -7,9 +7,7 @@ import {
   describeEvidence,
   describeOutcome,
   type LinkOutcome,
-  OUTCOME_CLASS_INFO,
-  OUTCOME_CODES,
-  type OutcomeClass,
+  renderOutcomeMatrix,
 } from "../link/mod.ts";
 
 /** A linked pair: the archive's file, the runtime's name and the whole outcome. */
@@ -43,30 +41,13 @@ export function renderLinkPairs(pairs: LinkedPair[], runtimes: string[], verbose
   }
   const archives = [...new Set(pairs.map((p) => p.wheel))];
   if (archives.length > 1 && runtimes.length > 1) {
-    // The matrix: archives down, runtimes across; full names (they are what tells rows apart).
-    const width = Math.max(...archives.map((a) => name(a).length));
-    const col = Math.max(7, ...runtimes.map((r) => r.length + 1));
+    // The matrix: archives down, runtimes across, then counts and the legend of its codes.
     const cell = new Map(pairs.map((p) => [`${p.wheel}\u0000${p.runtime}`, p.outcome.outcome]));
-    lines.push("", `${"".padEnd(width)} ${runtimes.map((r) => r.padStart(col)).join("")}`);
-    for (const a of archives) {
-      const cells = runtimes.map((r) => {
-        const o = cell.get(`${a}\u0000${r}`);
-        return (o ? OUTCOME_CODES[o] : "?").padStart(col);
-      });
-      lines.push(`${name(a).padEnd(width)} ${cells.join("")}`);
-    }
-    const counts = new Map<string, number>();
-    for (const p of pairs) counts.set(p.outcome.outcome, (counts.get(p.outcome.outcome) ?? 0) + 1);
-    lines.push("", [...counts].map(([k, v]) => `${k} ${v}`).join(", "));
-    lines.push(
-      `legend: ${
-        [...counts.keys()].map((k) =>
-          `${OUTCOME_CODES[k as OutcomeClass]} ${k} (${
-            OUTCOME_CLASS_INFO[k as OutcomeClass].realRuntime
-          })`
-        ).join("; ")
-      }`,
-    );
+    const rows = archives.map((a) => ({
+      name: name(a),
+      outcomes: runtimes.map((r) => cell.get(`${a}\u0000${r}`)),
+    }));
+    lines.push("", ...renderOutcomeMatrix(rows, runtimes));
   }
   return lines.join("\n") + "\n";
 }

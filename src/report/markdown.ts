@@ -5,11 +5,16 @@
  * @module
  */
 import {
+  countDisputes,
   countVerdicts,
   describeDecisive,
+  disputeOf,
+  explainWinners,
   formatDuration,
+  indexOutcomes,
   judgedScore,
   judgementHeadline,
+  pairKey,
   percent,
   policyVerdict,
   sortPolicies,
@@ -18,7 +23,7 @@ import {
   verdictMove,
   worstCounterExamples,
 } from "./_common.ts";
-import type { ConformReport, ReportCounts, ReportPolicy } from "./types.ts";
+import type { ConformReport, ReportCounts, ReportOutcome, ReportPolicy } from "./types.ts";
 
 /** Options of renderMarkdown. */
 export interface MarkdownOptions {
@@ -92,8 +97,13 @@ function countsText(c: ReportCounts): string {
     (c.inconclusive ? `, ${c.inconclusive} inconclusive` : "");
 }
 
-function policyDetails(p: ReportPolicy, limit: number): string[] {
+function policyDetails(
+  p: ReportPolicy,
+  limit: number,
+  outcomes: Map<string, ReportOutcome>,
+): string[] {
   const out: string[] = [];
+  const predictions = new Map(p.predictions.map((x) => [pairKey(x.wheel, x.runtime), x]));
   const counts = countVerdicts(p.predictions);
   out.push("<details>");
   out.push(
@@ -138,12 +148,17 @@ function policyDetails(p: ReportPolicy, limit: number): string[] {
     out.push("| | Wheel | Runtime | Wheel tag | Runtime tag | Outcome | Evidence |");
     out.push("|---|---|---|---|---|---|---|");
     for (const c of shown) {
+      const prediction = predictions.get(pairKey(c.wheel, c.runtime));
+      const why = prediction &&
+        disputeOf(prediction, outcomes.get(pairKey(c.wheel, c.runtime)), "load");
       out.push(
-        `| ${c.kind === "unsafe-accept" ? "❌ unsafe accept" : "⚠️ needless reject"} | ${
-          codeSpan(c.wheel, true)
-        } | ${codeSpan(c.runtime, true)} | ${codeSpan(c.wheelTag, true)} | ${
-          codeSpan(c.runtimeTag, true)
-        } | ${escapeMarkdown(c.outcome)} | ${escapeMarkdown(c.evidence)} |`,
+        `| ${c.kind === "unsafe-accept" ? "❌ unsafe accept" : "⚠️ needless reject"}${
+          why ? ` (disputed: ${escapeMarkdown(why)})` : ""
+        } | ${codeSpan(c.wheel, true)} | ${codeSpan(c.runtime, true)} | ${
+          codeSpan(c.wheelTag, true)
+        } | ${codeSpan(c.runtimeTag, true)} | ${escapeMarkdown(c.outcome)} | ${
+          escapeMarkdown(c.evidence)
+        } |`,
       );
     }
     const more = p.counterExamples.length - shown.length;
@@ -184,6 +199,8 @@ export function renderMarkdown(report: ConformReport, options: MarkdownOptions =
   out.push("");
   out.push(`**${judgementHeadline(judgements, (id) => codeSpan(id))}.**`);
   out.push("");
+  for (const why of explainWinners(report, (id) => codeSpan(id))) out.push(`- ${why}`);
+  out.push("");
   out.push(
     `_pyodide-abi-conform ${escapeMarkdown(report.harnessVersion)}, run ${
       escapeMarkdown(report.generatedAt)
@@ -207,16 +224,22 @@ export function renderMarkdown(report: ConformReport, options: MarkdownOptions =
     "| Rank (load) | Policy | Verdict (load) | Unsafe accepts | Needless rejects | Rank (strict) | Verdict (strict) | Unsafe accepts (strict) | Needless rejects (strict) | Tags |",
   );
   out.push("|---:|---|---|---:|---:|---:|---|---:|---:|---:|");
+  const outcomes = indexOutcomes(report);
+  // A count followed by its disputed part: pairs where the real runtime contradicts the link check.
+  const counted = (n: number | undefined, disputed: number) =>
+    n === undefined ? "" : disputed > 0 ? `${n} (${disputed} disputed)` : String(n);
   for (const p of policies) {
     const st = judgedScore(p, "strict");
+    const dl = countDisputes(p, outcomes, "load");
+    const ds = countDisputes(p, outcomes, "strict");
     out.push(
       `| ${p.rank} | ${codeSpan(p.id, true)}<br>${escapeMarkdown(p.title)} | ${
         verdictCell(p.correct)
-      } | ${p.unsafeAccepts} | ${p.needlessRejects} | ${st?.rank ?? ""} | ${
-        verdictCell(st?.correct)
-      } | ${st?.withoutDefective.unsafeAccepts ?? ""} | ${
-        st?.withoutDefective.needlessRejects ?? ""
-      } | ${p.tagCount} |`,
+      } | ${counted(p.unsafeAccepts, dl.unsafeAccepts)} | ${
+        counted(p.needlessRejects, dl.needlessRejects)
+      } | ${st?.rank ?? ""} | ${verdictCell(st?.correct)} | ${
+        counted(st?.withoutDefective.unsafeAccepts, ds.unsafeAccepts)
+      } | ${counted(st?.withoutDefective.needlessRejects, ds.needlessRejects)} | ${p.tagCount} |`,
     );
   }
   out.push("");
@@ -263,7 +286,7 @@ export function renderMarkdown(report: ConformReport, options: MarkdownOptions =
   if (options.detail !== "summary") {
     out.push("### Policies");
     out.push("");
-    for (const p of policies) out.push(...policyDetails(p, limit));
+    for (const p of policies) out.push(...policyDetails(p, limit, outcomes));
   }
 
   out.push("### Ideal ABI-equivalence classes");

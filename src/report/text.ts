@@ -6,6 +6,7 @@
  */
 import {
   describeDecisive,
+  explainWinners,
   formatDuration,
   judgedScore,
   judgementHeadline,
@@ -65,6 +66,21 @@ function fitAroundWheel(prefix: string, wheel: string, suffix: string, width: nu
   }${suffix}`;
 }
 
+/** Word-wrap to the width, continuation lines indented; a word longer than a line is cut. */
+function wrap(s: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let current = "";
+  for (const word of s.split(" ")) {
+    const next = current ? `${current} ${word}` : `${indent}${word}`;
+    if ([...next].length > width && current) {
+      lines.push(current);
+      current = fit(`${indent}  ${word}`, width);
+    } else current = fit(next, width);
+  }
+  if (current) lines.push(current);
+  return lines;
+}
+
 function pad(s: string, n: number, right = false): string {
   const len = [...s].length;
   if (len >= n) return s;
@@ -105,6 +121,8 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
   );
   const judgements = summarizeJudgements(report);
   line(judgementHeadline(judgements));
+  // The reason in full: a sentence cut at the terminal width would lose its point.
+  for (const why of explainWinners(report)) out.push(...wrap(clean(why), width, "  "));
   line();
 
   const policies = sortPolicies(report);

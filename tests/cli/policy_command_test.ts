@@ -45,3 +45,63 @@ Deno.test("conform policy check", async (t) => {
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("conform policy preview", async (t) => {
+  await t.step(
+    "every catalogue runtime with the tag its wheels get and the tags it accepts",
+    async () => {
+      const c = capture();
+      assert.equal(await run(["preview", `${POLICIES}pep783.yaml`], c.io), EXIT_OK);
+      const text = c.out.join("\n");
+      const catalogue = JSON.parse(
+        await Deno.readTextFile(new URL("../../corpus/runtimes.json", import.meta.url)),
+      ) as { runtimes?: { version: string }[] } | { version: string }[];
+      const versions = (Array.isArray(catalogue) ? catalogue : catalogue.runtimes ?? []).map((r) =>
+        r.version
+      );
+      assert.ok(versions.length >= 11);
+      for (const v of versions) {
+        assert.match(
+          text,
+          new RegExp(`^${v.replaceAll(".", "\\.")} `, "m"),
+        );
+      }
+      assert.match(
+        text,
+        /^0\.29\.5 +3\.13\.\d+ +4\.0\.9 +pyemscripten_2025_0_wasm32 +pyemscripten_2025_0_wasm32 pyodide_2025_0_wasm32$/m,
+      );
+      assert.match(text, /^runtimes sharing a tag: 0\.26\.4 = 0\.27\.7; 0\.28\.3 = 0\.29\.5/m);
+    },
+  );
+  await t.step("--json: one preview per policy, a directory expands", async () => {
+    const c = capture();
+    assert.equal(await run(["preview", POLICIES, "--json"], c.io), EXIT_OK);
+    const previews = JSON.parse(c.out.join("\n"));
+    assert.ok(previews.length >= 12);
+    const pep = previews.find((p: { policy: { id: string } }) => p.policy.id === "pep783");
+    assert.equal(pep.rule, "aliases");
+  });
+  await t.step(
+    "a broken policy: its problem on stderr, exit 3; the others still previewed",
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "policy-preview-" });
+      try {
+        const bad = `${dir}/bad.yaml`;
+        await Deno.writeTextFile(bad, "id: bad\ntitle: t\n");
+        const c = capture();
+        assert.equal(
+          await run(["preview", bad, `${POLICIES}pep783.yaml`], c.io),
+          EXIT_POLICY_ERROR,
+        );
+        assert.ok(c.err.some((l) => l.startsWith(bad)));
+        assert.match(c.out.join("\n"), /^pep783: /m);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+  await t.step("--json belongs to preview", async () => {
+    await assert.rejects(() => run(["check", POLICIES, "--json"], capture().io), UsageError);
+    await assert.rejects(() => run(["preview"], capture().io), UsageError);
+  });
+});

@@ -628,3 +628,33 @@ export function wheelBuiltFor(report: ConformReport, runtime: string): number {
     w.builtFor === runtime && w.kind === "binary" && !w.inputError && !w.defective
   );
 }
+
+/**
+ * Make one unsafe accept of the report disputed: the real runtime loaded that pair although the
+ * link check says it breaks (as a report written before the oracle decided pairs would show,
+ * or a pair the evidence ladder has not confirmed). Returns the pair and its policy.
+ *
+ * @example
+ * ```ts
+ * const report = makeReport();
+ * const { policy } = disputeOneUnsafeAccept(report);
+ * ```
+ */
+export function disputeOneUnsafeAccept(
+  report: ConformReport,
+): { policy: string; wheel: string; runtime: string } {
+  for (const p of [...report.policies].sort((a, b) => a.rank - b.rank)) {
+    const x = p.predictions.find((q) => q.verdict === "unsafe-accept");
+    if (!x) continue;
+    const o = report.outcomes.find((y) => y.wheel === x.wheel && y.runtime === x.runtime)!;
+    o.oracle = {
+      works: true,
+      status: "ok",
+      message: "imported and passed its smoke calls",
+      agrees: false,
+      disagreement: "stub-stricter",
+    };
+    return { policy: p.id, wheel: x.wheel, runtime: x.runtime };
+  }
+  throw new Error("the fixture has no unsafe accept to dispute");
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { codeSpan, escapeMarkdown, renderMarkdown } from "../../src/report/markdown.ts";
-import { makeReport } from "./_make_report.ts";
+import { explainWinners } from "../../src/report/_common.ts";
+import { disputeOneUnsafeAccept, makeReport } from "./_make_report.ts";
 
 /** GFM table rows split into cells, honouring `\|` escapes. */
 function cells(row: string): string[] {
@@ -39,6 +40,33 @@ Deno.test("renderMarkdown() is ready to paste into a discussion", async (t) => {
       }).**`,
     );
   });
+
+  await t.step("then why each winner wins, in the words every report uses", () => {
+    assert.deepEqual(
+      lines.slice(4, 6),
+      explainWinners(report, (id) => codeSpan(id)).map((s) => `- ${s}`),
+    );
+    assert.match(lines[4]!, /^- Under load, `[^`]+` wins: /);
+    assert.match(lines[5]!, /^- Under strict, /);
+  });
+
+  await t.step(
+    "a disputed unsafe accept is marked in the table and among the counter-examples",
+    () => {
+      const disputed = makeReport();
+      const pair = disputeOneUnsafeAccept(disputed);
+      const out = renderMarkdown(disputed).split("\n");
+      const policy = disputed.policies.find((p) => p.id === pair.policy)!;
+      const row = out.find((l) => l.startsWith(`| ${policy.rank} | \`${policy.id}\``))!;
+      assert.equal(cells(row)[3], `${policy.unsafeAccepts} (1 disputed)`);
+      const example = out.find((l) => l.includes(`\`${pair.wheel}\``) && l.startsWith("| ❌"));
+      assert.match(
+        example ?? "",
+        /^\| ❌ unsafe accept \(disputed: the real runtime loads it \(ok\); the link check says /,
+      );
+      assert.ok(!md.includes("disputed"), "the plain fixture disputes nothing");
+    },
+  );
 
   await t.step("the pairs that move the rankings are listed under the table, capped", () => {
     const latent = report.outcomes.find((o) => o.outcome === "latent")!;

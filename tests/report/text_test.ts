@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { renderText } from "../../src/report/text.ts";
+import { explainWinners } from "../../src/report/_common.ts";
 import { makeReport } from "./_make_report.ts";
 
 // deno-lint-ignore no-control-regex
@@ -44,6 +45,13 @@ Deno.test("renderText() ranks the policies and shows their worst counter-example
         load[0] === strict[0] ? "same" : "different"
       })`,
     );
+  });
+
+  await t.step("under the headline, why each winner wins, wrapped to the width", () => {
+    const why = explainWinners(report);
+    const block = lines.slice(2, lines.indexOf("", 2)).map((l) => l.trim()).join(" ");
+    assert.equal(block, why.join(" "));
+    assert.ok(lines[2]!.startsWith("  Under load, "));
   });
 
   await t.step("where the rankings differ, the latent pairs that move them are named", () => {

@@ -10,6 +10,7 @@ type Step = {
   run?: string;
   with?: Record<string, unknown>;
   if?: string;
+  id?: string;
 };
 type Workflow = {
   on: Record<string, unknown>;
@@ -41,7 +42,12 @@ Deno.test("workflow files are valid YAML and pin every action by commit", async 
       assert.ok(uses.length >= 3);
       for (const m of uses) {
         const [, ref, rest] = m;
-        assert.match(ref!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `not pinned by full SHA: ${ref}`);
+        // owner/name, or owner/name/sub-action (actions/cache/restore), at a full commit SHA.
+        assert.match(
+          ref!,
+          /^[\w.-]+\/[\w.-]+(?:\/[\w.-]+)*@[0-9a-f]{40}$/,
+          `not pinned by full SHA: ${ref}`,
+        );
         assert.match(rest!, /^\s+# v\d+\.\d+\.\d+$/, `no exact version comment for ${ref}`);
       }
       // Every parsed `uses` is one of the lines checked above.
@@ -72,9 +78,14 @@ Deno.test("nightly.yml runs conform, discovers runtimes, uploads and diffs", asy
   assert.match(run, /steps\.diff\.outputs\.code \}\}" = "6"/);
   const upload = steps(doc).find((s) => s.uses?.startsWith("actions/upload-artifact@"));
   assert.equal(upload?.with?.path, "reports/");
-  const cache = steps(doc).find((s) => s.uses?.startsWith("actions/cache@"));
-  assert.match(String(cache?.with?.path), /\.cache\/deno/);
-  assert.match(String(cache?.with?.path), /^\.cache$/m);
+  const restore = steps(doc).find((s) => s.uses?.startsWith("actions/cache/restore@"));
+  assert.match(String(restore?.with?.path), /\.cache\/deno/);
+  assert.match(String(restore?.with?.path), /^\.cache$/m);
+  assert.equal(
+    steps(doc).some((s) => s.uses?.startsWith("actions/cache@")),
+    false,
+    "actions/cache saves only when the job succeeds",
+  );
   assert.equal((doc as unknown as { env: Record<string, string> }).env.DENO_VERSION, "2.9.6");
   // The subcommands the workflow calls exist in this checkout.
   for (const cmd of ["render", "diff", "runtimes"]) {
@@ -89,4 +100,42 @@ Deno.test("tests.yml runs the test command on push and pull request", async () =
   assert.match(run, /\.ci\/run/);
   assert.match(run, /scripts\/ensure_chromium\.sh/);
   await Deno.stat(new URL("scripts/ensure_chromium.sh", ROOT));
+});
+
+Deno.test("nightly.yml caches across red nights without a new entry every night", async () => {
+  const { doc } = await load("nightly.yml");
+  const all = steps(doc);
+  const keyStep = all.find((s) => s.run?.includes("LINK_ENGINE_VERSION"));
+  const restore = all.find((s) => s.uses?.startsWith("actions/cache/restore@"));
+  const save = all.find((s) => s.uses?.startsWith("actions/cache/save@"));
+  assert.ok(keyStep && restore && save);
+  // The key is the content that decides the cache: catalogues, lock, engine; never the run.
+  assert.match(
+    keyStep.run!,
+    /hashFiles\('deno\.lock', 'corpus\/runtimes\.json', 'corpus\/wheels\.json'\)/,
+  );
+  for (const s of [keyStep, restore, save]) {
+    assert.doesNotMatch(JSON.stringify(s), /run_id|run_number|github\.sha/);
+  }
+  assert.equal(restore.with?.key, save.with?.key);
+  assert.match(String(restore.with?.["restore-keys"]), /^conform-\$\{\{ runner\.os \}\}-$/m);
+  assert.equal(restore.with?.path, save.with?.path);
+  // Saved after a red night too, but not over an exact hit.
+  assert.match(save.if ?? "", /always\(\)/);
+  assert.match(save.if ?? "", /steps\.cache\.outputs\.cache-hit != 'true'/);
+  assert.ok(all.indexOf(save) > all.findIndex((s) => s.id === "conform"));
+  // The key step computes the engine version that exists in this checkout.
+  const source = await Deno.readTextFile(new URL("src/link/check_link.ts", ROOT));
+  assert.match(source, /LINK_ENGINE_VERSION = [0-9]+/);
+});
+
+Deno.test("nightly.yml publishes the JUnit results as a test summary", async () => {
+  const { doc } = await load("nightly.yml");
+  const publish = steps(doc).find((s) => s.run?.includes("scripts/junit_summary.ts"));
+  assert.ok(publish, "a step renders the JUnit XML into the job summary");
+  assert.match(publish.run!, /scripts\/junit_summary\.ts reports\/conform\.junit\.xml/);
+  assert.match(publish.run!, />> "\$GITHUB_STEP_SUMMARY"/);
+  assert.match(publish.if ?? "", /always\(\)/);
+  assert.equal(publish.run!.trim().split("\n").length, 1, "one command, nothing else");
+  await Deno.stat(new URL("scripts/junit_summary.ts", ROOT));
 });
