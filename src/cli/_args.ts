@@ -118,6 +118,7 @@ export function createProgress(): { update(message: string): void; done(): void 
     active = false;
   }
   let last = 0;
+  let drawn = 0;
   return {
     update(message: string) {
       if (!active) return;
@@ -131,10 +132,16 @@ export function createProgress(): { update(message: string): void; done(): void 
           return 80;
         }
       })();
-      Deno.stderr.writeSync(encoder.encode(`\r\x1b[K${message.slice(0, columns - 1)}`));
+      // \r and spaces, never an escape sequence (NO_COLOR, and terminals that would show it).
+      const line = message.slice(0, columns - 1);
+      Deno.stderr.writeSync(
+        encoder.encode(`\r${line}${" ".repeat(Math.max(0, drawn - line.length))}`),
+      );
+      drawn = line.length;
     },
     done() {
-      if (active) Deno.stderr.writeSync(encoder.encode("\r\x1b[K"));
+      if (active && drawn) Deno.stderr.writeSync(encoder.encode(`\r${" ".repeat(drawn)}\r`));
+      drawn = 0;
     },
   };
 }

@@ -43,7 +43,10 @@ Options:
                      a local Pyodide distribution instead (default label <version>@local)
   --json             print the explanation as JSON
 ${CORPUS_OPTIONS_HELP}
-  -h, --help         show this help`;
+  -h, --help         show this help
+
+Exit codes: 0 explained (whatever the verdict), 2 usage, 3 the policy does not load, 4 the wheel
+cannot be read or matches nothing, 5 the runtime is unknown or unavailable.`;
 
 /**
  * Run `explain`.

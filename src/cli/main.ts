@@ -41,7 +41,8 @@ const COMMANDS: Record<
     load: () => import("./link_command.ts"),
   },
   policy: {
-    summary: "validate policy files, or preview each runtime's tag (policy check|preview FILE)",
+    summary:
+      "validate policy files, show each runtime's tag, compare two (policy check|show|compare)",
     load: () => import("./policy_command.ts"),
   },
   explain: {

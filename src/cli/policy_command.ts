@@ -3,9 +3,11 @@
  * `file:line:column: keyPath: message` (syntax, schema and semantic problems of every file,
  * and duplicate ids across them); a summary line goes to stderr.
  *
- * `conform policy preview FILE...`: the tag each catalogue runtime gets under each policy, the
- * tags it accepts and which runtimes share a tag, from the scorer's own functions (no wheel,
- * no runtime download).
+ * `conform policy show FILE...` (or `preview`): the tag each catalogue runtime gets under each
+ * policy, the tags it accepts and which runtimes share a tag, from the scorer's own functions (no
+ * wheel, no runtime download).
+ *
+ * `conform policy compare A B [PATH...]`: the pairs where two policies predict differently.
  *
  * @module
  */
@@ -22,19 +24,26 @@ import { readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
 import { EXIT_OK, EXIT_POLICY_ERROR, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 
 const USAGE = `Usage: deno task conform policy check FILE|DIR...
-       deno task conform policy preview FILE|DIR... [--json]
+       deno task conform policy show FILE|DIR... [--json]
+       deno task conform policy compare A B [PATH...] [--runtime SPEC] [--report FILE] [--json]
 
 check    Validate policy files (YAML, see policies/schema.json). A directory means its *.yaml
          and *.yml files. Every problem is printed as file:line:column: keyPath: message.
-preview  For every runtime of the catalogue (corpus/runtimes.json): the platform tag a wheel
+show     For every runtime of the catalogue (corpus/runtimes.json): the platform tag a wheel
          built for it gets under the policy, the tags it accepts, the build tag it requires,
          and which runtimes share a tag. ABI flags are inferred from each runtime's Emscripten
-         version (a conform run reads them from the main module).
+         version (a conform run reads them from the main module). Also called preview.
+compare  The wheel × runtime pairs where policies A and B (ids of policies/ or files) predict
+         differently, with the outcome of each and which one is right: from a link-check run
+         over PATH (default: the catalogue, corpus/), or from a saved JSON report (--report).
 
 Options:
-  --json   preview: print the previews as JSON
+  --json           show/compare: print JSON
+  --runtime SPEC   compare: runtimes to run on (versions or series; default all)
+  --report FILE    compare: a saved JSON report that scored both policies, instead of a run
 
-Exit codes: 0 all policies valid, 3 a policy has problems, 4 a file could not be read, 2 usage.`;
+Exit codes: 0 valid (check) or printed (show, compare), 2 usage, 3 a policy has problems,
+4 a file could not be read, 5 a runtime is unknown.`;
 
 /** Where output goes; tests pass their own. */
 export interface PolicyCommandIo {
@@ -89,21 +98,38 @@ export async function run(args: string[], io: PolicyCommandIo = defaultIo): Prom
     parseArgs({
       args,
       allowPositionals: true,
-      options: { help: { type: "boolean", short: "h" }, json: { type: "boolean" } },
+      options: {
+        help: { type: "boolean", short: "h" },
+        json: { type: "boolean" },
+        runtime: { type: "string", multiple: true },
+        report: { type: "string" },
+        mirror: { type: "string" },
+        "cache-dir": { type: "string" },
+        offline: { type: "boolean" },
+      },
     })
   );
   if (values.help) {
     io.out(USAGE);
     return EXIT_OK;
   }
-  const [sub, ...paths] = positionals;
-  if (sub !== "check" && sub !== "preview") {
+  const [given, ...paths] = positionals;
+  const sub = given === "preview" ? "show" : given;
+  if (sub === "compare") {
+    if (paths.length < 2) throw new UsageError("policy compare needs two policies, A and B");
+    const { comparePolicyFiles } = await import("./_policy_compare.ts");
+    return await comparePolicyFiles(paths[0], paths[1], paths.slice(2), values);
+  }
+  if (sub !== "check" && sub !== "show") {
     throw new UsageError(
-      sub ? `unknown policy subcommand "${sub}"` : "missing subcommand: check or preview",
+      sub ? `unknown policy subcommand "${sub}"` : "missing subcommand: check, show or compare",
     );
   }
+  if (values.runtime || values.report) {
+    throw new UsageError("--runtime and --report are compare options");
+  }
   if (!paths.length) throw new UsageError(`policy ${sub} needs at least one FILE or DIR`);
-  if (values.json && sub !== "preview") throw new UsageError("--json is a preview option");
+  if (values.json && sub !== "show") throw new UsageError("--json is a show option");
   const { files, unreadable } = await expandPaths(paths);
   const inputs: { path: string; text: string }[] = [];
   for (const file of files) {
@@ -114,7 +140,7 @@ export async function run(args: string[], io: PolicyCommandIo = defaultIo): Prom
     }
   }
   const { policies, errors } = loadPolicies(inputs);
-  if (sub === "preview") {
+  if (sub === "show") {
     return await printPreviews(policies, { unreadable, errors, json: values.json === true }, io);
   }
   for (const line of unreadable) io.out(line);

@@ -184,7 +184,12 @@ export const UNCHECKED_CODE = "?";
  * ```
  */
 export function renderOutcomeMatrix(
-  rows: readonly { name: string; outcomes: readonly (OutcomeClass | undefined)[] }[],
+  rows: readonly {
+    name: string;
+    outcomes: readonly (OutcomeClass | undefined)[];
+    /** Per runtime: the Python version disagrees although the class is another one. */
+    python?: readonly boolean[];
+  }[],
   runtimes: readonly string[],
 ): string[] {
   // Full names: they are what tells the rows apart.
@@ -193,12 +198,17 @@ export function renderOutcomeMatrix(
   const lines = [`${"".padEnd(width)} ${runtimes.map((r) => r.padStart(col)).join("")}`];
   const counts = new Map<OutcomeClass, number>();
   let unchecked = false;
+  let pythonFirst = false;
   for (const row of rows) {
     const cells = runtimes.map((_, i) => {
       const o = row.outcomes[i];
       if (o === undefined) unchecked = true;
       else counts.set(o, (counts.get(o) ?? 0) + 1);
-      return (o === undefined ? UNCHECKED_CODE : OUTCOME_CODES[o]).padStart(col);
+      // A Python mismatch is told first, with the link outcome after it.
+      const py = o !== undefined && o !== "python-mismatch" && row.python?.[i] === true;
+      if (py) pythonFirst = true;
+      const code = o === undefined ? UNCHECKED_CODE : OUTCOME_CODES[o];
+      return (py ? `py/${code}` : code).padStart(col);
     });
     lines.push(`${row.name.padEnd(width)} ${cells.join("")}`);
   }
@@ -209,6 +219,11 @@ export function renderOutcomeMatrix(
   // The codes are terse on purpose (the matrix must stay narrow): say what each one means.
   lines.push("", "Codes:");
   for (const l of describeOutcomeCodes(counts.keys())) lines.push(`  ${l}`);
+  if (pythonFirst) {
+    lines.push(
+      `  ${"py/X".padEnd(8)}the Python version disagrees and the pair also fails to link as X`,
+    );
+  }
   if (unchecked) lines.push(`  ${UNCHECKED_CODE.padEnd(8)}not checked (no outcome for the pair)`);
   return lines;
 }

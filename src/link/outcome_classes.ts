@@ -91,7 +91,8 @@ export const OUTCOME_CLASS_INFO = {
   },
   "python-mismatch": {
     code: "py",
-    meaning: "the module's cpython-3XY suffix or the wheel's cpXY tag is not the runtime's Python",
+    meaning:
+      "the module's cpython-3XY suffix or the wheel's cpXY tag is not the runtime's Python, and nothing else stops it (renamed, it would link); a pair that also fails to link is link-error, its Python named first",
     realRuntime: "skips it or breaks silently",
     works: { load: false, strict: false },
     evidence: ["python-version"],

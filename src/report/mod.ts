@@ -22,3 +22,4 @@ export * from "./diff.ts";
 export * from "./progress.ts";
 export * from "./link_pairs.ts";
 export * from "./explanation.ts";
+export * from "./compare_policies.ts";

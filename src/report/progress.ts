@@ -134,14 +134,21 @@ export function createProgress(options: ProgressOptions): Progress {
   };
   const pct = () => (total > 0 ? Math.floor((100 * Math.min(count, total)) / total) : 100);
 
+  // \r and spaces over what is left of a longer line: no escape sequence ever (NO_COLOR asks
+  // for none, and a terminal that ignores them would show them).
+  let drawn = 0;
+  const redraw = (line: string, end = "") => {
+    const length = [...line].length;
+    out.write(`\r${line}${" ".repeat(Math.max(0, drawn - length))}${end}`);
+    drawn = end ? 0 : length;
+  };
   const drawBar = (t: number) => {
     const counts = `${count}/${total} ${String(pct()).padStart(3)}% · ${eta(t)}`;
     const room = columns - 1 - options.label.length - counts.length - 5;
     const barWidth = Math.max(10, Math.min(40, room));
     const filled = total > 0 ? Math.round((barWidth * Math.min(count, total)) / total) : barWidth;
     const bar = `${"█".repeat(filled)}${"░".repeat(barWidth - filled)}`;
-    // \r + erase-line so a shorter line leaves no leftovers.
-    out.write(`\r\u001b[2K${options.label} ${bar} ${counts}`);
+    redraw(`${options.label} ${bar} ${counts}`);
     lastDraw = t;
   };
   const plainLine = (t: number) => {
@@ -175,7 +182,7 @@ export function createProgress(options: ProgressOptions): Progress {
       const t = now();
       const took = formatEta(t - start).replace(/^0 s$/, "under 1 s");
       if (terminal) {
-        out.write(`\r\u001b[2K${options.label}: ${count}/${total} done in ${took}\n`);
+        redraw(`${options.label}: ${count}/${total} done in ${took}`, "\n");
       } else {
         out.write(`${options.label}: ${count}/${total} done in ${took}\n`);
       }

@@ -197,8 +197,8 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
       out.push(
         fitAroundWheel(
           "  ",
-          clean(d.wheel),
-          clean(` on ${d.runtime}${d.outcome ? ` (${d.outcome})` : ""}`),
+          clean(`${d.outcome ? `(${d.outcome}) ` : ""}${d.wheel}`),
+          clean(` on ${d.runtime}`),
           width,
         ),
       );
@@ -223,10 +223,11 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
         const marker = c.kind === "unsafe-accept"
           ? paint("!", "red", "bold")
           : paint("×", "yellow");
+        // The runtime ends the line: what a reader scans for, never cut off.
         const text = fitAroundWheel(
-          `${VERDICT_LABELS[c.kind]}: `,
+          clean(`${VERDICT_LABELS[c.kind]} (${c.outcome}): `),
           clean(c.wheel),
-          clean(` on ${c.runtime} → ${c.outcome}`),
+          clean(` on ${c.runtime}`),
           width - 6,
         );
         out.push(`    ${marker} ${text}`);

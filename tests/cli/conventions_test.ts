@@ -59,11 +59,14 @@ Deno.test("text never cuts off a counter-example's runtime or verdict", () => {
     for (const c of p.counterExamples) c.wheel = `some/deep/dir/${long}-1.0-cp312-cp312-w.whl`;
   }
   const text = renderText(report, { width: 80 });
-  const lines = text.split("\n").filter((l) => l.includes(" on ") && l.includes("→"));
+  const lines = text.split("\n").filter((l) => /^ {4}[!×] /.test(l));
   assert.ok(lines.length > 0, text);
+  const runtimes = report.runtimes.map((r) => r.version);
   for (const l of lines) {
     assert.ok([...l].length <= 80, l);
-    assert.match(l, / on \S+ → \S+$/, l);
+    // Each counter-example ends with its runtime, whole.
+    const end = / on (\S+)$/.exec(l);
+    assert.ok(end && runtimes.includes(end[1]), l);
   }
   // Full lines when no width is given: the whole name is there.
   assert.ok(renderText(report).includes(long));
@@ -74,6 +77,22 @@ Deno.test("subprocess conventions", async (t) => {
     const run = await runConform(["explian"]);
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, /unknown command "explian"; did you mean "explain"\?/);
+  });
+  await t.step("every command's help lists its exit codes", async () => {
+    const main = await Deno.readTextFile(`${REPO_ROOT}/src/cli/main.ts`);
+    const commands = [...main.matchAll(/^ {2}(\w+): \{\n {4}summary:/gm)].map((m) => m[1]);
+    assert.ok(commands.length >= 10, commands.join(", "));
+    for (const command of commands) {
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "src/cli/main.ts", command, "--help"],
+        cwd: REPO_ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(r.stdout);
+      assert.equal(r.code, 0, `${command}: ${new TextDecoder().decode(r.stderr)}`);
+      assert.match(text, /Exit codes: 0 /, `${command} --help`);
+    }
   });
   await t.step("the top-level help lists the main job's options", async () => {
     const run = await runConform(["--help"]);
@@ -107,4 +126,36 @@ Deno.test("subprocess conventions", async (t) => {
       await Deno.remove(dir, { recursive: true });
     }
   });
+});
+
+Deno.test({
+  name: "NO_COLOR on a pseudo-terminal: no escape sequence at all",
+  // `script` (util-linux) gives the command a pseudo-terminal.
+  ignore: !(await new Deno.Command("sh", { args: ["-c", "command -v script"] }).output()).success,
+}, async () => {
+  const dir = await Deno.makeTempDir({ dir: `${REPO_ROOT}/.cache/tmp`, prefix: "pty-" });
+  try {
+    const file = `${dir}/r.json`;
+    await Deno.writeTextFile(file, renderJson(makeReport({ wheels: 6 })));
+    const onTerminal = async (env: Record<string, string>) => {
+      const command = `'${Deno.execPath()}' run -A src/cli/main.ts render '${file}'`;
+      const r = await new Deno.Command("script", {
+        args: ["-qec", command, "/dev/null"],
+        cwd: REPO_ROOT,
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return new TextDecoder().decode(r.stdout);
+    };
+    const base = { PATH: Deno.env.get("PATH") ?? "", HOME: Deno.env.get("HOME") ?? "/tmp" };
+    const coloured = await onTerminal({ ...base, TERM: "xterm" });
+    assert.ok(coloured.includes("\u001b["), "a terminal gets colour by default");
+    const plain = await onTerminal({ ...base, TERM: "xterm", NO_COLOR: "1" });
+    assert.ok(plain.includes("Policies, ranked"), plain.slice(0, 200));
+    assert.ok(!plain.includes("\u001b"), "no ESC with NO_COLOR");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

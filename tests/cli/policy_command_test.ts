@@ -105,3 +105,55 @@ Deno.test("conform policy preview", async (t) => {
     await assert.rejects(() => run(["preview"], capture().io), UsageError);
   });
 });
+
+Deno.test("conform policy show is preview under the issue's name", async () => {
+  const shown = capture();
+  const previewed = capture();
+  assert.equal(await run(["show", `${POLICIES}pep783.yaml`], shown.io), EXIT_OK);
+  assert.equal(await run(["preview", `${POLICIES}pep783.yaml`], previewed.io), EXIT_OK);
+  assert.deepEqual(shown.out, previewed.out);
+  assert.ok(shown.out.join("\n").includes("pyemscripten_"), shown.out.join("\n"));
+});
+
+Deno.test("conform policy compare: the pairs two policies decide differently", async (t) => {
+  const { comparePolicies } = await import("../../src/report/compare_policies.ts");
+  const { makeReport } = await import("../report/_make_report.ts");
+  const report = makeReport({ wheels: 12 });
+  const [a, b] = report.policies;
+  await t.step("pure: every difference is a pair one installs and the other refuses", () => {
+    const c = comparePolicies(report, a, b);
+    const key = (p: { wheel: string; runtime: string }) => `${p.wheel} ${p.runtime}`;
+    const expected = a.predictions.filter((pa) =>
+      b.predictions.some((pb) => key(pb) === key(pa) && pb.install !== pa.install)
+    ).map(key).sort();
+    assert.deepEqual(c.differences.map(key).sort(), expected);
+    for (const d of c.differences) assert.notEqual(d.a.install, d.b.install);
+    assert.ok(c.rightA + c.rightB <= c.differences.length);
+    // A policy compared with itself differs nowhere.
+    assert.equal(comparePolicies(report, a, a).differences.length, 0);
+  });
+  await t.step("--report: from a saved report, exit 0; an unknown id, exit 3", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "policy-compare-" });
+    try {
+      const file = `${dir}/r.json`;
+      const { renderJson } = await import("../../src/report/json.ts");
+      await Deno.writeTextFile(file, renderJson(report));
+      const cmd = (args: string[]) =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", "src/cli/main.ts", "policy", "compare", ...args],
+          cwd: new URL("../../", import.meta.url),
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+      const ok = await cmd([a.id, b.id, "--report", file, "--json"]);
+      assert.equal(ok.code, 0, new TextDecoder().decode(ok.stderr));
+      const parsed = JSON.parse(new TextDecoder().decode(ok.stdout));
+      assert.equal(parsed.differences.length, comparePolicies(report, a, b).differences.length);
+      const unknown = await cmd([a.id, "no-such-policy", "--report", file]);
+      assert.equal(unknown.code, 3);
+      assert.match(new TextDecoder().decode(unknown.stderr), /no policy no-such-policy/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+});

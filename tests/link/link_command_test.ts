@@ -16,8 +16,9 @@ Deno.test("conform link", async (t) => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      // Root cause first: the Python version, then the symbol V8 refused with both types.
-      /orjson-3\.10\.1-.*\.whl {2}0\.28\.3 {2}link-error: wheel tags cp312-cp312 do not accept this runtime's Python 3\.13\.\d+ \(cp313\); env\._PyLong_AsByteArray: \(i32, i32, i32, i32, i32\) -> i32 vs runtime \(i32, i32, i32, i32, i32, i32\) -> i32/,
+      // Root cause first: the Python version; the link outcome underneath, with the symbol V8
+      // refused and both types.
+      /orjson-3\.10\.1-.*\.whl {2}0\.28\.3 {2}Python: wheel tags cp312-cp312 do not accept this runtime's Python 3\.13\.\d+ \(cp313\)\n {2}then link-error: env\._PyLong_AsByteArray: \(i32, i32, i32, i32, i32\) -> i32 vs runtime \(i32, i32, i32, i32, i32, i32\) -> i32/,
     );
   });
 

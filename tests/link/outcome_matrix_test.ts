@@ -60,3 +60,18 @@ Deno.test("renderOutcomeMatrix() prints a legend for every code it uses", async 
     );
   });
 });
+
+Deno.test("renderOutcomeMatrix() tells a Python mismatch first, the link outcome after it", () => {
+  const lines = renderOutcomeMatrix(
+    [{ name: "a.whl", outcomes: ["link-error", "links"], python: [true, false] }],
+    ["0.27.7", "0.28.3"],
+  );
+  assert.match(lines[1]!, /^a\.whl +py\/ERR +ok$/);
+  assert.ok(
+    lines.some((l) => /^ {2}py\/X +the Python version disagrees/.test(l)),
+    lines.join("\n"),
+  );
+  // Without the flag, the class alone.
+  const plain = renderOutcomeMatrix([{ name: "a.whl", outcomes: ["link-error"] }], ["0.28.3"]);
+  assert.match(plain[1]!, /^a\.whl +ERR$/);
+});

@@ -58,7 +58,7 @@ Deno.test("renderText() ranks the policies and shows their worst counter-example
     const at = lines.findIndex((l) => l.startsWith("Pairs that move the rankings"));
     assert.ok(at > 0, "the fixture's latent pair makes the rankings differ");
     const latent = report.outcomes.find((o) => o.outcome === "latent")!;
-    assert.equal(lines[at + 1], `  ${latent.wheel} on ${latent.runtime} (latent)`);
+    assert.equal(lines[at + 1], `  (latent) ${latent.wheel} on ${latent.runtime}`);
     assert.match(lines[at + 2]!, /under load, .* under strict$/);
   });
 
@@ -71,7 +71,7 @@ Deno.test("renderText() ranks the policies and shows their worst counter-example
     const unsafe = report.policies.find((p) => !p.correct)!;
     const at = lines.findIndex((l) => l.trim().startsWith(`${unsafe.id} (UNSAFE`));
     assert.ok(at > 0);
-    assert.match(lines[at + 1]!, /^\s+! unsafe accept: \S+\.whl on \S+ → \S+/);
+    assert.match(lines[at + 1]!, /^\s+! unsafe accept \(\S+\): \S+\.whl on \S+$/);
     assert.match(lines[at + 2]!, /tags \S+ vs \S+: /);
   });
 
