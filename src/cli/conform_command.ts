@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatPolicyError, loadPolicies } from "../policy/mod.ts";
+import { checkShard, InvalidShardError, type ShardSpec } from "../runner/shard.ts";
 import type { Policy, PolicyError } from "../policy/mod.ts";
 import {
   CORPUS_OPTIONS,
@@ -59,6 +60,10 @@ export const OPTIONS_HELP =
                      cached results are always used
   --oracle-size N    sample size (default 24)
   --oracle-seed N    sample seed (default 783)
+  --shard K/N        run shard K of N only: every input is read (libraries come from all
+                     of them), but only the archives whose sha256 falls in shard K are
+                     linked, scored and reported; join the N JSON reports with
+                     conform merge
 ${OUTPUT_OPTIONS_HELP}
   --fail-on unsafe   exit 6 when any selected policy has unsafe accepts
   --jobs N           link workers (default: one per core, at most 2)
@@ -78,6 +83,32 @@ ${OPTIONS_HELP}
 Exit codes: 0 run completed, 2 usage, 3 a policy file has errors, 4 an input could not be
 read, 5 a runtime could not be obtained, 6 unsafe accepts with --fail-on unsafe. Problems
 are reported and the rest of the run goes on; the first code in that order is returned.`;
+
+/**
+ * `--shard K/N` as a shard of a run: `K` and `N` whole numbers, `1 ≤ K ≤ N`.
+ *
+ * @throws {UsageError} naming what is wrong with the value
+ * @example
+ * ```ts
+ * import { parseShardSpec } from "./conform_command.ts";
+ * const shard = parseShardSpec("2/4");
+ * console.assert(shard.index === 2 && shard.count === 4);
+ * ```
+ */
+export function parseShardSpec(value: string): ShardSpec {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  if (!m) throw new UsageError(`--shard takes K/N (e.g. 2/4: the second of four), not "${value}"`);
+  const shard = { index: Number(m[1]), count: Number(m[2]) };
+  try {
+    checkShard(shard);
+  } catch (error) {
+    if (error instanceof InvalidShardError) {
+      throw new UsageError(`--shard ${value}: ${error.message}`);
+    }
+    throw error;
+  }
+  return shard;
+}
 
 /**
  * Run the default command.
@@ -102,6 +133,7 @@ export async function run(args: string[]): Promise<number> {
         "oracle-size": { type: "string" },
         "oracle-seed": { type: "string" },
         "oracle-budget": { type: "string" },
+        shard: { type: "string" },
         ...OUTPUT_OPTIONS,
         "fail-on": { type: "string" },
         jobs: { type: "string" },
@@ -131,6 +163,7 @@ export async function run(args: string[]): Promise<number> {
     }
     return n;
   };
+  const shard = values.shard === undefined ? undefined : parseShardSpec(values.shard);
   const outputs = parseOutputRequests(args);
   const style = textStyleFrom(values);
   const corpus = corpusOptionsFrom(values);
@@ -177,6 +210,7 @@ export async function run(args: string[]): Promise<number> {
       cacheDir: corpus.cacheDir!,
       mirror: corpus.mirror,
       allowNetwork: corpus.allowNetwork !== false,
+      ...(shard ? { shard } : {}),
     },
     { workers: jobs },
     quiet,
