@@ -157,22 +157,23 @@ export function mergeShardReports(shards: ShardReportFile[]): ConformReport {
     (o) => `pair ${o.wheel} @ ${o.runtime}`,
   );
   checkPlacement(sorted, position, wheels);
-  const byInput = (a: { file: string }, b: { file: string }) =>
-    position.get(a.file)! - position.get(b.file)!;
-  const mergedWheels = [...wheels.values()].map((w) => w.row).sort((a, b) => byInput(a, b));
+  for (const { row: o, files } of outcomes.values()) {
+    if (!runtimeOrder.has(o.runtime) || !wheels.has(o.wheel)) {
+      throw new ShardMergeError(
+        "misplaced",
+        `the pair ${o.wheel} @ ${o.runtime} is not a pair of the run's inputs and runtimes`,
+        { files },
+      );
+    }
+  }
+  // The unsharded run's order: inputs in input order, each on the runtimes in runtime order.
+  const mergedWheels = [...wheels.values()].map((w) => w.row).sort((a, b) =>
+    position.get(a.file)! - position.get(b.file)!
+  );
   const mergedOutcomes = [...outcomes.values()].map((o) => o.row).sort((a, b) =>
     position.get(a.wheel)! - position.get(b.wheel)! ||
     runtimeOrder.get(a.runtime)! - runtimeOrder.get(b.runtime)!
   );
-  for (const o of mergedOutcomes) {
-    if (!runtimeOrder.has(o.runtime) || !position.has(o.wheel)) {
-      throw new ShardMergeError(
-        "misplaced",
-        `the pair ${o.wheel} @ ${o.runtime} is not a pair of the run's inputs and runtimes`,
-        { files: outcomes.get(`${o.wheel}\u0000${o.runtime}`)!.files },
-      );
-    }
-  }
 
   // Each shard's `defective` flags are its own; the merged ones come from the merged scores.
   const rows = {
@@ -248,8 +249,8 @@ function checkComplete({ file, report }: ShardReportFile): void {
   }
 }
 
-/** A policy as it scores: where it was read from (`file`) does not change what it says. */
-function withoutFile(policies: Policy[]): Omit<Policy, "file">[] {
+/** Policies as they score: where one was read from (`file`) does not change what it says. */
+function stripPolicyFiles(policies: Policy[]): Omit<Policy, "file">[] {
   return policies.map(({ file: _, ...p }) => p);
 }
 
@@ -289,7 +290,7 @@ function checkSameRun(first: ShardReportFile, all: ShardReportFile[]): void {
     {
       problem: "policies",
       what: "policies",
-      value: (r) => withoutFile(r.policyDefinitions!),
+      value: (r) => stripPolicyFiles(r.policyDefinitions!),
       show: (r) => r.policyDefinitions!.map((p) => p.id).join(", "),
     },
     {
@@ -478,10 +479,10 @@ function mergeDecisive(
   const overturned = parts.flatMap((s) => s.report.agreement!.decisive!.overturned)
     .sort(byPair)
     .map((o) => {
-      const works = overturnedWorks(o, ctx);
+      const works = findOracleWorks(o, ctx);
       return works === undefined ? o : {
         ...o,
-        changesRanking: changesRanking(onLink, ctx.rescore(singlePairEvidence(o, works, ctx))),
+        changesRanking: changesRanking(onLink, ctx.rescore(isolatePairEvidence(o, works, ctx))),
       };
     });
   const sum = (k: "pairs" | "run" | "confirmed" | "notRun") =>
@@ -500,7 +501,7 @@ function mergeDecisive(
 }
 
 /** The real runtime's conclusive result on an overturned pair, as the merged rows hold it. */
-function overturnedWorks(
+function findOracleWorks(
   o: { wheel: string; runtime: string },
   ctx: AgreementContext,
 ): boolean | undefined {
@@ -517,7 +518,7 @@ function overturnedWorks(
  * One pair's result alone, as the runner scores it: it decides its row (when the run reports
  * that pair) and, on the wheel's own runtime, whether the wheel is defective.
  */
-function singlePairEvidence(
+function isolatePairEvidence(
   o: { wheel: string; runtime: string },
   works: boolean,
   ctx: AgreementContext,
