@@ -12,6 +12,7 @@ import { createProgress, type Progress } from "../report/progress.ts";
 import type { RuntimeEntry } from "../runtime/types.ts";
 import { compareVersions } from "../policy/version.ts";
 import { UsageError } from "./_args.ts";
+import { checkShard, InvalidShardError, type ShardSpec } from "../runner/shard.ts";
 
 /**
  * Runtimes a spec names: `all`, an exact catalogue version, or a series (`0.28`, `314`) meaning
@@ -160,4 +161,30 @@ export function describeRunProblems(
     ),
     runtimes,
   };
+}
+
+/**
+ * `--shard K/N` as a shard of a run: `K` and `N` whole numbers, `1 ≤ K ≤ N`.
+ *
+ * @throws {UsageError} naming what is wrong with the value
+ * @example
+ * ```ts
+ * import { parseShardSpec } from "./_pipeline.ts";
+ * const shard = parseShardSpec("2/4");
+ * console.assert(shard.index === 2 && shard.count === 4);
+ * ```
+ */
+export function parseShardSpec(value: string): ShardSpec {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(value);
+  if (!m) throw new UsageError(`--shard takes K/N (e.g. 2/4: the second of four), not "${value}"`);
+  const shard = { index: Number(m[1]), count: Number(m[2]) };
+  try {
+    checkShard(shard);
+  } catch (error) {
+    if (error instanceof InvalidShardError) {
+      throw new UsageError(`--shard ${value}: ${error.message}`);
+    }
+    throw error;
+  }
+  return shard;
 }

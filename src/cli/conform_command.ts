@@ -22,7 +22,12 @@ import {
   readPolicyFiles,
   readShippedRuntimeCatalogue,
 } from "./_shared_inputs.ts";
-import { describeUnknownRuntimes, resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
+import {
+  describeUnknownRuntimes,
+  parseShardSpec,
+  resolveRuntimeSpecs,
+  runPipeline,
+} from "./_pipeline.ts";
 import {
   EXIT_OK,
   EXIT_POLICY_ERROR,
@@ -59,6 +64,10 @@ export const OPTIONS_HELP =
                      cached results are always used
   --oracle-size N    sample size (default 24)
   --oracle-seed N    sample seed (default 783)
+  --shard K/N        run shard K of N only: every input is read (libraries come from all
+                     of them), but only the archives whose sha256 falls in shard K are
+                     linked, scored and reported; join the N JSON reports with
+                     conform merge
 ${OUTPUT_OPTIONS_HELP}
   --fail-on unsafe   exit 6 when any selected policy has unsafe accepts
   --jobs N           link workers (default: one per core, at most 2)
@@ -102,6 +111,7 @@ export async function run(args: string[]): Promise<number> {
         "oracle-size": { type: "string" },
         "oracle-seed": { type: "string" },
         "oracle-budget": { type: "string" },
+        shard: { type: "string" },
         ...OUTPUT_OPTIONS,
         "fail-on": { type: "string" },
         jobs: { type: "string" },
@@ -131,6 +141,7 @@ export async function run(args: string[]): Promise<number> {
     }
     return n;
   };
+  const shard = values.shard === undefined ? undefined : parseShardSpec(values.shard);
   const outputs = parseOutputRequests(args);
   const style = textStyleFrom(values);
   const corpus = corpusOptionsFrom(values);
@@ -177,6 +188,7 @@ export async function run(args: string[]): Promise<number> {
       cacheDir: corpus.cacheDir!,
       mirror: corpus.mirror,
       allowNetwork: corpus.allowNetwork !== false,
+      ...(shard ? { shard } : {}),
     },
     { workers: jobs },
     quiet,

@@ -61,6 +61,10 @@ const COMMANDS: Record<
     summary: "render a JSON report as text, markdown, json, junit or html",
     load: () => import("./render_command.ts"),
   },
+  merge: {
+    summary: "join the JSON reports of a sharded run (--shard K/N) into one",
+    load: () => import("./merge_command.ts"),
+  },
   runtimes: {
     summary: "list, obtain and describe the catalogue runtimes",
     load: () => import("./runtimes_command.ts"),

@@ -5,6 +5,7 @@
  * @module
  */
 import type { Judgement, LinkEvidence, OutcomeClass } from "../link/types.ts";
+import type { PlatformProfile, Policy } from "../policy/types.ts";
 
 /** How a policy's prediction for one pair compares with what was observed. */
 export type PairVerdict =
@@ -25,6 +26,11 @@ export interface ReportRuntime {
   releaseDate?: string;
   /** Set when the runtime could not be obtained; the rest of the run goes on without it. */
   unavailable?: string;
+  /**
+   * The platform profile policies judge this runtime by (absent in reports written before
+   * sharded runs): with the wheels' profiles, what `conform merge` scores again from.
+   */
+  profile?: PlatformProfile;
 }
 
 export interface ReportWheel {
@@ -52,6 +58,16 @@ export interface ReportWheel {
   defective?: boolean;
   /** The real runtime's result on `builtFor`, where the oracle ran that pair. */
   builtForOracle?: ReportOracleResult;
+  /**
+   * How policies see a readable archive (absent for unreadable ones, and in reports written
+   * before sharded runs): its build profile, the build tag of its file name, whether it has
+   * side modules, and the flag bits they require. With `tags`, `builtFor` and
+   * `builtForOutcome` this is the whole `WheelSubject` the scorer judges.
+   */
+  profile?: PlatformProfile;
+  buildTag?: string;
+  binary?: boolean;
+  requiredBits?: number;
 }
 
 /** One wheel × runtime observation. */
@@ -229,6 +245,21 @@ export interface ReportDisagreement {
   explanation: string;
 }
 
+/** What one shard of a sharded run (`conform --shard K/N`) was, for `conform merge`. */
+export interface ReportShard {
+  /** 1-based index of this shard. */
+  index: number;
+  /** How many shards the run was split into. */
+  count: number;
+  /**
+   * Every input of the run in input order (every shard reads them all), with the sha256 that
+   * placed it in its shard (see `src/runner/shard.ts`).
+   */
+  inputs: { file: string; shardKey: string }[];
+  /** The oracle options: shards run with different ones do not merge. */
+  oracle: { mode: string; seed: number; sampleSize: number; budgetMs: number | null };
+}
+
 /** The JSON report, `version: 1`; see `src/report/schema.json`. */
 export interface ConformReport {
   version: 1;
@@ -238,9 +269,16 @@ export interface ConformReport {
   wheels: ReportWheel[];
   outcomes: ReportOutcome[];
   policies: ReportPolicy[];
+  /**
+   * The policies as loaded, in load order (absent in reports written before sharded runs):
+   * what `conform merge` scores the union of the shards with.
+   */
+  policyDefinitions?: Policy[];
   /** Runtimes grouped so that every non-defective wheel behaves the same within a group. */
   equivalenceClasses: { runtimes: string[]; separatedFromNextBy: string[] }[];
   agreement?: ReportAgreement;
   errors: { input: string; message: string }[];
+  /** Set when the report is one shard of a run; a merged or unsharded report has none. */
+  shard?: ReportShard;
   durationMs: number;
 }

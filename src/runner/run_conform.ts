@@ -22,7 +22,7 @@ import {
   registerRealMainFile,
 } from "../link/mod.ts";
 import type { CheckLinkInput } from "../link/mod.ts";
-import type { Judgement, LinkOutcome, OutcomeClass } from "../link/types.ts";
+import type { LinkOutcome, OutcomeClass } from "../link/types.ts";
 import {
   type OraclePairSource,
   type OracleRunOptions,
@@ -35,34 +35,22 @@ import { DEFAULT_TIMEOUT_MS } from "../oracle/run_oracle.ts";
 import {
   buildProfile,
   countMissingImports,
-  deriveEquivalenceClasses,
   findDecisivePairs,
   inferBuiltFor,
   inferWheelProfile,
   needsLoaderFacts,
   observedWorks,
   profileFromRuntime,
-  rankJudgements,
   requiredFlagBits,
-  scorePolicyJudgements,
 } from "../policy/mod.ts";
-import type {
-  DefectiveWheel,
-  JudgedPolicyScore,
-  Observation,
-  PlatformProfile,
-  Policy,
-  RankedPolicy,
-  VerdictCounts,
-  WheelSubject,
-} from "../policy/types.ts";
+import type { Observation, PlatformProfile, Policy } from "../policy/types.ts";
 import type {
   ConformReport,
   ReportAgreement,
   ReportDecisive,
   ReportOutcome,
-  ReportPolicy,
   ReportRuntime,
+  ReportShard,
   ReportWheel,
 } from "../report/types.ts";
 import { obtainRuntimeFacts, readRuntimeDir } from "../runtime/mod.ts";
@@ -70,7 +58,17 @@ import type { RuntimeEntry, RuntimeFacts, RuntimeFiles } from "../runtime/types.
 import type { WheelFacts } from "../wheel/types.ts";
 import { digestJson, outcomeKey, readCachedOutcome, writeCachedOutcome } from "./_outcome_cache.ts";
 import { HARNESS_VERSION } from "./version.ts";
-import { sha256Hex } from "../wheel/sha256_hex.ts";
+import {
+  changesRanking,
+  findMovedPolicies,
+  observeRun,
+  type OracleEvidence,
+  reportScores,
+  type RunScores,
+  scoreRun,
+} from "./score_run.ts";
+import { checkShard, shardKeyOf, shardOfKey, type ShardSpec } from "./shard.ts";
+import { sha256Hex, sha256HexSync } from "../wheel/sha256_hex.ts";
 
 /** How the link matrix is executed: in this process, or by the worker pool. */
 export type LinkExecutor = (
@@ -141,6 +139,13 @@ export interface ConformOptions {
   onObservations?(observations: Observation[]): void;
   /** Clock, for reproducible tests. */
   now?: () => Date;
+  /**
+   * Run only shard `index` of `count` (see `shard.ts`): every input is still read, and the
+   * libraries an archive NEEDs are chosen from all of them, but only the archives of this
+   * shard are linked, run in the real runtime, scored and reported. The report records the
+   * shard; `conform merge` joins the shards into the report of the whole run.
+   */
+  shard?: ShardSpec;
 }
 
 /** What was read of one input. */
@@ -148,6 +153,8 @@ interface ReadInput {
   input: InputFile;
   link?: CheckLinkInput;
   error?: string;
+  /** The sha256 that places it in a shard (`shardKeyOf`). */
+  shardKey: string;
 }
 
 const DEFAULT_SAMPLE_SIZE = 24;
@@ -230,6 +237,7 @@ function wheelProfile(
  */
 export async function runConform(options: ConformOptions): Promise<ConformReport> {
   const started = performance.now();
+  if (options.shard) checkShard(options.shard);
   const now = options.now ?? (() => new Date());
   const progress = options.onProgress ?? (() => {});
   const errors: ConformReport["errors"] = [];
@@ -243,17 +251,32 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   const reads: ReadInput[] = [];
   for (const [i, input] of inputs.entries()) {
     progress({ stage: "read", done: i, total: inputs.length, message: input.file });
+    let bytes: Uint8Array | undefined;
     try {
       // Only facts and module bytes are kept: the archive itself is read again if the real
       // runtime needs it, so a run holds no archive it is not reading.
-      const bytes = await input.read();
-      reads.push({ input, link: await readLinkInput(bytes, { file: input.file, shared: true }) });
+      bytes = await input.read();
+      const link = await readLinkInput(bytes, { file: input.file, shared: true });
+      reads.push({ input, link, shardKey: link.wheel.sha256 });
     } catch (error) {
-      reads.push({ input, error: describe(error) });
+      // Every shard reads every input, so each one meets (and lists) the same read errors.
+      reads.push({
+        input,
+        error: describe(error),
+        shardKey: shardKeyOf({
+          file: input.file,
+          ...(bytes ? { bytesSha256: sha256HexSync(bytes) } : {}),
+          ...(input.entry?.sha256 ? { catalogueSha256: input.entry.sha256 } : {}),
+        }),
+      });
       errors.push({ input: input.file, message: describe(error) });
     }
   }
   progress({ stage: "read", done: inputs.length, total: inputs.length });
+  // The archives this run links, scores and reports: all of them, or this shard's. The others
+  // still provide libraries (step 3), so no verdict depends on how the run was split.
+  const shard = options.shard;
+  const isSubject = (r: ReadInput) => !shard || shardOfKey(r.shardKey, shard.count) === shard.index;
 
   // 2. Runtimes.
   // Local runtimes join the catalogue under their labels (the run's runtime names).
@@ -408,7 +431,7 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
 
   // 3. Libraries: for each archive, the archives that provide its NEEDED libraries (itself, its
   // lock's dependencies, its distribution folder, the run, the files beside it on disk).
-  const good = reads.filter((r) => r.link);
+  const good = reads.filter((r) => r.link && isSubject(r));
   const libraryRun = await createLibraryRun(reads, {
     mirror: options.mirror,
     cacheDir: options.cacheDir,
@@ -496,10 +519,21 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     if (allOutcomes[i]) ownOutcome.set(p.read, allOutcomes[i]!);
   }
 
-  // 5. Report rows for wheels and outcomes.
+  // 5. Report rows for runtimes, wheels and outcomes: everything scoring reads (profiles, tags,
+  // own-runtime outcomes) is in them, so `conform merge` scores shards from the same rows.
+  const reportRuntimes: ReportRuntime[] = runtimes.map((r) => ({
+    version: r.entry.version,
+    python: r.entry.python,
+    emscripten: r.entry.emscripten,
+    ...(r.entry.abiVersion ? { abiVersion: r.entry.abiVersion } : {}),
+    platformTag: r.entry.platformTag,
+    releaseDate: r.entry.releaseDate,
+    ...(r.error ? { unavailable: r.error } : {}),
+    profile: runtimeProfiles.get(r.entry.version)!,
+  }));
   const reportWheels: ReportWheel[] = [];
-  const subjects = new Map<ReadInput, WheelSubject>();
   for (const r of reads) {
+    if (!isSubject(r)) continue;
     if (!r.link) {
       reportWheels.push({
         file: r.input.file,
@@ -515,30 +549,23 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     const facts = r.link.wheel;
     const { profile } = wheelProfile(r, runtimeProfiles, options.catalogue);
     const own = ownRuntime.get(r);
-    const builtFor = own?.runtime;
     const ownLink = ownOutcome.get(r);
+    const buildTag = buildTagOf(facts);
     reportWheels.push({
       file: r.input.file,
       sha256: facts.sha256,
       kind: facts.kind,
-      builtFor,
+      builtFor: own?.runtime,
       ...(own?.inferred ? { builtForInferred: own.inferred } : {}),
       ...(ownLink
         ? { builtForOutcome: ownLink.outcome, builtForSummary: describeOutcome(ownLink) }
         : {}),
       tags: tagsOf(facts),
       inferred: profile.inferred,
-    });
-    subjects.set(r, {
-      file: r.input.file,
-      sha256: facts.sha256,
       profile,
-      tags: tagsOf(facts),
-      buildTag: buildTagOf(facts),
+      ...(buildTag !== undefined ? { buildTag } : {}),
       binary: facts.sideModules.length > 0,
       requiredBits: requiredFlagBits(facts.sideModules.map((s) => s.abi)),
-      builtFor,
-      ...(ownLink ? { builtForOutcome: ownLink.outcome as OutcomeClass } : {}),
     });
   }
   const reportOutcomes: ReportOutcome[] = pairs.map((p, i) => {
@@ -552,58 +579,25 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     };
   });
 
-  // 6. Observations: installers judge wheels only (`.zip` packages come from the lock file).
-  const observations: Observation[] = [];
-  /** For each observation, its index in `pairs` (and `allPairs`). */
-  const observedPair: number[] = [];
-  for (const [i, p] of pairs.entries()) {
-    const subject = subjects.get(p.read);
-    if (!subject || p.read.link!.wheel.kind !== "wheel") continue;
-    observations.push({
-      wheel: subject,
-      runtime: { version: p.runtime.version, profile: runtimeProfiles.get(p.runtime.version)! },
-      outcome: outcomes[i]!.outcome as OutcomeClass,
-      evidence: reportOutcomes[i].summary,
-      builtForRuntime: subject.builtFor,
-    });
-    observedPair.push(i);
-  }
+  // 6. Observations, from the rows (installers judge wheels only: `.zip` packages come from the
+  // lock file).
+  const observed = observeRun({
+    runtimes: reportRuntimes,
+    wheels: reportWheels,
+    outcomes: reportOutcomes,
+  });
 
   // 7. Scores on link evidence; then the evidence ladder: the pairs that decide them run in the
   // real runtime first, and a conclusive result there decides its pair.
   const scoreWith = (oracle: Map<number, OracleResult>) => {
-    const conclusive = (i: number | undefined) => {
-      const w = i === undefined ? null : oracle.get(i)?.works ?? null;
-      return w === null ? {} : { oracleWorks: w };
-    };
-    const defective = findRunDefective(
-      good,
-      ownOutcome,
-      ownRuntime,
-      (r) => conclusive(ownIndex.get(r)).oracleWorks,
-    );
-    const subjectOf = new Map<WheelSubject, WheelSubject>();
-    for (const [r, subject] of subjects) {
-      const own = conclusive(ownIndex.get(r));
-      subjectOf.set(
-        subject,
-        own.oracleWorks === undefined
-          ? subject
-          : { ...subject, builtForOracleWorks: own.oracleWorks },
-      );
+    const evidence: OracleEvidence = { pairs: new Map(), own: new Map() };
+    for (const [i, r] of oracle) {
+      if (r.works === null) continue;
+      if (i < pairs.length) evidence.pairs.set(i, r.works);
+      const read = allPairs[i].read;
+      if (ownIndex.get(read) === i) evidence.own.set(read.input.file, r.works);
     }
-    const obs = observations.map((o, k) => ({
-      ...o,
-      wheel: subjectOf.get(o.wheel) ?? o.wheel,
-      ...conclusive(observedPair[k]),
-    }));
-    const isDefective = (w: WheelSubject) => defective.has(w.sha256);
-    // Both judgements from one set of predictions, ranked under each.
-    const judged = new Map(options.policies.map((policy) => [
-      policy.id,
-      scorePolicyJudgements(policy, obs, { isDefective }),
-    ]));
-    return { obs, defective, isDefective, judged, ranked: rankJudgements([...judged.values()]) };
+    return scoreRun(options.policies, observed, evidence);
   };
   progress({ stage: "score", done: 0, total: options.policies.length });
   const onLink = scoreWith(new Map());
@@ -641,26 +635,12 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       }
     }
   }
-  const { judged, ranked, defective } = scored;
   options.onObservations?.(scored.obs);
-  for (const w of reportWheels) if (w.sha256 && defective.has(w.sha256)) w.defective = true;
+  for (const w of reportWheels) if (w.sha256 && scored.defective.has(w.sha256)) w.defective = true;
 
-  // 8. Policies, listed in `load` rank order.
-  const policyById = new Map(options.policies.map((p) => [p.id, p]));
-  const reportPolicies: ReportPolicy[] = ranked.load.map((s) =>
-    reportPolicy(policyById.get(s.policyId)!, judged.get(s.policyId)!, ranked)
-  );
+  // 8. Policies, listed in `load` rank order, and the equivalence classes.
+  const { policies: reportPolicies, equivalenceClasses } = reportScores(options.policies, scored);
   progress({ stage: "score", done: options.policies.length, total: options.policies.length });
-
-  const reportRuntimes: ReportRuntime[] = runtimes.map((r) => ({
-    version: r.entry.version,
-    python: r.entry.python,
-    emscripten: r.entry.emscripten,
-    ...(r.entry.abiVersion ? { abiVersion: r.entry.abiVersion } : {}),
-    platformTag: r.entry.platformTag,
-    releaseDate: r.entry.releaseDate,
-    ...(r.error ? { unavailable: r.error } : {}),
-  }));
 
   return {
     version: 1,
@@ -670,94 +650,36 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     wheels: reportWheels,
     outcomes: reportOutcomes,
     policies: reportPolicies,
-    equivalenceClasses: deriveEquivalenceClasses(scored.obs, {
-      isDefective: scored.isDefective,
-    }).map((c) => ({
-      runtimes: c.runtimes,
-      separatedFromNextBy: c.separatedFromNextBy,
-    })),
+    policyDefinitions: options.policies,
+    equivalenceClasses,
     ...(agreement ? { agreement } : {}),
     errors,
+    ...(shard ? { shard: describeShard(shard, reads, options) } : {}),
     durationMs: Math.round(performance.now() - started),
   };
 }
 
-function countsOf(c: VerdictCounts): VerdictCounts {
+/** The shard metadata of a report: which shard, every input of the run, the oracle options. */
+function describeShard(shard: ShardSpec, reads: ReadInput[], options: ConformOptions): ReportShard {
   return {
-    unsafeAccepts: c.unsafeAccepts,
-    needlessRejects: c.needlessRejects,
-    correctAccepts: c.correctAccepts,
-    correctRejects: c.correctRejects,
-    inconclusive: c.inconclusive,
+    index: shard.index,
+    count: shard.count,
+    inputs: reads.map((r) => ({ file: r.input.file, shardKey: r.shardKey })),
+    oracle: {
+      mode: options.oracle,
+      seed: options.oracleSeed ?? DEFAULT_SEED,
+      sampleSize: options.oracleSampleSize ?? DEFAULT_SAMPLE_SIZE,
+      budgetMs: oracleBudgetOf(options),
+    },
   };
 }
 
-/**
- * One policy of the report: top-level figures are the `load` judgement without defective
- * wheels (as before there were two judgements), `scores` has both, and each pair is listed once
- * with its `load` verdict and, where it differs, its `strict` one.
- */
-function reportPolicy(
-  policy: Policy,
-  both: JudgedPolicyScore,
-  ranked: Record<Judgement, RankedPolicy[]>,
-): ReportPolicy {
-  const s = both.load;
-  const judgedScore = (j: Judgement) => {
-    const r = ranked[j].find((x) => x.policyId === policy.id)!;
-    return {
-      withoutDefective: countsOf(both[j]),
-      withDefective: countsOf(both[j].withDefective),
-      rank: r.rank,
-      correct: r.correct,
-    };
-  };
-  return {
-    id: policy.id,
-    title: policy.title,
-    file: policy.file,
-    source: policy.source.map((src) => ({
-      title: src.title,
-      ...(src.url ?? src.ref ? { url: src.url ?? src.ref } : {}),
-    })),
-    correct: s.correct,
-    rank: judgedScore("load").rank,
-    unsafeAccepts: s.unsafeAccepts,
-    needlessRejects: s.needlessRejects,
-    correctAccepts: s.correctAccepts,
-    correctRejects: s.correctRejects,
-    inconclusive: s.inconclusive,
-    tagCount: s.tagCount,
-    scores: { load: judgedScore("load"), strict: judgedScore("strict") },
-    counterExamples: s.counterExamples.map((c) => ({
-      wheel: c.wheel,
-      runtime: c.runtime,
-      wheelTag: c.wheelTag,
-      runtimeTag: c.runtimeTag,
-      outcome: c.outcome,
-      kind: c.kind,
-      evidence: c.evidence,
-    })),
-    // Both scores list the same pairs in the same order (one set of predictions).
-    predictions: s.predictions.map((p, i) => {
-      const strict = both.strict.predictions[i];
-      return {
-        wheel: p.wheel,
-        runtime: p.runtime,
-        wheelTag: p.wheelTag,
-        runtimeTags: p.runtimeTags,
-        install: p.install,
-        verdict: p.verdict,
-        ...(strict.verdict !== p.verdict ? { strictVerdict: strict.verdict } : {}),
-        ...(p.withDefective && strict.withDefective
-          ? { withDefective: { load: p.withDefective, strict: strict.withDefective } }
-          : {}),
-        evidence: p.evidence,
-        rule: p.rule,
-        reason: p.reason,
-      };
-    }),
-  };
+/** The oracle stage's time budget, ms (`null`: none), as the options and mode set it. */
+function oracleBudgetOf(options: ConformOptions): number | null {
+  if (options.oracleBudgetMs !== undefined) return options.oracleBudgetMs;
+  return options.oracle === "built-for" || options.oracle === "own" || options.oracle === "all"
+    ? null
+    : DEFAULT_ORACLE_BUDGET_MS;
 }
 
 /** Did the check stop at the pool's time limit (anywhere in the archive)? */
@@ -768,66 +690,6 @@ function hitTimeLimit(outcome: LinkOutcome): boolean {
 
 /** Default time budget of the oracle stage for the `decisive` and `sample` modes. */
 export const DEFAULT_ORACLE_BUDGET_MS = 120_000;
-
-/**
- * Wheels (and packages) that fail at load on their own runtime: not `latent`, not inconclusive,
- * and not contradicted by a conclusive run in the real runtime. That pair is checked in every
- * scope, so the same wheels are defective whatever runtimes were selected. Keyed by sha256.
- */
-function findRunDefective(
-  good: ReadInput[],
-  ownOutcome: Map<ReadInput, LinkOutcome>,
-  ownRuntime: Map<ReadInput, { runtime: string }>,
-  oracleWorksOf: (r: ReadInput) => boolean | undefined,
-): Map<string, DefectiveWheel> {
-  const defective = new Map<string, DefectiveWheel>();
-  for (const r of good) {
-    const own = ownOutcome.get(r);
-    if (!own) continue;
-    const oracleWorks = oracleWorksOf(r);
-    if (observedWorks({ outcome: own.outcome as OutcomeClass, oracleWorks }) !== false) continue;
-    defective.set(r.link!.wheel.sha256, {
-      wheel: r.input.file,
-      sha256: r.link!.wheel.sha256,
-      builtFor: ownRuntime.get(r)!.runtime,
-      outcome: own.outcome as OutcomeClass,
-      evidence: oracleWorks === false
-        ? `${describeOutcome(own)}; the real runtime fails too`
-        : describeOutcome(own),
-    });
-  }
-  return defective;
-}
-
-/** Scores of a run under both judgements, from some evidence. */
-interface RunScores {
-  obs: Observation[];
-  defective: Map<string, DefectiveWheel>;
-  isDefective: (w: WheelSubject) => boolean;
-  judged: Map<string, JudgedPolicyScore>;
-  ranked: Record<Judgement, RankedPolicy[]>;
-}
-
-/** Each policy's rank and verdict under each judgement, to compare two rankings. */
-function rankingOf(s: RunScores): Map<string, { rank: number; correct: boolean }> {
-  const out = new Map<string, { rank: number; correct: boolean }>();
-  for (const [j, list] of Object.entries(s.ranked)) {
-    for (const r of list) out.set(`${r.policyId}\u0000${j}`, { rank: r.rank, correct: r.correct });
-  }
-  return out;
-}
-
-function movedPolicies(a: RunScores, b: RunScores): ReportDecisive["moved"] {
-  const before = rankingOf(a);
-  const moved: ReportDecisive["moved"] = [];
-  for (const [k, to] of rankingOf(b)) {
-    const from = before.get(k);
-    if (!from || (from.rank === to.rank && from.correct === to.correct)) continue;
-    const [policy, judgement] = k.split("\u0000");
-    moved.push({ policy, judgement: judgement as Judgement, from, to });
-  }
-  return moved;
-}
 
 /**
  * The evidence ladder: find the decisive pairs of the link-evidence scores (defective wheels on
@@ -928,11 +790,7 @@ async function runEvidenceLadder(
   // runtime first (its point), so those lead and its cross-runtime sample follows the decisive.
   const own = options.oracle === "built-for" ? mode.indices.slice(0, mode.leading ?? 0) : [];
   const order = [...new Set([...own, ...decisiveIdx, ...mode.indices])];
-  const budgetMs = options.oracleBudgetMs !== undefined
-    ? options.oracleBudgetMs
-    : options.oracle === "built-for" || options.oracle === "own" || options.oracle === "all"
-    ? null
-    : DEFAULT_ORACLE_BUDGET_MS;
+  const budgetMs = oracleBudgetOf(options);
   const deadline = budgetMs === null ? undefined : Date.now() + budgetMs;
   const { results, notRun } = await runOracleStage(sources, order, {
     ...(ctx.runtimeDirs.size ? { runtimeDirs: ctx.runtimeDirs } : {}),
@@ -968,24 +826,18 @@ async function runEvidenceLadder(
     if (i !== undefined) disagreeing.set(i, d.kind);
   }
   // What the decisive pairs showed, and which of them move the ranking on their own.
-  const before = rankingOf(ctx.onLink);
   const confirmed = decisiveIdx.filter((i) => results.has(i) && results.get(i)!.works !== null);
   const overturned: ReportDecisive["overturned"] = [];
   for (const i of confirmed) {
     const r = results.get(i)!;
     const onLink = observedWorks({ outcome: sources[i].outcome });
     if (onLink === null || onLink === r.works) continue;
-    const alone = rankingOf(ctx.rescore(new Map([[i, r]])));
-    const changesRanking = [...alone].some(([k, v]) => {
-      const b = before.get(k);
-      return !b || b.rank !== v.rank || b.correct !== v.correct;
-    });
     overturned.push({
       wheel: sources[i].wheel,
       runtime: sources[i].runtime.version,
       linkOutcome: sources[i].outcome,
       oracleStatus: r.status,
-      changesRanking,
+      changesRanking: changesRanking(ctx.onLink, ctx.rescore(new Map([[i, r]]))),
     });
   }
   agreement.decisive = {
@@ -996,7 +848,7 @@ async function runEvidenceLadder(
     budgetSeconds: budgetMs === null ? null : Math.round(budgetMs / 1000),
     overturned,
     changedRanking: overturned.filter((o) => o.changesRanking).length,
-    moved: movedPolicies(ctx.onLink, scored),
+    moved: findMovedPolicies(ctx.onLink, scored),
   };
   return { agreement, scored, results, disagreeing };
 }

@@ -12,10 +12,16 @@ type Step = {
   if?: string;
   id?: string;
 };
+type Job = {
+  steps: Step[];
+  needs?: string | string[];
+  if?: string;
+  strategy?: { "fail-fast"?: boolean; matrix?: Record<string, unknown> };
+};
 type Workflow = {
   on: Record<string, unknown>;
   permissions?: Record<string, string>;
-  jobs: Record<string, { steps: Step[] }>;
+  jobs: Record<string, Job>;
 };
 
 async function load(name: string): Promise<{ text: string; doc: Workflow }> {
@@ -56,39 +62,74 @@ Deno.test("workflow files are valid YAML and pin every action by commit", async 
   }
 });
 
-Deno.test("nightly.yml runs conform, discovers runtimes, uploads and diffs", async () => {
+Deno.test("nightly.yml runs conform in shards, merges, discovers runtimes, uploads and diffs", async () => {
   const { doc } = await load("nightly.yml");
   const on = doc.on as { schedule?: { cron: string }[]; workflow_dispatch?: unknown };
   assert.ok(on.schedule?.length);
   for (const s of on.schedule ?? []) assert.equal(s.cron.trim().split(/\s+/).length, 5);
   assert.ok("workflow_dispatch" in on);
-  const run = runText(doc);
+  const env = (doc as unknown as { env: Record<string, string> }).env;
+  assert.equal(env.DENO_VERSION, "2.9.6");
+
+  // The shards: a matrix over 1..SHARDS, none cancelling the others, each uploading its report.
+  const shard = doc.jobs.shard;
+  assert.ok(shard, "no shard job");
+  const matrix = shard.strategy?.matrix?.shard;
+  const count = Number(env.SHARDS);
+  assert.ok(count >= 2, `SHARDS=${env.SHARDS}`);
+  assert.deepEqual(matrix, [...Array(count).keys()].map((i) => i + 1));
+  assert.equal(shard.strategy?.["fail-fast"], false);
+  const shardRun = shard.steps.map((s) => s.run ?? "").join("\n");
   assert.match(
-    run,
-    /deno@\$\{DENO_VERSION\}" task conform corpus\/ --oracle built-for --format json --out reports\/conform\.json/,
+    shardRun,
+    /deno@\$\{DENO_VERSION\}" task conform corpus\/ --oracle built-for --shard "\$\{\{ matrix\.shard \}\}\/\$\{SHARDS\}" --format json --out "reports\/shard-\$\{\{ matrix\.shard \}\}\.json"/,
   );
-  assert.match(run, /DENO_VERSION|deno@2\.9\.6/);
-  for (const fmt of ["markdown", "html", "junit"]) {
-    assert.match(run, new RegExp(`--format ${fmt} --out reports/`));
+  // Its exit code travels with its report: the merge job fails the run on it.
+  assert.match(shardRun, /echo "\$code" > "reports\/shard-\$\{\{ matrix\.shard \}\}\.exit"/);
+  const shardUpload = shard.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+  assert.equal(shardUpload?.with?.name, "conform-shard-${{ matrix.shard }}");
+  assert.equal(shardUpload?.with?.path, "reports/");
+  assert.match(shardUpload?.if ?? "", /always\(\)/);
+  const shardCache = shard.steps.find((s) => s.uses?.startsWith("actions/cache/restore@"));
+  assert.match(String(shardCache?.with?.path), /\.cache\/deno/);
+  assert.match(String(shardCache?.with?.path), /^\.cache$/m);
+  const shardKey = shard.steps.find((s) => s.id === "cache-key");
+  assert.match(String(shardKey?.run), /shard\$\{\{ matrix\.shard \}\}/);
+
+  // The merge: after every shard (whatever became of them), joins the reports and does what the
+  // single-job nightly did with its report.
+  const merge = doc.jobs.merge;
+  assert.ok(merge, "no merge job");
+  assert.equal(merge.needs, "shard");
+  assert.match(merge.if ?? "", /always\(\)/);
+  const download = merge.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+  assert.equal(download?.with?.pattern, "conform-shard-*");
+  assert.equal(download?.with?.path, "shards");
+  assert.equal(download?.with?.["merge-multiple"], true);
+  const run = merge.steps.map((s) => s.run ?? "").join("\n");
+  assert.match(run, /deno@\$\{DENO_VERSION\}" task conform merge shards\/shard-\*\.json /);
+  for (const fmt of ["json", "markdown", "html", "junit"]) {
+    assert.match(run, new RegExp(`--format ${fmt} --out reports/conform\\.`));
   }
+  assert.match(run, /shards\/shard-\$k\.exit/);
   assert.match(run, /conform runtimes --discover/);
   assert.match(run, /GITHUB_STEP_SUMMARY/);
-  assert.match(run, /gh run download/);
+  assert.match(run, /gh run download "\$id" --name conform-reports/);
   assert.match(run, /conform diff previous\/conform\.json reports\/conform\.json/);
+  // The gate: a new unsafe accept, a merge that failed, or a shard that did not exit 0.
   assert.match(run, /steps\.diff\.outputs\.code \}\}" = "6"/);
-  const upload = steps(doc).find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+  assert.match(run, /steps\.merge\.outputs\.code \}\}" != "0"/);
+  assert.match(run, /steps\.merge\.outputs\.conform \}\}" != "0"/);
+  const upload = merge.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+  assert.equal(upload?.with?.name, "conform-reports");
   assert.equal(upload?.with?.path, "reports/");
-  const restore = steps(doc).find((s) => s.uses?.startsWith("actions/cache/restore@"));
-  assert.match(String(restore?.with?.path), /\.cache\/deno/);
-  assert.match(String(restore?.with?.path), /^\.cache$/m);
   assert.equal(
     steps(doc).some((s) => s.uses?.startsWith("actions/cache@")),
     false,
     "actions/cache saves only when the job succeeds",
   );
-  assert.equal((doc as unknown as { env: Record<string, string> }).env.DENO_VERSION, "2.9.6");
   // The subcommands the workflow calls exist in this checkout.
-  for (const cmd of ["render", "diff", "runtimes"]) {
+  for (const cmd of ["render", "diff", "runtimes", "merge"]) {
     await Deno.stat(new URL(`src/cli/${cmd}_command.ts`, ROOT));
   }
 });
@@ -104,7 +145,8 @@ Deno.test("tests.yml runs the test command on push and pull request", async () =
 
 Deno.test("nightly.yml caches across red nights without a new entry every night", async () => {
   const { doc } = await load("nightly.yml");
-  const all = steps(doc);
+  // Each shard keeps its own cache (a shard always takes the same archives).
+  const all = doc.jobs.shard.steps;
   const keyStep = all.find((s) => s.run?.includes("LINK_ENGINE_VERSION"));
   const restore = all.find((s) => s.uses?.startsWith("actions/cache/restore@"));
   const save = all.find((s) => s.uses?.startsWith("actions/cache/save@"));
