@@ -33,7 +33,7 @@ import { EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
 
 const USAGE =
   `Usage: deno task discover --index URL [--project NAME]... [--since DATE|FILE | --existing FILE]
-                          [--out FILE] [--download] [--cache-dir DIR] [--concurrency N]
+                          [--out FILE] [--download] [--cache-dir DIR] [--jobs N]
 
 Walk a package index's simple API (PEP 691 JSON, PEP 503 HTML as the fallback) and write a
 wheel catalogue of its Emscripten/Pyodide wheels: platform tags emscripten_<x>_<y>_<z>_wasm32,
@@ -58,7 +58,7 @@ Options:
   --download          download every listed wheel into the cache, even when the index gives its
                       sha256 and size (conform then needs no access to the index)
   --cache-dir DIR     cache of verified downloads (default: $CONFORM_CACHE, else .cache/)
-  --concurrency N     requests in flight (default 4, at most 64)
+  --jobs N            requests in flight (default 4, at most 64)
   -h, --help          show this help
 
 Progress goes to stderr when it is a terminal; a summary always goes to stderr.
@@ -201,7 +201,7 @@ export async function run(args: string[]): Promise<number> {
         out: { type: "string" },
         download: { type: "boolean" },
         "cache-dir": { type: "string" },
-        concurrency: { type: "string" },
+        jobs: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     })
@@ -219,10 +219,10 @@ export async function run(args: string[]): Promise<number> {
   }
   const index = indexUrlOf(values.index);
   let concurrency: number | undefined;
-  if (values.concurrency !== undefined) {
-    concurrency = Number(values.concurrency);
+  if (values.jobs !== undefined) {
+    concurrency = Number(values.jobs);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
-      throw new UsageError(`--concurrency ${values.concurrency}: a whole number from 1 to 64`);
+      throw new UsageError(`--jobs ${values.jobs}: a whole number from 1 to 64`);
     }
   }
   const projects = values.project?.map((p) => p.trim());

@@ -95,6 +95,37 @@ ${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}
 Exit codes: 0 ok, 1 internal error, 2 usage, 3 policy error, 4 unreadable input,
 5 runtime unavailable, 6 unsafe accepts with --fail-on unsafe.`;
 
+/** Commands that print colour and parse `--color`/`--no-color` themselves (`_outputs.ts`). */
+const COLOUR_COMMANDS = new Set(["conform", "render", "merge"]);
+
+/**
+ * Every command takes `--color[=auto|always|never]` and `--no-color`, as tools people know do;
+ * a command that prints no colour has nothing to change, so they are checked and dropped here.
+ */
+function acceptColourOptions(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    if (a === "--no-color") continue;
+    if (a === "--color" || a.startsWith("--color=")) {
+      let value = a === "--color" ? "always" : a.slice("--color=".length);
+      if (a === "--color" && ["auto", "always", "never"].includes(args[i + 1] ?? "")) {
+        value = args[++i];
+      }
+      if (!["auto", "always", "never"].includes(value)) {
+        throw new UsageError(`--color takes auto, always or never, not "${value}"`);
+      }
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 /** Edit distance between two short words (commands). */
 function editDistance(a: string, b: string): number {
   let row = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -181,7 +212,9 @@ export async function main(args: string[]): Promise<number> {
     throw error;
   }
   try {
-    return await module.run(commandArgs);
+    return await module.run(
+      COLOUR_COMMANDS.has(name) ? commandArgs : acceptColourOptions(commandArgs),
+    );
   } catch (error) {
     if (error instanceof UsageError) {
       console.error(`conform${known ? ` ${name}` : ""}: ${error.message}`);

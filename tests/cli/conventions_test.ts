@@ -94,6 +94,24 @@ Deno.test("subprocess conventions", async (t) => {
       assert.match(text, /Exit codes: 0 /, `${command} --help`);
     }
   });
+  await t.step("every command takes --color and --no-color", async () => {
+    const main = (args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "src/cli/main.ts", ...args],
+        cwd: REPO_ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+    for (const command of ["check", "link", "oracle", "explain", "inspect", "diff", "policy"]) {
+      for (const flag of ["--no-color", "--color=never", "--color"]) {
+        const r = await main([command, flag, "--help"]);
+        assert.equal(r.code, 0, `${command} ${flag}: ${new TextDecoder().decode(r.stderr)}`);
+      }
+    }
+    const bad = await main(["check", "--color=sometimes", "x.whl"]);
+    assert.equal(bad.code, 2);
+    assert.match(new TextDecoder().decode(bad.stderr), /--color takes auto, always or never/);
+  });
   await t.step("the top-level help lists the main job's options", async () => {
     const run = await runConform(["--help"]);
     assert.equal(run.code, 0);

@@ -167,7 +167,7 @@ Deno.test("deno task discover", async (t) => {
         [["--index", server.url, "--since", "no-such-file.json"], /neither a date/],
         [["--index", server.url, "--since", out, "--out", out], /would overwrite the input/],
         [["--index", server.url, "--out", "/tmp/wheels.json"], /may write only under/],
-        [["--index", server.url, "--concurrency", "0"], /from 1 to 64/],
+        [["--index", server.url, "--jobs", "0"], /from 1 to 64/],
         [["--index", server.url, "--cache-dir", "/tmp/elsewhere"], /may write only under/],
       ];
       for (const [args, message] of cases) {
