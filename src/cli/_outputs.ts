@@ -238,3 +238,22 @@ export async function writeOutputs(
     }
   }
 }
+
+/** Where a report command's output goes; tests pass their own. */
+export interface ReportIo {
+  out(text: string): Promise<void> | void;
+  err(line: string): void;
+  writeFile(path: string, text: string): Promise<void>;
+  stdoutIsTerminal(): boolean;
+}
+
+/** stdout, stderr and the file system (a file's directory is created). */
+export const STANDARD_REPORT_IO: ReportIo = {
+  out: writeStdout,
+  err: (line) => console.error(line),
+  async writeFile(path, text) {
+    await Deno.mkdir(dirname(path) || ".", { recursive: true });
+    await Deno.writeTextFile(path, text);
+  },
+  stdoutIsTerminal,
+};

@@ -6,11 +6,10 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { dirname } from "node:path";
 import { defaultCacheDir } from "../corpus/defaults.ts";
 import { mergeShardReports, ShardMergeError } from "../runner/merge_reports.ts";
 import type { ShardReportFile } from "../runner/merge_reports.ts";
-import { parseOrUsage, UsageError, writeStdout } from "./_args.ts";
+import { parseOrUsage, UsageError } from "./_args.ts";
 import { EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
 import { readReportFile, ReportReadError } from "./_report_io.ts";
 import {
@@ -21,6 +20,8 @@ import {
   type OutputRequest,
   parseOutputRequests,
   renderReport,
+  type ReportIo,
+  STANDARD_REPORT_IO,
   type TextStyle,
   textStyleFrom,
 } from "./_outputs.ts";
@@ -45,28 +46,9 @@ Exit codes: 0 merged, 2 usage, 4 a report cannot be read, does not follow the sc
 the reports cannot be merged.`;
 
 /** Where output goes; tests pass their own. */
-export interface MergeIo {
-  out(text: string): Promise<void> | void;
-  err(line: string): void;
-  writeFile(path: string, text: string): Promise<void>;
-  stdoutIsTerminal(): boolean;
-}
+export type MergeIo = ReportIo;
 
-const defaultIo: MergeIo = {
-  out: writeStdout,
-  err: (line) => console.error(line),
-  async writeFile(path, text) {
-    await Deno.mkdir(dirname(path) || ".", { recursive: true });
-    await Deno.writeTextFile(path, text);
-  },
-  stdoutIsTerminal: () => {
-    try {
-      return Deno.stdout.isTerminal();
-    } catch {
-      return false;
-    }
-  },
-};
+const defaultIo: MergeIo = STANDARD_REPORT_IO;
 
 /**
  * Run `merge`.

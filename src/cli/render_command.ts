@@ -6,9 +6,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { dirname } from "node:path";
 import type { ConformReport } from "../report/types.ts";
-import { parseOrUsage, UsageError, writeStdout } from "./_args.ts";
+import { parseOrUsage, UsageError } from "./_args.ts";
 import { defaultCacheDir } from "../corpus/defaults.ts";
 import { EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
 import { readReportFile, ReportReadError } from "./_report_io.ts";
@@ -21,6 +20,8 @@ import {
   parseOutputRequests,
   RENDER_FORMATS,
   renderReport,
+  type ReportIo,
+  STANDARD_REPORT_IO,
   textStyleFrom,
 } from "./_outputs.ts";
 
@@ -36,28 +37,9 @@ ${OUTPUT_OPTIONS_HELP}
 Exit codes: 0 written, 2 usage, 4 the report cannot be read or does not follow the schema.`;
 
 /** Where output goes; tests pass their own. */
-export interface RenderIo {
-  out(text: string): Promise<void> | void;
-  err(line: string): void;
-  writeFile(path: string, text: string): Promise<void>;
-  stdoutIsTerminal(): boolean;
-}
+export type RenderIo = ReportIo;
 
-const defaultIo: RenderIo = {
-  out: writeStdout,
-  err: (line) => console.error(line),
-  async writeFile(path, text) {
-    await Deno.mkdir(dirname(path), { recursive: true });
-    await Deno.writeTextFile(path, text);
-  },
-  stdoutIsTerminal: () => {
-    try {
-      return Deno.stdout.isTerminal();
-    } catch {
-      return false;
-    }
-  },
-};
+const defaultIo: RenderIo = STANDARD_REPORT_IO;
 
 /**
  * Run `render`.
