@@ -17,6 +17,29 @@ export class UsageError extends Error {
 }
 
 /**
+ * `--runtime` names something that is neither a catalogue version nor a series of one. `main`
+ * prints it, prefixed with the command, and exits with `EXIT_RUNTIME_UNAVAILABLE` before any work.
+ */
+export class UnknownRuntimeError extends Error {
+  /** The specs that name nothing. */
+  readonly specs: string[];
+  /** The catalogue's versions. */
+  readonly known: string[];
+  constructor(specs: string[], known: string[]) {
+    super(
+      `runtime ${specs.join(", ")} ${
+        specs.length === 1 ? "is" : "are"
+      } neither a catalogue version nor a series (corpus/runtimes.json); known: ${
+        known.join(", ")
+      }`,
+    );
+    this.name = "UnknownRuntimeError";
+    this.specs = specs;
+    this.known = known;
+  }
+}
+
+/**
  * Run a `node:util` `parseArgs` call, turning its errors (unknown option, missing value) into a
  * {@linkcode UsageError}.
  *

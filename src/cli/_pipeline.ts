@@ -11,7 +11,7 @@ import type { ConformReport } from "../report/types.ts";
 import { createProgress, type Progress } from "../report/progress.ts";
 import type { RuntimeEntry } from "../runtime/types.ts";
 import { compareVersions } from "../policy/version.ts";
-import { UsageError } from "./_args.ts";
+import { UnknownRuntimeError, UsageError } from "./_args.ts";
 import { checkShard, InvalidShardError, type ShardSpec } from "../runner/shard.ts";
 
 /**
@@ -37,16 +37,17 @@ export function resolveRuntimeSpec(spec: string, catalogue: RuntimeEntry[]): str
  * `--runtime` values (repeatable, comma-separated) as catalogue versions, in order, once each.
  * Words the command handles itself (`built-for`) are passed through in `words`.
  *
+ * @throws {UnknownRuntimeError} when a value names no catalogue version or series
  * @example
  * ```ts ignore
- * const { versions, unknown } = resolveRuntimeSpecs(["0.27,0.28.3"], catalogue);
+ * const { versions } = resolveRuntimeSpecs(["0.27,0.28.3"], catalogue);
  * ```
  */
 export function resolveRuntimeSpecs(
   values: string[] | undefined,
   catalogue: RuntimeEntry[],
   words: string[] = [],
-): { versions: string[]; unknown: string[]; words: string[] } {
+): { versions: string[]; words: string[] } {
   const specs = (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter(Boolean);
   const versions = new Set<string>();
   const unknown: string[] = [];
@@ -60,16 +61,8 @@ export function resolveRuntimeSpecs(
     if (found) { for (const v of found) versions.add(v); }
     else unknown.push(spec);
   }
-  return { versions: [...versions], unknown, words: used };
-}
-
-/** The message for runtime specs that name nothing in the catalogue. */
-export function describeUnknownRuntimes(unknown: string[], catalogue: RuntimeEntry[]): string {
-  return `runtime ${unknown.join(", ")} ${
-    unknown.length === 1 ? "is" : "are"
-  } neither a catalogue version nor a series (corpus/runtimes.json); known: ${
-    catalogue.map((e) => e.version).join(", ")
-  }`;
+  if (unknown.length) throw new UnknownRuntimeError(unknown, catalogue.map((e) => e.version));
+  return { versions: [...versions], words: used };
 }
 
 /**

@@ -11,13 +11,8 @@ import type { ConformReport } from "../report/types.ts";
 import { corpusOptionsFrom, escapeControl, UsageError, writeStdout } from "./_args.ts";
 import { readReportFile, ReportReadError } from "./_report_io.ts";
 import { loadNamedPolicy, readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
-import { describeUnknownRuntimes, resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
-import {
-  EXIT_OK,
-  EXIT_POLICY_ERROR,
-  EXIT_RUNTIME_UNAVAILABLE,
-  EXIT_UNREADABLE_INPUT,
-} from "./_exit_codes.ts";
+import { resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
+import { EXIT_OK, EXIT_POLICY_ERROR, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 
 /** Options `compare` takes (besides the corpus options). */
 export interface CompareValues {
@@ -68,11 +63,7 @@ export async function comparePolicyFiles(
     const pb = await loadNamedPolicy(b, "policy compare");
     if (!pa || !pb) return EXIT_POLICY_ERROR;
     const catalogue = await readShippedRuntimeCatalogue();
-    const { versions, unknown } = resolveRuntimeSpecs(values.runtime, catalogue);
-    if (unknown.length) {
-      console.error(`conform policy compare: ${describeUnknownRuntimes(unknown, catalogue)}`);
-      return EXIT_RUNTIME_UNAVAILABLE;
-    }
+    const { versions } = resolveRuntimeSpecs(values.runtime, catalogue);
     const corpus = corpusOptionsFrom(values);
     const repo = fileURLToPath(new URL("../../", import.meta.url));
     report = await runPipeline({

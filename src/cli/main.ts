@@ -5,9 +5,15 @@
  *
  * @module
  */
-import { EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
+import {
+  EXIT_INTERNAL,
+  EXIT_OK,
+  EXIT_RUNTIME_UNAVAILABLE,
+  EXIT_UNREADABLE_INPUT,
+  EXIT_USAGE,
+} from "./_exit_codes.ts";
 import { CatalogueFormatError } from "../corpus/errors.ts";
-import { UsageError } from "./_args.ts";
+import { UnknownRuntimeError, UsageError } from "./_args.ts";
 
 /** What every subcommand module exports. */
 export interface CommandModule {
@@ -231,6 +237,11 @@ export async function main(args: string[]): Promise<number> {
     if (error instanceof CatalogueFormatError) {
       console.error(`conform${known ? ` ${name}` : ""}: ${error.message}`);
       return EXIT_UNREADABLE_INPUT;
+    }
+    // Before any work: a run over no runtime would look like a result.
+    if (error instanceof UnknownRuntimeError) {
+      console.error(`conform${known ? ` ${name}` : ""}: ${error.message}`);
+      return EXIT_RUNTIME_UNAVAILABLE;
     }
     throw error;
   }

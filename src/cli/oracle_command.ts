@@ -20,7 +20,6 @@ import {
 } from "./_args.ts";
 import {
   describeRunProblems,
-  describeUnknownRuntimes,
   positiveInteger,
   resolveRuntimeSpecs,
   runPipeline,
@@ -107,10 +106,6 @@ export async function run(args: string[]): Promise<number> {
   }
   const catalogue = await readShippedRuntimeCatalogue();
   const specs = resolveRuntimeSpecs(values.runtime, catalogue, ["built-for"]);
-  if (specs.unknown.length) {
-    console.error(`conform oracle: ${describeUnknownRuntimes(specs.unknown, catalogue)}`);
-    return EXIT_RUNTIME_UNAVAILABLE;
-  }
   if (specs.words.length && specs.versions.length) {
     throw new UsageError("--runtime built-for names its own runtimes: give it alone");
   }
