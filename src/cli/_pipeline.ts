@@ -66,18 +66,27 @@ export function resolveRuntimeSpecs(
 }
 
 /**
- * A positive integer option, or undefined when absent.
+ * An integer option of at least `min` (default 1), or undefined when absent.
  *
  * @example
  * ```ts
- * import { positiveInteger } from "./_pipeline.ts";
- * console.assert(positiveInteger("jobs", "2") === 2);
+ * import { integerOption } from "./_pipeline.ts";
+ * console.assert(integerOption("jobs", "2") === 2);
+ * console.assert(integerOption("oracle-seed", "0", 0) === 0);
  * ```
  */
-export function positiveInteger(name: string, raw: string | undefined): number | undefined {
+export function integerOption(
+  name: string,
+  raw: string | undefined,
+  min = 1,
+): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer`);
+  if (!Number.isInteger(n) || n < min) {
+    throw new UsageError(
+      min === 1 ? `--${name} must be a positive integer` : `--${name} must be an integer ≥ ${min}`,
+    );
+  }
   return n;
 }
 

@@ -22,7 +22,7 @@ import {
   readPolicyFiles,
   readShippedRuntimeCatalogue,
 } from "./_shared_inputs.ts";
-import { parseShardSpec, resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
+import { integerOption, parseShardSpec, resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
 import {
   EXIT_OK,
   EXIT_POLICY_ERROR,
@@ -128,14 +128,6 @@ export async function run(args: string[]): Promise<number> {
   if (values["fail-on"] !== undefined && values["fail-on"] !== "unsafe") {
     throw new UsageError(`--fail-on takes "unsafe", not "${values["fail-on"]}"`);
   }
-  const integer = (name: string, v: string | undefined, min: number) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) {
-      throw new UsageError(`--${name} must be an integer ≥ ${min}`);
-    }
-    return n;
-  };
   const shard = values.shard === undefined ? undefined : parseShardSpec(values.shard);
   const outputs = parseOutputRequests(args);
   const style = textStyleFrom(values);
@@ -163,8 +155,8 @@ export async function run(args: string[]): Promise<number> {
   const { versions } = resolveRuntimeSpecs(values.runtime, catalogue);
 
   const quiet = values.quiet === true;
-  const jobs = integer("jobs", values.jobs, 1);
-  const budget = integer("oracle-budget", values["oracle-budget"], 0);
+  const jobs = integerOption("jobs", values.jobs);
+  const budget = integerOption("oracle-budget", values["oracle-budget"], 0);
   const report = await runPipeline(
     {
       paths: positionals.length ? positionals : ["corpus/"],
@@ -174,8 +166,8 @@ export async function run(args: string[]): Promise<number> {
       policies: loaded.policies,
       oracle: oracle as "none" | "decisive" | "sample" | "built-for" | "all",
       ...(budget === undefined ? {} : { oracleBudgetMs: budget === 0 ? null : budget * 1000 }),
-      oracleSampleSize: integer("oracle-size", values["oracle-size"], 0),
-      oracleSeed: integer("oracle-seed", values["oracle-seed"], 0),
+      oracleSampleSize: integerOption("oracle-size", values["oracle-size"], 0),
+      oracleSeed: integerOption("oracle-seed", values["oracle-seed"], 0),
       cacheDir: corpus.cacheDir!,
       mirror: corpus.mirror,
       allowNetwork: corpus.allowNetwork !== false,

@@ -18,7 +18,7 @@ import {
 } from "./_args.ts";
 import {
   describeRunProblems,
-  positiveInteger,
+  integerOption,
   resolveRuntimeSpecs,
   runPipeline,
   secondsOption,
@@ -94,7 +94,7 @@ export async function run(args: string[]): Promise<number> {
     allowNetwork: corpus.allowNetwork !== false,
     onLinkOutcomes: (outcomes) => pairs = outcomes,
   }, {
-    workers: positiveInteger("jobs", values.jobs),
+    workers: integerOption("jobs", values.jobs),
     timeLimitMs: secondsOption("timeout", values.timeout),
   });
   const problems = describeRunProblems(report);

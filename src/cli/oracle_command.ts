@@ -20,7 +20,7 @@ import {
 } from "./_args.ts";
 import {
   describeRunProblems,
-  positiveInteger,
+  integerOption,
   resolveRuntimeSpecs,
   runPipeline,
   secondsOption,
@@ -94,8 +94,7 @@ export async function run(args: string[]): Promise<number> {
     return EXIT_OK;
   }
   if (positionals.length === 0) throw new UsageError("oracle needs at least one PATH");
-  const memory = positiveInteger("memory", values.memory);
-  if (memory !== undefined && memory < 64) throw new UsageError("--memory must be at least 64");
+  const memory = integerOption("memory", values.memory, 64);
   let paths: LoadPath[] | undefined;
   if (values.paths) {
     paths = values.paths.split(",").map((p) => p.trim()) as LoadPath[];
@@ -127,7 +126,7 @@ export async function run(args: string[]): Promise<number> {
       ...(paths ? { paths } : {}),
       ...(values["no-smoke"] ? { smoke: false } : {}),
       ...(memory ? { memoryMb: memory } : {}),
-      ...(values.jobs ? { concurrency: positiveInteger("jobs", values.jobs) } : {}),
+      ...(values.jobs ? { concurrency: integerOption("jobs", values.jobs) } : {}),
       ...(values["no-cache"] ? { noCache: true } : {}),
     },
     cacheDir: corpus.cacheDir!,
