@@ -14,10 +14,38 @@ export interface ConformRun {
 }
 
 const config = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`));
-const task = config.tasks.conform;
-const taskCommand: string = typeof task === "string" ? task : task.command;
-const [program, ...taskArgs] = taskCommand.trim().split(/\s+/);
-if (program !== "deno") throw new Error(`conform task does not start with deno: ${taskCommand}`);
+
+/**
+ * Run one task of deno.json (`deno task NAME …`) from the repository root, with exactly the
+ * permissions of its definition, the given environment (added to this process's) and a time
+ * limit after which the test fails instead of the whole suite hanging.
+ */
+export async function runDenoTask(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 300_000,
+): Promise<ConformRun> {
+  const task = config.tasks[name];
+  const taskCommand: string = typeof task === "string" ? task : task.command;
+  const [program, ...taskArgs] = taskCommand.trim().split(/\s+/);
+  if (program !== "deno") throw new Error(`${name} task does not start with deno: ${taskCommand}`);
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [...taskArgs, ...args],
+    cwd: REPO_ROOT,
+    env,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(timeoutMs),
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
 
 /**
  * Run the conform task with extra arguments from the repository root.
@@ -34,22 +62,12 @@ export async function runConform(
   await Deno.mkdir(scratch, { recursive: true });
   const cacheDir = await Deno.makeTempDir({ dir: scratch, prefix: "cli-" });
   try {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: [...taskArgs, ...args],
-      cwd: REPO_ROOT,
-      env: { NO_COLOR: "1", CONFORM_MIRROR: MIRROR, CONFORM_CACHE: cacheDir, ...env },
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      // A hung command fails its test instead of the whole suite.
-      signal: AbortSignal.timeout(300_000),
-    }).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-    };
+    return await runDenoTask("conform", args, {
+      NO_COLOR: "1",
+      CONFORM_MIRROR: MIRROR,
+      CONFORM_CACHE: cacheDir,
+      ...env,
+    });
   } finally {
     await Deno.remove(cacheDir, { recursive: true });
   }

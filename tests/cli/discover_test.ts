@@ -8,35 +8,11 @@ import { loadCatalogue } from "../../src/corpus/load_catalogue.ts";
 import { EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "../../src/cli/_exit_codes.ts";
 import { REPO_ROOT } from "../corpus/_mirror.ts";
 import { type FixtureIndex, makeFixtureWheel, serveIndex } from "../corpus/_index_server.ts";
-import { runConform } from "./_run_conform.ts";
-
-const config = JSON.parse(await Deno.readTextFile(`${REPO_ROOT}/deno.json`));
-const [program, ...taskArgs] = (config.tasks.discover as string).trim().split(/\s+/);
-assert.equal(program, "deno");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { type ConformRun, runConform, runDenoTask } from "./_run_conform.ts";
 
 /** `deno task discover …` from the repository root, with exactly the task's permissions. */
-async function runDiscover(args: string[], cacheDir: string): Promise<Run> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [...taskArgs, ...args],
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1", CONFORM_CACHE: cacheDir },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(120_000),
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+function runDiscover(args: string[], cacheDir: string): Promise<ConformRun> {
+  return runDenoTask("discover", args, { NO_COLOR: "1", CONFORM_CACHE: cacheDir }, 120_000);
 }
 
 const STACK = /^\s+at /m;
