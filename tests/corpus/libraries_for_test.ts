@@ -9,45 +9,13 @@ import { createLibraryRun, librariesFor, type RunArchive } from "../../src/corpu
 import type { InputFile } from "../../src/corpus/collect_inputs.ts";
 import { checkLink, readLinkInput } from "../../src/link/mod.ts";
 import type { LinkOutcome } from "../../src/link/types.ts";
-import { OP } from "../../src/wasm/build_module.ts";
-import { makeZip, type MemberSpec } from "../wheel/_make_zip.ts";
-import { runtime, sideModule, TEST_CACHE } from "../link/_fixtures.ts";
+import { makeLibfoo, makeNeedingWheel } from "./_needed_wheel.ts";
+import { makeZip } from "../wheel/_make_zip.ts";
+import { runtime, TEST_CACHE } from "../link/_fixtures.ts";
 import { runConform } from "../cli/_run_conform.ts";
 
 const WHEEL = "the-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl";
 const LIBFOO = "libfoo-1.0.zip";
-const I32 = { params: [], results: ["i32"] };
-
-/** `libfoo.so`: exports `foo() -> i32`. */
-function libfoo(): Uint8Array {
-  return sideModule({
-    functions: [{ type: I32, body: [OP.i32Const, 7] }],
-    exports: [{ name: "foo", kind: "func", index: 0 }],
-  });
-}
-
-/** A wheel whose extension NEEDs `libfoo.so` and calls its `foo`. */
-async function theWheel(): Promise<Uint8Array> {
-  const so = sideModule({
-    dylink: { memorySize: 0, needed: ["libfoo.so"] },
-    imports: [{ module: "env", name: "foo", kind: "func", type: I32 }],
-    functions: [{ type: I32, body: [OP.call, 0] }],
-    exports: [{ name: "PyInit__the", kind: "func", index: 1 }],
-  });
-  const members: MemberSpec[] = [
-    { name: "the/_the.cpython-312-wasm32-emscripten.so", data: so },
-    {
-      name: "the-1.0.dist-info/METADATA",
-      data: "Metadata-Version: 2.1\nName: the\nVersion: 1.0\n",
-    },
-    {
-      name: "the-1.0.dist-info/WHEEL",
-      data: "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp312-cp312-pyodide_2024_0_wasm32\n",
-    },
-    { name: "the-1.0.dist-info/top_level.txt", data: "the\n" },
-  ];
-  return (await makeZip(members)).bytes;
-}
 
 async function zipOf(member: string, data: Uint8Array): Promise<Uint8Array> {
   return (await makeZip([{ name: member, data }])).bytes;
@@ -85,7 +53,7 @@ Deno.test("librariesFor: a library beside the wheel counts, named or not", async
   const dir = await scratch();
   try {
     const wheel = join(dir, WHEEL);
-    await Deno.writeFile(wheel, await theWheel());
+    await Deno.writeFile(wheel, await makeNeedingWheel());
 
     await t.step("alone: missing-dependency (needed-missing)", async () => {
       const o = await check([await archive(wheel)]);
@@ -101,7 +69,7 @@ Deno.test("librariesFor: a library beside the wheel counts, named or not", async
 
     // A broken archive beside it is neither an input nor a reason to fail.
     await Deno.writeTextFile(join(dir, "broken-1.0.zip"), "not a zip");
-    await Deno.writeFile(join(dir, LIBFOO), await zipOf("lib/libfoo.so", libfoo()));
+    await Deno.writeFile(join(dir, LIBFOO), await zipOf("lib/libfoo.so", makeLibfoo()));
 
     await t.step("with libfoo beside it: links (library API)", async () => {
       const archives = [await archive(wheel)];
@@ -152,11 +120,11 @@ Deno.test("librariesFor: the run's inputs come before the files beside the wheel
     await Deno.mkdir(join(dir, "wheels"));
     await Deno.mkdir(join(dir, "libs"));
     const wheel = join(dir, "wheels", WHEEL);
-    await Deno.writeFile(wheel, await theWheel());
+    await Deno.writeFile(wheel, await makeNeedingWheel());
     // Beside the wheel: a broken libfoo; given in the run from elsewhere: a good one.
     await Deno.writeFile(join(dir, "wheels", LIBFOO), await zipOf("libfoo.so", new Uint8Array()));
     const good = join(dir, "libs", LIBFOO);
-    await Deno.writeFile(good, await zipOf("libfoo.so", libfoo()));
+    await Deno.writeFile(good, await zipOf("libfoo.so", makeLibfoo()));
     const archives = [await archive(wheel), await archive(good)];
     const run = await createLibraryRun(archives, { catalogue: [], allowNetwork: false });
     const choice = await librariesFor(archives[0], run);

@@ -7,11 +7,10 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { OP } from "../../src/wasm/build_module.ts";
 import { shardOfKey } from "../../src/runner/shard.ts";
-import { sideModule } from "../link/_fixtures.ts";
 import { sha256Of } from "../corpus/_mirror.ts";
-import { makeZip, type MemberSpec } from "../wheel/_make_zip.ts";
+import { makeLibfoo, makeNeedingWheel } from "../corpus/_needed_wheel.ts";
+import { makeZip } from "../wheel/_make_zip.ts";
 
 /**
  * Mirror files of the subset: 0.21.3, 0.27.7, 0.28.0 and standalone wheels, with the shared
@@ -54,40 +53,6 @@ export async function copyCorpusSubset(mirror: string, dir: string): Promise<str
   return out;
 }
 
-const I32 = { params: [], results: ["i32"] };
-
-/** `libfoo.so`: exports `foo() -> i32`. */
-function libfoo(): Uint8Array {
-  return sideModule({
-    functions: [{ type: I32, body: [OP.i32Const, 7] }],
-    exports: [{ name: "foo", kind: "func", index: 0 }],
-  });
-}
-
-/** A wheel whose extension NEEDs `libfoo.so` and calls its `foo`; `salt` changes its sha256. */
-async function theWheel(salt: number): Promise<Uint8Array> {
-  const so = sideModule({
-    dylink: { memorySize: 0, needed: ["libfoo.so"] },
-    imports: [{ module: "env", name: "foo", kind: "func", type: I32 }],
-    functions: [{ type: I32, body: [OP.call, 0] }],
-    exports: [{ name: "PyInit__the", kind: "func", index: 1 }],
-  });
-  const members: MemberSpec[] = [
-    { name: "the/_the.cpython-312-wasm32-emscripten.so", data: so },
-    { name: "the/salt.txt", data: `${salt}\n` },
-    {
-      name: "the-1.0.dist-info/METADATA",
-      data: "Metadata-Version: 2.1\nName: the\nVersion: 1.0\n",
-    },
-    {
-      name: "the-1.0.dist-info/WHEEL",
-      data: "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp312-cp312-pyodide_2024_0_wasm32\n",
-    },
-    { name: "the-1.0.dist-info/top_level.txt", data: "the\n" },
-  ];
-  return (await makeZip(members)).bytes;
-}
-
 /** Where the made-up wheel and its library were written, and their sha256s. */
 export interface NeededPair {
   /** `<root>/wheels/the-1.0-….whl`: its only module NEEDs `libfoo.so`. */
@@ -106,10 +71,10 @@ export interface NeededPair {
 export async function writeNeededPair(root: string, count: number): Promise<NeededPair> {
   await Deno.mkdir(join(root, "wheels"), { recursive: true });
   await Deno.mkdir(join(root, "libs"), { recursive: true });
-  const lib = (await makeZip([{ name: "lib/libfoo.so", data: libfoo() }])).bytes;
+  const lib = (await makeZip([{ name: "lib/libfoo.so", data: makeLibfoo() }])).bytes;
   const librarySha256 = sha256Of(lib);
   for (let salt = 0; salt < 64; salt++) {
-    const bytes = await theWheel(salt);
+    const bytes = await makeNeedingWheel(salt);
     const wheelSha256 = sha256Of(bytes);
     if (shardOfKey(wheelSha256, count) === shardOfKey(librarySha256, count)) continue;
     const wheel = join(root, "wheels", "the-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl");
