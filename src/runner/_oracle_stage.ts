@@ -180,7 +180,7 @@ export interface OracleStageOptions {
   run?: OracleRunOptions;
   /** `Date.now()` after which only cached results are used. */
   deadline?: number;
-  /** Runtimes that are directories already (local distributions), by version label. */
+  /** Runtime directories known already, by version or label; others are obtained here. */
   runtimeDirs?: Map<string, string>;
   onProgress?(done: number, total: number, message: string): void;
 }

@@ -361,13 +361,13 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       continue;
     }
     try {
-      let wasmPath: string | undefined;
+      let files: RuntimeFiles | undefined;
       const here = local.get(version);
       let facts = await obtainRuntimeFacts(here?.files.version ?? version, {
         cacheDir: options.cacheDir,
         catalogue: options.catalogue,
         ...(here ? { runtimeDir: here.dir } : {}),
-        onFiles: (files) => wasmPath = files.wasmPath,
+        onFiles: (f) => files = f,
       });
       if (here) {
         // Named by its label; its Python, Emscripten and tag are its own facts.
@@ -380,8 +380,9 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
         });
       }
       // Constructors that call main functions the stub cannot run use the real main module.
-      if (wasmPath) registerRealMainFile(facts.mainSha256, () => Deno.readFile(wasmPath!));
-      obtained.set(version, { entry, facts });
+      const wasmPath = files?.wasmPath;
+      if (wasmPath) registerRealMainFile(facts.mainSha256, () => Deno.readFile(wasmPath));
+      obtained.set(version, { entry, facts, ...(files ? { dir: files.dir } : {}) });
     } catch (error) {
       obtained.set(version, { entry, error: describe(error) });
       errors.push({ input: `runtime ${version}`, message: describe(error) });
@@ -614,7 +615,11 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       ownIndex,
       defectiveReads: good.filter((r) => onLink.defective.has(r.link!.wheel.sha256)),
       rescore: scoreWith,
-      runtimeDirs: new Map([...local].map(([label, l]) => [label, l.files.dir])),
+      // Every runtime's directory is known from obtaining its facts: the oracle needs no
+      // second look-up (and no second verification) of the same files.
+      runtimeDirs: new Map(
+        [...obtained].flatMap(([version, o]) => o.dir ? [[version, o.dir] as const] : []),
+      ),
     });
     agreement = ladder.agreement;
     scored = ladder.scored;
@@ -711,7 +716,7 @@ async function runEvidenceLadder(
     ownIndex: Map<ReadInput, number>;
     defectiveReads: ReadInput[];
     rescore: (oracle: Map<number, OracleResult>) => RunScores;
-    /** Local runtimes' directories by label. */
+    /** Each obtained runtime's directory, by version or label. */
     runtimeDirs: Map<string, string>;
   },
 ): Promise<{
