@@ -39,6 +39,49 @@ export class UnknownRuntimeError extends Error {
   }
 }
 
+/** When `--color` colours: the values it takes. */
+const COLOR_WHENS = ["auto", "always", "never"] as const;
+
+/**
+ * A `--color` value, checked.
+ *
+ * @throws {UsageError} for anything but auto, always or never
+ * @example
+ * ```ts
+ * import { readColorWhen } from "./_args.ts";
+ * console.assert(readColorWhen("never") === "never");
+ * ```
+ */
+export function readColorWhen(value: string): typeof COLOR_WHENS[number] {
+  if (!(COLOR_WHENS as readonly string[]).includes(value)) {
+    throw new UsageError(`--color takes auto, always or never, not "${value}"`);
+  }
+  return value as typeof COLOR_WHENS[number];
+}
+
+/**
+ * `--color` in one argument each: a bare `--color` (no `auto|always|never` after it) reads as
+ * `--color=always`, as in the tools people know (`parseArgs` has no optional values), and
+ * `--color WHEN` as `--color=WHEN`.
+ *
+ * @example
+ * ```ts
+ * import { normalizeColorFlag } from "./_args.ts";
+ * console.assert(normalizeColorFlag(["--color", "r.json"])[0] === "--color=always");
+ * console.assert(normalizeColorFlag(["--color", "never"]).join() === "--color=never");
+ * ```
+ */
+export function normalizeColorFlag(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1] ?? "";
+    if (args[i] !== "--color") out.push(args[i]);
+    else if ((COLOR_WHENS as readonly string[]).includes(next)) out.push(`--color=${args[++i]}`);
+    else out.push("--color=always");
+  }
+  return out;
+}
+
 /**
  * Run a `node:util` `parseArgs` call, turning its errors (unknown option, missing value) into a
  * {@linkcode UsageError}.

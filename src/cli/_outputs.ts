@@ -8,7 +8,13 @@
 import { dirname } from "node:path";
 import type { ConformReport } from "../report/types.ts";
 import { renderHtml, renderJson, renderJunit, renderMarkdown, renderText } from "../report/mod.ts";
-import { checkOutputPath, checkOutputTargets, UsageError, writeStdout } from "./_args.ts";
+import {
+  checkOutputPath,
+  checkOutputTargets,
+  readColorWhen,
+  UsageError,
+  writeStdout,
+} from "./_args.ts";
 
 /** Formats a report is rendered in. */
 export const RENDER_FORMATS = ["text", "markdown", "json", "junit", "html"] as const;
@@ -38,24 +44,6 @@ export const OUTPUT_OPTIONS_HELP = `  --format FMT      ${
   --color WHEN      auto (default: on a terminal, unless NO_COLOR is set), always or never
   --no-color        the same as --color=never
   --width N         text: line width (default: the terminal's; full lines into a pipe or file)`;
-
-/**
- * Arguments with a bare `--color` (no `auto|always|never` after it) read as `--color=always`,
- * as in the tools people know; `parseArgs` has no optional values.
- *
- * @example
- * ```ts
- * import { normalizeColorFlag } from "./_outputs.ts";
- * console.assert(normalizeColorFlag(["--color", "r.json"])[0] === "--color=always");
- * ```
- */
-export function normalizeColorFlag(args: string[]): string[] {
-  return args.map((a, i) =>
-    a === "--color" && !["auto", "always", "never"].includes(args[i + 1] ?? "")
-      ? "--color=always"
-      : a
-  );
-}
 
 /**
  * The `--format`/`--out` pairs in the order given. Each `--out` binds to the `--format` just
@@ -142,10 +130,7 @@ export function textStyleFrom(
   values: { color?: string; "no-color"?: boolean; width?: string },
   terminal = stdoutIsTerminal(),
 ): TextStyle {
-  const when = values["no-color"] ? "never" : values.color ?? "auto";
-  if (!["auto", "always", "never"].includes(when)) {
-    throw new UsageError(`--color takes auto, always or never, not "${when}"`);
-  }
+  const when = values["no-color"] ? "never" : readColorWhen(values.color ?? "auto");
   if (values["no-color"] && values.color !== undefined && values.color !== "never") {
     throw new UsageError(`--no-color and --color=${values.color} conflict`);
   }

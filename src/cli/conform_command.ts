@@ -13,6 +13,7 @@ import {
   CORPUS_OPTIONS,
   CORPUS_OPTIONS_HELP,
   corpusOptionsFrom,
+  normalizeColorFlag,
   parseOrUsage,
   UsageError,
   writeStdout,
@@ -32,7 +33,6 @@ import {
 } from "./_exit_codes.ts";
 import {
   checkOutputRequests,
-  normalizeColorFlag,
   OUTPUT_OPTIONS,
   OUTPUT_OPTIONS_HELP,
   parseOutputRequests,

@@ -13,7 +13,7 @@ import {
   EXIT_USAGE,
 } from "./_exit_codes.ts";
 import { CatalogueFormatError } from "../corpus/errors.ts";
-import { UnknownRuntimeError, UsageError } from "./_args.ts";
+import { normalizeColorFlag, readColorWhen, UnknownRuntimeError, UsageError } from "./_args.ts";
 
 /** What every subcommand module exports. */
 export interface CommandModule {
@@ -109,27 +109,13 @@ const COLOUR_COMMANDS = new Set(["conform", "render", "merge"]);
  * a command that prints no colour has nothing to change, so they are checked and dropped here.
  */
 function acceptColourOptions(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "--") {
-      out.push(...args.slice(i));
-      break;
-    }
-    if (a === "--no-color") continue;
-    if (a === "--color" || a.startsWith("--color=")) {
-      let value = a === "--color" ? "always" : a.slice("--color=".length);
-      if (a === "--color" && ["auto", "always", "never"].includes(args[i + 1] ?? "")) {
-        value = args[++i];
-      }
-      if (!["auto", "always", "never"].includes(value)) {
-        throw new UsageError(`--color takes auto, always or never, not "${value}"`);
-      }
-      continue;
-    }
-    out.push(a);
-  }
-  return out;
+  const end = args.indexOf("--");
+  const options = normalizeColorFlag(end < 0 ? args : args.slice(0, end));
+  for (const a of options) if (a.startsWith("--color=")) readColorWhen(a.slice("--color=".length));
+  return [
+    ...options.filter((a) => a !== "--no-color" && !a.startsWith("--color=")),
+    ...(end < 0 ? [] : args.slice(end)),
+  ];
 }
 
 /** Edit distance between two short words (commands). */

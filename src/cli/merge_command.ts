@@ -9,12 +9,11 @@ import { parseArgs } from "node:util";
 import { defaultCacheDir } from "../corpus/defaults.ts";
 import { mergeShardReports, ShardMergeError } from "../runner/merge_reports.ts";
 import type { ShardReportFile } from "../runner/merge_reports.ts";
-import { parseOrUsage, UsageError } from "./_args.ts";
+import { normalizeColorFlag, parseOrUsage, UsageError } from "./_args.ts";
 import { EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
 import { readReportFile, ReportReadError } from "./_report_io.ts";
 import {
   checkOutputRequests,
-  normalizeColorFlag,
   OUTPUT_OPTIONS,
   OUTPUT_OPTIONS_HELP,
   type OutputRequest,

@@ -7,13 +7,12 @@
  */
 import { parseArgs } from "node:util";
 import type { ConformReport } from "../report/types.ts";
-import { parseOrUsage, UsageError } from "./_args.ts";
+import { normalizeColorFlag, parseOrUsage, UsageError } from "./_args.ts";
 import { defaultCacheDir } from "../corpus/defaults.ts";
 import { EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
 import { readReportFile, ReportReadError } from "./_report_io.ts";
 import {
   checkOutputRequests,
-  normalizeColorFlag,
   OUTPUT_OPTIONS,
   OUTPUT_OPTIONS_HELP,
   type OutputRequest,
