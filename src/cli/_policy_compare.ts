@@ -52,12 +52,13 @@ export async function comparePolicyFiles(
       console.error(`conform policy compare: ${e.message}`);
       return EXIT_UNREADABLE_INPUT;
     }
-    // In a saved report, policies are named by id.
-    ids = [
-      a.replace(/^.*\//, "").replace(/\.ya?ml$/i, ""),
-      b.replace(/^.*\//, "")
-        .replace(/\.ya?ml$/i, ""),
-    ];
+    // A saved report names its policies by id: a policy file given here stands for its own id
+    // (the file's `id:`, not its name).
+    const idOf = async (spec: string) =>
+      /\.ya?ml$/i.test(spec) ? (await loadNamedPolicy(spec, "policy compare"))?.id : spec;
+    const [ia, ib] = [await idOf(a), await idOf(b)];
+    if (!ia || !ib) return EXIT_POLICY_ERROR;
+    ids = [ia, ib];
   } else {
     const pa = await loadNamedPolicy(a, "policy compare");
     const pb = await loadNamedPolicy(b, "policy compare");

@@ -149,6 +149,12 @@ Deno.test("conform policy compare: the pairs two policies decide differently", a
       assert.equal(ok.code, 0, new TextDecoder().decode(ok.stderr));
       const parsed = JSON.parse(new TextDecoder().decode(ok.stdout));
       assert.equal(parsed.differences.length, comparePolicies(report, a, b).differences.length);
+      // A policy file stands for the id inside it, whatever the file is called.
+      const renamed = `${dir}/renamed.yaml`;
+      await Deno.copyFile(`${POLICIES}pyodide-plain.yaml`, renamed);
+      const byFile = await cmd(["pyodide-plain", renamed, "--report", file, "--json"]);
+      assert.equal(byFile.code, 0, new TextDecoder().decode(byFile.stderr));
+      assert.equal(JSON.parse(new TextDecoder().decode(byFile.stdout)).b, "pyodide-plain");
       const unknown = await cmd([a.id, "no-such-policy", "--report", file]);
       assert.equal(unknown.code, 3);
       assert.match(new TextDecoder().decode(unknown.stderr), /no policy no-such-policy/);
