@@ -20,7 +20,7 @@ import {
   writeStdout,
 } from "./_args.ts";
 import { parseRuntimeDirs, readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
-import { resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
+import { describeRunProblems, resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
 import { EXIT_OK, EXIT_RUNTIME_UNAVAILABLE, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 
 /** `check`'s own code: a runtime it was checked against breaks the wheel. */
@@ -96,8 +96,8 @@ export async function run(args: string[]): Promise<number> {
   });
   let code = EXIT_OK;
   // A runtime directory that could not be read at all is not a runtime of the report.
-  for (const e of report.errors.filter((x) => x.input.startsWith("runtime "))) {
-    console.error(`conform check: ${e.input}: ${e.message}`);
+  for (const line of describeRunProblems(report).runtimes) {
+    console.error(`conform check: ${line}`);
     code = EXIT_RUNTIME_UNAVAILABLE;
   }
   const out: string[] = [];

@@ -21,7 +21,7 @@ import {
   parseRuntimeDirs,
   readShippedRuntimeCatalogue,
 } from "./_shared_inputs.ts";
-import { resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
+import { describeRunProblems, resolveRuntimeSpecs, runPipeline } from "./_pipeline.ts";
 import {
   EXIT_OK,
   EXIT_POLICY_ERROR,
@@ -119,8 +119,8 @@ export async function run(args: string[]): Promise<number> {
   const runtime = specs.versions[0] ??
     report.runtimes.find((r) => !catalogue.some((e) => e.version === r.version))?.version;
   if (!runtime) {
-    const why = report.errors.find((e) => e.input.startsWith("runtime "));
-    console.error(`conform explain: ${why ? `${why.input}: ${why.message}` : "no runtime"}`);
+    const why = describeRunProblems(report).runtimes[0];
+    console.error(`conform explain: ${why ?? "no runtime"}`);
     return EXIT_RUNTIME_UNAVAILABLE;
   }
   if (!report.wheels.length) {
