@@ -86,6 +86,23 @@ function causeRank(e: LinkEvidence): number {
 }
 
 /**
+ * The first evidence that the runtime's Python is not the wheel's (its tags, else a module's
+ * `cpython-3XY` suffix), whatever the outcome's class.
+ *
+ * @example
+ * ```ts
+ * import { findPythonEvidence } from "./describe_outcome.ts";
+ * console.assert(findPythonEvidence({ evidence: [], modules: [] }) === undefined);
+ * ```
+ */
+export function findPythonEvidence(
+  outcome: Pick<LinkOutcome, "evidence" | "modules">,
+): LinkEvidence | undefined {
+  return [...outcome.evidence, ...outcome.modules.flatMap((m) => m.evidence)]
+    .find((e) => e.kind === "python-version");
+}
+
+/**
  * Why an outcome is what it is, in one line, root cause first: the evidence list that
  * {@linkcode describeOutcome} prints after the class ("" for a clean `links`).
  *
@@ -102,7 +119,7 @@ export function describeCause(
   const all = [...outcome.evidence, ...outcome.modules.flatMap((m) => m.evidence)];
   // A type mismatch V8 also refused is told once, by the V8 line that carries both types.
   // The Python version is told once (the tags say it; each module's suffix says it again).
-  const firstPython = all.find((e) => e.kind === "python-version");
+  const firstPython = findPythonEvidence(outcome);
   const telling = all.filter((e) =>
     causeRank(e) < CAUSE_ORDER.length &&
     (e.kind !== "python-version" || e === firstPython) &&

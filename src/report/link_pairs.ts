@@ -1,6 +1,7 @@
 import {
   describeEvidence,
   describeOutcome,
+  findPythonEvidence,
   type LinkEvidence,
   type LinkOutcome,
   renderOutcomeMatrix,
@@ -23,11 +24,6 @@ export interface LinkedPair {
  * const text = renderLinkPairs([{ wheel: "a.whl", runtime: "0.27.7", outcome }], ["0.27.7"], false);
  * ```
  */
-function pythonEvidence(outcome: LinkOutcome): LinkEvidence | undefined {
-  return [...outcome.evidence, ...outcome.modules.flatMap((m) => m.evidence)]
-    .find((e) => e.kind === "python-version");
-}
-
 /** The outcome without its Python evidence: what the link check found besides. */
 function withoutPython(outcome: LinkOutcome): LinkOutcome {
   const keep = (e: LinkEvidence) => e.kind !== "python-version";
@@ -47,7 +43,7 @@ export function renderLinkPairs(pairs: LinkedPair[], runtimes: string[], verbose
   const lines: string[] = [];
   const name = (file: string) => file.split("/").pop()!;
   for (const p of pairs) {
-    const python = pythonEvidence(p.outcome);
+    const python = findPythonEvidence(p.outcome);
     if (python && p.outcome.outcome !== "python-mismatch") {
       // The Python version first, the link outcome underneath.
       lines.push(`${name(p.wheel)}  ${p.runtime}  Python: ${describeEvidence(python)}`);
@@ -69,7 +65,7 @@ export function renderLinkPairs(pairs: LinkedPair[], runtimes: string[], verbose
       return {
         name: name(a),
         outcomes: outcomes.map((o) => o?.outcome),
-        python: outcomes.map((o) => o !== undefined && pythonEvidence(o) !== undefined),
+        python: outcomes.map((o) => o !== undefined && findPythonEvidence(o) !== undefined),
       };
     });
     lines.push("", ...renderOutcomeMatrix(rows, runtimes));
