@@ -59,19 +59,34 @@ export async function benchmarkLink(
     yield* inputs;
   };
   const inFlight = options.inFlight ?? pool.size * 2;
+  // As the runner's `executeOnPool`: an archive leaves the window when its first phase ends;
+  // its real-mode pairs wait for the pool's second phase, grouped by runtime.
   const pass = async (count: boolean) => {
     let archives = 0;
     let modules = 0;
-    const running = new Set<Promise<void>>();
+    let active = 0;
+    let wake: (() => void) | undefined;
+    const running: Promise<void>[] = [];
     for await (const input of source()) {
       archives++;
       modules += input.modules.length;
-      const p: Promise<void> = pool.checkAll(input, runtimes).then((os) => {
-        if (count) { for (const o of os) outcomes[o.outcome] = (outcomes[o.outcome] ?? 0) + 1; }
-        running.delete(p);
-      });
-      running.add(p);
-      while (running.size >= inFlight) await Promise.race(running);
+      active++;
+      let left = false;
+      const leave = () => {
+        if (left) return;
+        left = true;
+        active--;
+        wake?.();
+      };
+      running.push(
+        pool.checkAll(input, runtimes, { onFirstPhase: leave }).then((os) => {
+          leave();
+          if (count) {
+            for (const o of os) outcomes[o.outcome] = (outcomes[o.outcome] ?? 0) + 1;
+          }
+        }),
+      );
+      while (active >= inFlight) await new Promise<void>((resolve) => wake = resolve);
     }
     await Promise.all(running);
     return { archives, modules };

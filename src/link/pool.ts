@@ -286,7 +286,12 @@ export class LinkPool {
       let unsettled = runtimes.length;
       let inFirstPhase = runtimes.length;
       const leaveFirstPhase = () => {
-        if (--inFirstPhase === 0) options.onFirstPhase?.();
+        if (--inFirstPhase !== 0) return;
+        // Pairs left for the second phase wait until the pool's first phase runs dry: they
+        // keep the archive, not its compiled code (a worker compiles the few it needs again).
+        shared.compiled = undefined;
+        pruned.delete(shared);
+        options.onFirstPhase?.();
       };
       const byLane = new Map<number, Pair[]>();
       runtimes.forEach((runtime, i) => {
