@@ -35,12 +35,12 @@ export type ToWorker =
   | {
     /**
      * Second phase: archives whose first check needs real mode, all against one runtime, with
-     * its compiled real main (V8 shares its code) or why there is none.
+     * the bytes of its real main (compiled here) or why there are none.
      */
     type: "real-job";
     id: number;
     runtime: string;
-    realMain?: WebAssembly.Module;
+    realMain?: Uint8Array;
     unavailable?: string;
     inputs: CheckLinkInput[];
     allowList?: AllowList;
@@ -152,10 +152,14 @@ async function runJob(job: Extract<ToWorker, { type: "job" }>): Promise<void> {
  */
 async function runRealJob(job: Extract<ToWorker, { type: "real-job" }>): Promise<void> {
   const entry = runtimes.get(job.runtime);
-  let realMain: WebAssembly.Module | { unavailable: string } = job.realMain ??
-    { unavailable: job.unavailable ?? "no real main was sent" };
-  // The message is the last holder of the module once this job ends.
+  const bytes = job.realMain;
+  // The message is the last holder of the bytes once they are compiled.
   job.realMain = undefined;
+  let realMain: WebAssembly.Module | { unavailable: string } = bytes
+    ? await WebAssembly.compile(asBufferSource(bytes)).catch((e) => ({
+      unavailable: `the real main did not compile: ${(e as Error)?.message ?? e}`,
+    }))
+    : { unavailable: job.unavailable ?? "no real main was sent" };
   let real: Promise<LinkSession | { unavailable: string }> | undefined;
   const realSession = () =>
     real ??= (async () => {

@@ -32,7 +32,7 @@ import type { LinkOutcome } from "./types.ts";
 import { type ByteStore, obtainSessionStub } from "./stub.ts";
 import type { FromWorker, ToWorker, WorkerStats } from "./_worker.ts";
 import { type PackedRuntimeFacts, packRuntimeFacts } from "./_runtime_wire.ts";
-import { compileRealMain, releaseRealMain } from "./_real_main.ts";
+import { readRealMainBytes } from "./_real_main.ts";
 
 export type { WorkerStats };
 
@@ -91,7 +91,7 @@ interface Job {
   /** Compile the archive's modules (once for all lanes) before the job is posted. */
   prepare?: () => Promise<void>;
   /** Second phase: the runtime's compiled real main, held until the job ends. */
-  realMain?: Promise<WebAssembly.Module | { unavailable: string }>;
+  realMain?: Promise<Uint8Array | { unavailable: string }>;
 }
 
 interface Lane {
@@ -286,12 +286,7 @@ export class LinkPool {
       let unsettled = runtimes.length;
       let inFirstPhase = runtimes.length;
       const leaveFirstPhase = () => {
-        if (--inFirstPhase !== 0) return;
-        // Pairs left for the second phase wait until the pool's first phase runs dry: they
-        // keep the archive, not its compiled code (a worker compiles the few it needs again).
-        shared.compiled = undefined;
-        pruned.delete(shared);
-        options.onFirstPhase?.();
+        if (--inFirstPhase === 0) options.onFirstPhase?.();
       };
       const byLane = new Map<number, Pair[]>();
       runtimes.forEach((runtime, i) => {
@@ -487,11 +482,9 @@ export class LinkPool {
     }
   }
 
-  /** A job is over: a second-phase job lets go of its real main, here and in the cache. */
+  /** A job is over: a second-phase job lets go of its real main's bytes. */
   #finish(job: Job): void {
-    if (job.phase !== "real" || !job.realMain) return;
-    job.realMain = undefined;
-    releaseRealMain(job.pairs[0].runtime.mainSha256);
+    if (job.phase === "real") job.realMain = undefined;
   }
 
   #packedFacts = new WeakMap<RuntimeFacts, PackedRuntimeFacts>();
@@ -569,10 +562,6 @@ export class LinkPool {
     if (next.done) return undefined;
     const [key, pairs] = next.value;
     lane.deferred.delete(key);
-    // The previous runtime's real main is released by now, here and in the worker (which
-    // collects after each such job); its ~20 MB go only with a full collection in this thread
-    // too, and waiting for V8 to get to it on its own stacks them up (exposed by --expose-gc).
-    if (this.realJobs > 0) (globalThis as { gc?: () => void }).gc?.();
     this.realJobs++;
     this.realPairs += pairs.length;
     return {
@@ -580,7 +569,10 @@ export class LinkPool {
       phase: "real",
       pairs,
       offset: 0,
-      realMain: compileRealMain(pairs[0].runtime),
+      // Bytes, compiled by the worker: only one lane runs a runtime's real jobs, so compiling
+      // here shared nothing, and this thread then needed a full collection per job (it holds
+      // the run's facts) to let each ~20 MB module go.
+      realMain: readRealMainBytes(pairs[0].runtime),
     };
   }
 
@@ -591,6 +583,9 @@ export class LinkPool {
       if (!(await this.#sendRuntime(lane, r))) return;
     }
     await job.prepare?.();
+    // A job sent again (its worker replaced after a time-out) reads the bytes again: the first
+    // sending moved them.
+    if (job.phase === "real") job.realMain ??= readRealMainBytes(pairs[0].runtime);
     const realMain = await job.realMain;
     await lane.ready;
     if (lane.job !== job || lane.worker !== worker) return;
@@ -610,12 +605,17 @@ export class LinkPool {
         type: "real-job",
         ...common,
         runtime: runtimeKey(pairs[0].runtime),
-        ...(realMain instanceof WebAssembly.Module
+        ...(realMain instanceof Uint8Array
           ? { realMain }
-          : { unavailable: realMain?.unavailable ?? "no real main was compiled" }),
+          : { unavailable: realMain?.unavailable ?? "no real main was read" }),
         inputs: pairs.map((p) => prunedInput(p.input)),
       };
-    worker.postMessage(msg);
+    // The main's bytes move to the worker rather than being copied.
+    const transfer = realMain instanceof Uint8Array && realMain.buffer instanceof ArrayBuffer
+      ? [realMain.buffer]
+      : [];
+    worker.postMessage(msg, transfer);
+    if (transfer.length) job.realMain = undefined;
   }
 }
 
