@@ -53,6 +53,8 @@ const loadAverage = () => {
 const loadStart = loadAverage();
 const target = (ok: boolean) => (ok ? "meets" : "MISSES");
 const WARM_PASSES = 5;
+/** Issue 19's target for the warm link matrix on 2 cores. */
+const PAIRS_PER_SECOND_TARGET = 2000;
 
 async function has(cmd: string): Promise<boolean> {
   try {
@@ -137,14 +139,18 @@ line(
   `${(link.warmMs / 1000).toFixed(1)} s`,
 );
 line(
-  "module × runtime pairs per second, warm (target ≥ 500)",
+  `module × runtime pairs per second, warm (target ≥ ${PAIRS_PER_SECOND_TARGET})`,
   `${link.pairsPerSecond.toFixed(0)} (${
-    target(link.pairsPerSecond >= 500)
+    target(link.pairsPerSecond >= PAIRS_PER_SECOND_TARGET)
   }), ${link.workers} workers`,
 );
 if (link.pairsPerCpuSecond !== undefined) {
   line("module × runtime pairs per CPU-second, warm", `${link.pairsPerCpuSecond.toFixed(0)}`);
 }
+line(
+  "pairs checked again in real mode per pass (jobs: one real main each)",
+  `${link.realPairs} (${link.realJobs} jobs)`,
+);
 line("outcomes", JSON.stringify(link.outcomes));
 line(
   "peak RSS during the link matrix (target < 1 GiB)",

@@ -27,6 +27,10 @@ export interface LinkBenchmark {
   /** Highest resident set size of the process sampled during both passes (workers included). */
   peakRssBytes: number;
   workers: number;
+  /** Pairs the warm pass checked again against a real main (the pool's second phase). */
+  realPairs: number;
+  /** Second-phase jobs of the warm pass: one real main compiled and instantiated each. */
+  realJobs: number;
   outcomes: Partial<Record<OutcomeClass, number>>;
 }
 
@@ -98,12 +102,17 @@ export async function benchmarkLink(
     // Best of the warm passes: a shared machine's noise only ever slows a pass down.
     let warmMs = Infinity;
     let cpuMs: number | undefined;
+    let realPairs = 0;
+    let realJobs = 0;
     for (let k = 0; k < Math.max(1, options.warmPasses ?? 1); k++) {
       const cpu0 = cpuMicros();
+      const [pairs0, jobs0] = [pool.realPairs, pool.realJobs];
       t = performance.now();
       await pass(false);
       const ms = performance.now() - t;
       const cpu1 = cpuMicros();
+      realPairs = pool.realPairs - pairs0;
+      realJobs = pool.realJobs - jobs0;
       if (ms < warmMs) {
         warmMs = ms;
         cpuMs = cpu0 !== undefined && cpu1 !== undefined && cpu1 > cpu0
@@ -124,6 +133,8 @@ export async function benchmarkLink(
       pairsPerCpuSecond: cpuMs !== undefined ? modulePairs / (cpuMs / 1000) : undefined,
       peakRssBytes: peak,
       workers: pool.size,
+      realPairs,
+      realJobs,
       outcomes,
     };
   } finally {
