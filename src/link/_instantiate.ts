@@ -8,7 +8,7 @@
 import type { WasmModuleFacts } from "../wasm/types.ts";
 import type { SideModuleFacts, WheelFacts } from "../wheel/types.ts";
 import type { CheckLinkInput, CompileKey, LinkEvidence, LinkModuleInput } from "./types.ts";
-import { ALWAYS_KEPT_EXPORTS, stripExports } from "./_strip_exports.ts";
+import { ALWAYS_KEPT_EXPORTS, compilableBytes } from "./_strip_exports.ts";
 import { importNumbers, setDense } from "./_symbol_numbers.ts";
 import {
   addEvidence,
@@ -96,10 +96,7 @@ export async function precompileLinkInput(
     keys[side.sha256] = ck;
     const keep = ck.keep;
     try {
-      out[ck.key] = await compileCached(
-        ck.key,
-        () => keep ? stripExports(bytes, facts, keep) : bytes,
-      );
+      out[ck.key] = await compileCached(ck.key, () => compilableBytes(bytes, facts, keep));
     } catch {
       // reported by the check
     }
@@ -269,7 +266,7 @@ export async function loadModule(
     const keep = ck.keep;
     // A module compiled by the pool's main thread and posted along (shared compiled code).
     module = ctx.precompiled?.[ck.key] ??
-      await compileCached(ck.key, () => keep ? stripExports(r.bytes, facts, keep) : r.bytes);
+      await compileCached(ck.key, () => compilableBytes(r.bytes, facts, keep));
   } catch (e) {
     addEvidence(r, "invalid", { kind: "invalid", message: String((e as Error).message ?? e) });
     r.state = "failed";

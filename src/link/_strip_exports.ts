@@ -10,7 +10,7 @@
  * @module
  */
 import { ByteWriter, encodeULEB128 } from "../wasm/build_module.ts";
-import type { ExternKind, WasmModuleFacts } from "../wasm/types.ts";
+import type { ExternKind, SectionInfo, WasmModuleFacts } from "../wasm/types.ts";
 import { Cursor } from "../wasm/_cursor.ts";
 
 const KIND_CODES: Record<ExternKind, number> = { func: 0, table: 1, memory: 2, global: 3, tag: 4 };
@@ -21,6 +21,102 @@ export const ALWAYS_KEPT_EXPORTS: ReadonlySet<string> = new Set([
   "__wasm_apply_data_relocs",
   "__wasm_call_ctors",
 ]);
+
+/**
+ * Custom sections a compiled side module keeps: V8 names functions in traces from `name`; the
+ * loader's metadata is read from the facts, but costs nothing to keep. Everything else (DWARF
+ * `.debug_*`, `producers`, `target_features`, source maps) no check can observe, and V8 would
+ * hold a copy of it for as long as the module is compiled: a debug build's DWARF is most of
+ * its bytes.
+ */
+export const KEPT_CUSTOM_SECTIONS: ReadonlySet<string> = new Set(["name", "dylink.0", "dylink"]);
+
+/**
+ * The bytes a check compiles: the module without the custom sections no check can observe
+ * ({@linkcode KEPT_CUSTOM_SECTIONS}) and, given `keep`, with only those exports
+ * ({@linkcode stripExports}). The bytes themselves when there is nothing to drop.
+ *
+ * @example
+ * ```ts
+ * import { buildModule } from "../wasm/build_module.ts";
+ * import { readWasmModule } from "../wasm/read_module.ts";
+ * import { compilableBytes } from "./_strip_exports.ts";
+ * const bytes = buildModule({
+ *   customSections: [{ name: ".debug_info", payload: new Uint8Array(1000) }],
+ * });
+ * const out = compilableBytes(bytes, readWasmModule(bytes));
+ * console.assert(out.length < bytes.length);
+ * ```
+ */
+export function compilableBytes(
+  bytes: Uint8Array,
+  facts: WasmModuleFacts,
+  keep?: ReadonlySet<string>,
+): Uint8Array {
+  const kept = keep ? stripExports(bytes, facts, keep) : bytes;
+  // stripExports moved every later section: locate custom sections in what it returned.
+  const sections = kept === bytes ? facts.sections : undefined;
+  return dropCustomSections(kept, sections);
+}
+
+/** `bytes` without the custom sections outside {@linkcode KEPT_CUSTOM_SECTIONS}. */
+function dropCustomSections(bytes: Uint8Array, known?: readonly SectionInfo[]): Uint8Array {
+  const spans: [number, number][] = [];
+  if (known) {
+    for (const s of known) {
+      if (s.id !== 0 || KEPT_CUSTOM_SECTIONS.has(s.name ?? "")) continue;
+      const start = sectionStart(bytes, s);
+      if (start === undefined) return bytes; // not where the facts say: compile as it is
+      spans.push([start, s.offset + s.size]);
+    }
+  } else {
+    const c = new Cursor(bytes, 0, "the module", undefined, {});
+    c.readBytes(8, "module header");
+    while (c.remaining > 0) {
+      const start = c.pos;
+      const id = c.readU8("section id");
+      const size = c.readVarU32("section size");
+      const payloadAt = c.pos;
+      const body = c.readBytes(size, "section");
+      if (id !== 0) continue;
+      const n = new Cursor(body, payloadAt, "custom section", "custom", {});
+      if (!KEPT_CUSTOM_SECTIONS.has(n.readName("custom section name"))) spans.push([start, c.pos]);
+    }
+  }
+  if (spans.length === 0) return bytes;
+  let dropped = 0;
+  for (const [a, b] of spans) dropped += b - a;
+  const out = new Uint8Array(bytes.length - dropped);
+  let from = 0;
+  let to = 0;
+  for (const [a, b] of spans) {
+    out.set(bytes.subarray(from, a), to);
+    to += a - from;
+    from = b;
+  }
+  out.set(bytes.subarray(from), to);
+  return out;
+}
+
+/** Where a section's header begins, given its payload's offset and size (any LEB length). */
+function sectionStart(bytes: Uint8Array, s: SectionInfo): number | undefined {
+  for (let k = 1; k <= 5; k++) {
+    const start = s.offset - 1 - k;
+    if (start < 8 || bytes[start] !== s.id) continue;
+    let v = 0;
+    let ok = true;
+    for (let i = 0; i < k; i++) {
+      const b = bytes[start + 1 + i];
+      if ((b & 0x80) !== 0 !== (i < k - 1)) {
+        ok = false;
+        break;
+      }
+      v += (b & 0x7f) * 2 ** (7 * i);
+    }
+    if (ok && v === s.size) return start;
+  }
+  return undefined;
+}
 
 /**
  * The module with only the exports in `keep` (and {@linkcode ALWAYS_KEPT_EXPORTS}); the bytes
