@@ -120,6 +120,15 @@ Deno.test("task permissions are the narrowest each task needs", async (t) => {
     assert.ok(ALL.length > 0);
   });
 
+  await t.step("a tool task never stops to ask for a permission (--no-prompt)", () => {
+    // On a terminal Deno would ask, e.g. for the env variable an npm dependency reads at load.
+    // The suite's own flags are fixed by the brief.
+    const bad = TASKS.filter(([name, command]) =>
+      name !== "test" && /\bdeno run\b/.test(command) && !/(^|\s)--no-prompt(\s|$)/.test(command)
+    ).map(([name]) => name);
+    assert.deepEqual(bad, [], "add --no-prompt to these tasks");
+  });
+
   await t.step("no task grants everything (--allow-all, -A)", () => {
     const bad = named("all").map(show);
     assert.deepEqual(bad, [], "grant only what the task needs instead");
