@@ -164,55 +164,6 @@ export async function writeStdout(text: string): Promise<void> {
 }
 
 /**
- * Create a progress reporter: one overwritten line on stderr when stderr is a terminal, silent
- * otherwise (so logs and pipes stay clean). Call `done()` to clear the line.
- *
- * @returns `update(message)` and `done()`.
- *
- * @example
- * ```ts ignore
- * const progress = createProgress();
- * progress.update("[1/3] a.whl");
- * progress.done();
- * ```
- */
-export function createProgress(): { update(message: string): void; done(): void } {
-  let active = false;
-  try {
-    active = Deno.stderr.isTerminal();
-  } catch {
-    active = false;
-  }
-  let last = 0;
-  let drawn = 0;
-  return {
-    update(message: string) {
-      if (!active) return;
-      const now = Date.now();
-      if (now - last < 50) return; // a redraw per file would cost more than reading small wheels
-      last = now;
-      const columns = (() => {
-        try {
-          return Deno.consoleSize().columns;
-        } catch {
-          return 80;
-        }
-      })();
-      // \r and spaces, never an escape sequence (NO_COLOR, and terminals that would show it).
-      const line = message.slice(0, columns - 1);
-      Deno.stderr.writeSync(
-        encoder.encode(`\r${line}${" ".repeat(Math.max(0, drawn - line.length))}`),
-      );
-      drawn = line.length;
-    },
-    done() {
-      if (active && drawn) Deno.stderr.writeSync(encoder.encode(`\r${" ".repeat(drawn)}\r`));
-      drawn = 0;
-    },
-  };
-}
-
-/**
  * Describe an error for the terminal: class, message, and the structured location fields
  * (`file`, `member`, `offset`) the readers attach.
  *

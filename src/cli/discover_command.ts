@@ -22,13 +22,13 @@ import { writeFileAtomically } from "../corpus/write_atomically.ts";
 import {
   checkOutputPath,
   checkOutputTargets,
-  createProgress,
   escapeControl,
   parseOrUsage,
   UsageError,
   writeStdout,
 } from "./_args.ts";
 import { readShippedRuntimeCatalogue } from "./_shared_inputs.ts";
+import { createProgress, type Progress } from "../report/progress.ts";
 import { EXIT_OK, EXIT_UNREADABLE_INPUT, EXIT_USAGE } from "./_exit_codes.ts";
 
 const USAGE =
@@ -278,13 +278,17 @@ export async function run(args: string[]): Promise<number> {
     }
   }
 
-  const progress = createProgress();
+  // The number of projects is known once the index's project list is read.
+  let progress: Progress | undefined;
   const options: DiscoverIndexOptions = {
     index: index.href,
     runtimes: await readShippedRuntimeCatalogue(),
     cacheDir,
     download: values.download === true,
-    onProgress: (p) => progress.update(`[${p.done}/${p.total}] ${escapeControl(p.project)}`),
+    onProgress: (p) => {
+      progress ??= createProgress({ total: p.total, label: "discovering" });
+      progress.tick(Math.max(0, p.done - progress.count), escapeControl(p.project));
+    },
     ...(projects ? { projects } : {}),
     ...(since ? { since } : {}),
     ...(existing ? { existing } : {}),
@@ -294,14 +298,14 @@ export async function run(args: string[]): Promise<number> {
   try {
     result = await discoverIndex(options);
   } catch (error) {
-    progress.done();
+    progress?.clear();
     if (error instanceof IndexFetchError || error instanceof IndexPageError) {
       console.error(`conform discover: ${describeProblem(error)}`);
       return EXIT_UNREADABLE_INPUT;
     }
     throw error;
   }
-  progress.done();
+  await progress?.done();
 
   const text = `${JSON.stringify(result.catalogue, null, 2)}\n`;
   if (values.out !== undefined) await writeFileAtomically(values.out, text);

@@ -16,14 +16,15 @@ import {
   CORPUS_OPTIONS,
   CORPUS_OPTIONS_HELP,
   corpusOptionsFrom,
-  createProgress,
   describeError,
+  escapeControl,
   parseOrUsage,
   UsageError,
   writeStdout,
 } from "./_args.ts";
 import { EXIT_OK, EXIT_UNREADABLE_INPUT } from "./_exit_codes.ts";
 import { type InputResult, readInputs } from "./_read_inputs.ts";
+import { createProgress } from "../report/progress.ts";
 
 const USAGE = `Usage: deno task conform inspect PATH... [--json] [OPTIONS]
 
@@ -201,23 +202,23 @@ export async function run(args: string[]): Promise<number> {
   }
   if (positionals.length === 0) throw new UsageError("inspect needs at least one PATH");
   const inputs = await collectInputs(positionals, corpusOptionsFrom(values));
-  const progress = createProgress();
+  const progress = createProgress({ total: inputs.length, label: "reading" });
   let failed = 0;
   let sideModules = 0;
   let index = 0;
   if (values.json) await writeStdout(`{"version":1,"inputs":[\n`);
   for await (const result of readInputs(inputs)) {
-    progress.update(`[${++index}/${inputs.length}] ${result.input.file}`);
-    if (values.json) await writeStdout((index > 1 ? ",\n" : "") + jsonOf(result));
+    progress.tick(1, escapeControl(result.input.file));
+    if (values.json) await writeStdout((++index > 1 ? ",\n" : "") + jsonOf(result));
     else if (result.facts) await writeStdout(describeArchive(result.input, result.facts) + "\n");
     if (!result.facts) {
-      progress.done();
+      progress.clear();
       console.error(describeFailure(result));
     }
     if (result.facts) sideModules += result.facts.sideModules.length;
     else failed++;
   }
-  progress.done();
+  await progress.done();
   const summary = `${inputs.length} inputs, ${inputs.length - failed} read, ${failed} failed, ` +
     `${sideModules} side modules`;
   if (values.json) {

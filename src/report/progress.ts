@@ -22,7 +22,7 @@ export interface ProgressOptions {
   quiet?: boolean;
   /** Clock in milliseconds (default `Date.now`). */
   now?: () => number;
-  /** Terminal width in columns (default 80). */
+  /** Terminal width in columns (default: stderr's when drawing there, else 80). */
   columns?: number;
   /** Minimum milliseconds between redraws of the bar (default 100). */
   redrawMs?: number;
@@ -34,8 +34,13 @@ export interface ProgressOptions {
 
 /** A running progress display. */
 export interface Progress {
-  /** Count `n` more units done (default 1). */
-  tick(n?: number): void;
+  /**
+   * Count `n` more units done (default 1). `detail` (the file or project at hand) follows the
+   * bar on a terminal, cut to its width; control characters in it are shown as `?`.
+   */
+  tick(n?: number, detail?: string): void;
+  /** Erase the bar so a message can be printed; the next tick draws it again. */
+  clear(): void;
   /** Final line; resolves when everything is written. Further ticks are ignored. */
   done(): Promise<void>;
   /** Units done so far. */
@@ -110,6 +115,7 @@ export function createProgress(options: ProgressOptions): Progress {
   if (quiet) {
     return {
       tick: (n = 1) => void (count += n),
+      clear: () => {},
       done: () => Promise.resolve(),
       get count() {
         return count;
@@ -118,7 +124,10 @@ export function createProgress(options: ProgressOptions): Progress {
   }
   const terminal = options.isTerminal ?? safeIsTerminal();
   const out = sinkWriter(options.stream ?? defaultStderr());
-  const columns = Math.max(40, options.columns ?? 80);
+  const columns = Math.max(
+    40,
+    options.columns ?? (terminal && options.stream === undefined ? terminalColumns() : 80),
+  );
   const redrawMs = options.redrawMs ?? 100;
   const lineEveryMs = options.lineEveryMs ?? 5000;
   const fractionStep = options.lineEveryFraction ?? 0.1;
@@ -142,13 +151,15 @@ export function createProgress(options: ProgressOptions): Progress {
     out.write(`\r${line}${" ".repeat(Math.max(0, drawn - length))}${end}`);
     drawn = end ? 0 : length;
   };
+  let detail = "";
   const drawBar = (t: number) => {
     const counts = `${count}/${total} ${String(pct()).padStart(3)}% · ${eta(t)}`;
     const room = columns - 1 - options.label.length - counts.length - 5;
     const barWidth = Math.max(10, Math.min(40, room));
     const filled = total > 0 ? Math.round((barWidth * Math.min(count, total)) / total) : barWidth;
     const bar = `${"█".repeat(filled)}${"░".repeat(barWidth - filled)}`;
-    redraw(`${options.label} ${bar} ${counts}`);
+    const line = [...`${options.label} ${bar} ${counts}${detail ? ` ${detail}` : ""}`];
+    redraw(line.slice(0, columns - 1).join(""));
     lastDraw = t;
   };
   const plainLine = (t: number) => {
@@ -159,9 +170,11 @@ export function createProgress(options: ProgressOptions): Progress {
   if (terminal) drawBar(start);
 
   return {
-    tick(n = 1) {
+    tick(n = 1, about?: string) {
       if (finished) return;
       count += n;
+      // deno-lint-ignore no-control-regex
+      if (about !== undefined) detail = about.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
       const t = now();
       if (terminal) {
         if (t - lastDraw >= redrawMs) drawBar(t);
@@ -175,6 +188,12 @@ export function createProgress(options: ProgressOptions): Progress {
         lastFractionMark = Math.max(lastFractionMark, mark);
         plainLine(t);
       }
+    },
+    clear() {
+      if (!terminal || finished || drawn === 0) return;
+      out.write(`\r${" ".repeat(drawn)}\r`);
+      drawn = 0;
+      lastDraw = -Infinity;
     },
     async done() {
       if (finished) return;
@@ -192,6 +211,14 @@ export function createProgress(options: ProgressOptions): Progress {
       return count;
     },
   };
+}
+
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns;
+  } catch {
+    return 80;
+  }
 }
 
 function safeIsTerminal(): boolean {

@@ -120,3 +120,58 @@ Deno.test("formatEta() is short and human", () => {
   assert.equal(formatEta(185_000), "3 min 05 s");
   assert.equal(formatEta(3_720_000), "1 h 02 min");
 });
+
+Deno.test("createProgress() shows the item at hand after the bar, cut to the width", () => {
+  const h = harness();
+  const p = createProgress({
+    total: 4,
+    label: "reading",
+    stream: h.stream,
+    isTerminal: true,
+    now: h.now,
+    columns: 100,
+  });
+  h.advance(200);
+  p.tick(1, `wheels/${"x".repeat(100)}.whl`);
+  const line = h.writes.at(-1)!;
+  assert.match(line, /^\rreading █+░+ 1\/4 {2}25% · estimating… wheels\/x+/);
+  assert.equal([...line].length, 1 + 99, "cut to the width, minus one column");
+  h.advance(200);
+  p.tick(1, "evil\u001b[2J\u0007name.whl");
+  // deno-lint-ignore no-control-regex
+  assert.ok(!/[\u0000-\u001f\u007f-\u009f]/.test(h.writes.at(-1)!.slice(1)));
+  assert.match(h.writes.at(-1)!, /evil\?\[2J\?name\.whl/);
+});
+
+Deno.test("createProgress() clear() erases the bar; the next tick draws it again", () => {
+  const h = harness();
+  const p = createProgress({
+    total: 4,
+    label: "reading",
+    stream: h.stream,
+    isTerminal: true,
+    now: h.now,
+  });
+  const barLength = [...h.writes[0]!].length - 1;
+  p.clear();
+  assert.equal(h.writes.at(-1), `\r${" ".repeat(barLength)}\r`);
+  const writes = h.writes.length;
+  p.clear();
+  assert.equal(h.writes.length, writes, "nothing drawn, nothing to erase");
+  p.tick(1, "a.whl"); // same instant as the last draw: drawn anyway after a clear
+  assert.equal(h.writes.length, writes + 1);
+  assert.match(h.writes.at(-1)!, /^\rreading █+░+ 1\/4 .* a\.whl$/);
+});
+
+Deno.test("createProgress() off a terminal: clear() writes nothing", () => {
+  const h = harness();
+  const p = createProgress({
+    total: 4,
+    label: "r",
+    stream: h.stream,
+    isTerminal: false,
+    now: h.now,
+  });
+  p.clear();
+  assert.equal(h.writes.length, 0);
+});
