@@ -261,12 +261,10 @@ export async function readRealMainBytes(
   };
 }
 
-const compiledMains = new Map<string, Promise<WebAssembly.Module | { unavailable: string }>>();
-
 /**
- * {@linkcode readRealMainBytes}, compiled once per main in this process (V8 compiles lazily:
- * about 60-170 ms for a 9-10 MB main) until {@linkcode releaseRealMain}. A worker is sent this
- * module, not the bytes.
+ * {@linkcode readRealMainBytes}, compiled (V8 compiles lazily: about 60-170 ms for a 9-10 MB
+ * main). Not cached here: a check keeps the real session it builds from it (`realSessions`),
+ * and the pool's workers compile the bytes they are sent.
  *
  * @example
  * ```ts ignore
@@ -276,28 +274,7 @@ const compiledMains = new Map<string, Promise<WebAssembly.Module | { unavailable
 export function compileRealMain(
   runtime: RuntimeFacts,
 ): Promise<WebAssembly.Module | { unavailable: string }> {
-  let p = compiledMains.get(runtime.mainSha256);
-  if (!p) {
-    p = readRealMainBytes(runtime).then((b) =>
-      b instanceof Uint8Array ? WebAssembly.compile(b as Uint8Array<ArrayBuffer>) : b
-    ).catch((e) => ({ unavailable: `the real main did not compile: ${(e as Error).message}` }));
-    compiledMains.set(runtime.mainSha256, p);
-  }
-  return p;
-}
-
-/**
- * Forget the compiled real main of this sha256 (about 20 MB of code each, for up to a dozen
- * runtimes): the next {@linkcode compileRealMain} compiles it again. Whoever still holds the
- * module keeps it until they drop it.
- *
- * @example
- * ```ts ignore
- * const module = await compileRealMain(runtime);
- * // ... every check that needs it ...
- * releaseRealMain(runtime.mainSha256);
- * ```
- */
-export function releaseRealMain(mainSha256: string): void {
-  compiledMains.delete(mainSha256);
+  return readRealMainBytes(runtime).then((b) =>
+    b instanceof Uint8Array ? WebAssembly.compile(b as Uint8Array<ArrayBuffer>) : b
+  ).catch((e) => ({ unavailable: `the real main did not compile: ${(e as Error).message}` }));
 }

@@ -90,7 +90,7 @@ interface Job {
   offset: number;
   /** Compile the archive's modules (once for all lanes) before the job is posted. */
   prepare?: () => Promise<void>;
-  /** Second phase: the runtime's compiled real main, held until the job ends. */
+  /** Second phase: the bytes of the runtime's real main, until they are sent to the worker. */
   realMain?: Promise<Uint8Array | { unavailable: string }>;
 }
 
