@@ -18,6 +18,21 @@ import type {
   ReportWheel,
 } from "./types.ts";
 
+/**
+ * Text for a terminal: control characters replaced (a tab by a space, the rest by U+FFFD), so
+ * that report data, file and project names cannot move the cursor or recolour.
+ *
+ * @example
+ * ```ts
+ * import { cleanForTerminal } from "./_common.ts";
+ * console.assert(cleanForTerminal("a\u001b[2Jb") === "a\ufffd[2Jb");
+ * ```
+ */
+export function cleanForTerminal(s: string): string {
+  // deno-lint-ignore no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\t" ? " " : "\ufffd"));
+}
+
 /** Every pair verdict, in the order reports list them. */
 export const PAIR_VERDICTS: readonly PairVerdict[] = [
   "correct-accept",

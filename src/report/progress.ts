@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { cleanForTerminal } from "./_common.ts";
 
 /** Where progress goes: a byte stream (e.g. `Deno.stderr.writable`) or anything with `write(text)`. */
 export type ProgressSink = WritableStream<Uint8Array> | { write(text: string): unknown };
@@ -36,7 +37,7 @@ export interface ProgressOptions {
 export interface Progress {
   /**
    * Count `n` more units done (default 1). `detail` (the file or project at hand) follows the
-   * bar on a terminal, cut to its width; control characters in it are shown as `?`.
+   * bar on a terminal, cut to its width, its control characters replaced (`cleanForTerminal`).
    */
   tick(n?: number, detail?: string): void;
   /** Erase the bar so a message can be printed; the next tick draws it again. */
@@ -173,8 +174,7 @@ export function createProgress(options: ProgressOptions): Progress {
     tick(n = 1, about?: string) {
       if (finished) return;
       count += n;
-      // deno-lint-ignore no-control-regex
-      if (about !== undefined) detail = about.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+      if (about !== undefined) detail = cleanForTerminal(about);
       const t = now();
       if (terminal) {
         if (t - lastDraw >= redrawMs) drawBar(t);

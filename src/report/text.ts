@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  cleanForTerminal,
   describeDecisive,
   explainWinners,
   formatDuration,
@@ -36,12 +37,6 @@ export interface TextOptions {
 
 const ESC = "\u001b[";
 const STYLE = { bold: "1", red: "31", green: "32", yellow: "33", dim: "2" } as const;
-
-/** Replace control characters so that report data cannot move the cursor or recolour. */
-function clean(s: string): string {
-  // deno-lint-ignore no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\t" ? " " : "\ufffd"));
-}
 
 function fit(s: string, width: number): string {
   const chars = [...s];
@@ -108,7 +103,7 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
       ? `${ESC}${styles.map((x) => STYLE[x]).join(";")}m${s}${ESC}0m`
       : s;
   const out: string[] = [];
-  const line = (s = "") => out.push(fit(clean(s), width));
+  const line = (s = "") => out.push(fit(cleanForTerminal(s), width));
   const heading = (s: string) => out.push(paint(fit(s, width), "bold"));
 
   const unavailable = report.runtimes.filter((r) => r.unavailable !== undefined);
@@ -122,11 +117,11 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
   const judgements = summarizeJudgements(report);
   line(judgementHeadline(judgements));
   // The reason in full: a sentence cut at the terminal width would lose its point.
-  for (const why of explainWinners(report)) out.push(...wrap(clean(why), width, "  "));
+  for (const why of explainWinners(report)) out.push(...wrap(cleanForTerminal(why), width, "  "));
   line();
 
   const policies = sortPolicies(report);
-  const longest = Math.max(6, ...policies.map((p) => [...clean(p.id)].length));
+  const longest = Math.max(6, ...policies.map((p) => [...cleanForTerminal(p.id)].length));
   const strictScored = judgements.strictScored;
   // Both judgements side by side when the width allows, else the strict ranking below.
   const together = strictScored && width - 74 >= Math.min(longest, 12);
@@ -166,7 +161,7 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
     const [rank, ...load] = judged(p.rank, p.correct, p.unsafeAccepts, p.needlessRejects);
     const cells = [
       rank,
-      pad(fit(clean(p.id), idWidth), idWidth),
+      pad(fit(cleanForTerminal(p.id), idWidth), idWidth),
       ...load,
       pad(String(p.tagCount), 4, true),
       ...(together ? strictCells(p) : []),
@@ -183,7 +178,12 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
     for (const p of byStrict) {
       const [rank, ...rest] = strictCells(p);
       out.push(
-        [rank, pad(fit(clean(p.id), idWidth), idWidth), ...rest, pad(String(p.tagCount), 4, true)]
+        [
+          rank,
+          pad(fit(cleanForTerminal(p.id), idWidth), idWidth),
+          ...rest,
+          pad(String(p.tagCount), 4, true),
+        ]
           .join("  "),
       );
     }
@@ -197,8 +197,8 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
       out.push(
         fitAroundWheel(
           "  ",
-          clean(`${d.outcome ? `(${d.outcome}) ` : ""}${d.wheel}`),
-          clean(` on ${d.runtime}`),
+          cleanForTerminal(`${d.outcome ? `(${d.outcome}) ` : ""}${d.wheel}`),
+          cleanForTerminal(` on ${d.runtime}`),
           width,
         ),
       );
@@ -225,9 +225,9 @@ export function renderText(report: ConformReport, options: TextOptions = {}): st
           : paint("×", "yellow");
         // The runtime ends the line: what a reader scans for, never cut off.
         const text = fitAroundWheel(
-          clean(`${VERDICT_LABELS[c.kind]} (${c.outcome}): `),
-          clean(c.wheel),
-          clean(` on ${c.runtime}`),
+          cleanForTerminal(`${VERDICT_LABELS[c.kind]} (${c.outcome}): `),
+          cleanForTerminal(c.wheel),
+          cleanForTerminal(` on ${c.runtime}`),
           width - 6,
         );
         out.push(`    ${marker} ${text}`);
