@@ -10,7 +10,7 @@
  * @module
  */
 import { ByteWriter, encodeULEB128 } from "../wasm/build_module.ts";
-import type { ExternKind, SectionInfo, WasmModuleFacts } from "../wasm/types.ts";
+import type { ExternKind, WasmModuleFacts } from "../wasm/types.ts";
 import { Cursor } from "../wasm/_cursor.ts";
 
 const KIND_CODES: Record<ExternKind, number> = { func: 0, table: 1, memory: 2, global: 3, tag: 4 };
@@ -53,69 +53,55 @@ export function compilableBytes(
   facts: WasmModuleFacts,
   keep?: ReadonlySet<string>,
 ): Uint8Array {
-  const kept = keep ? stripExports(bytes, facts, keep) : bytes;
-  // stripExports moved every later section: locate custom sections in what it returned.
-  const sections = kept === bytes ? facts.sections : undefined;
-  return dropCustomSections(kept, sections);
+  return dropCustomSections(keep ? stripExports(bytes, facts, keep) : bytes);
+}
+
+/** A section of a module: its id, where its header starts, its payload, and its end. */
+interface SectionSpan {
+  id: number;
+  start: number;
+  body: Uint8Array;
+  /** Absolute offset of the payload. */
+  bodyAt: number;
+  end: number;
+}
+
+/**
+ * The module's sections in order, read from their headers (any LEB length of the size) as they
+ * are asked for: a caller that stops early reads no further.
+ */
+function* readSectionSpans(bytes: Uint8Array): Generator<SectionSpan> {
+  const c = new Cursor(bytes, 0, "the module", undefined, {});
+  c.readBytes(8, "module header");
+  while (c.remaining > 0) {
+    const start = c.pos;
+    const id = c.readU8("section id");
+    const size = c.readVarU32("section size");
+    const bodyAt = c.pos;
+    const body = c.readBytes(size, "section");
+    yield { id, start, body, bodyAt, end: c.pos };
+  }
 }
 
 /** `bytes` without the custom sections outside {@linkcode KEPT_CUSTOM_SECTIONS}. */
-function dropCustomSections(bytes: Uint8Array, known?: readonly SectionInfo[]): Uint8Array {
-  const spans: [number, number][] = [];
-  if (known) {
-    for (const s of known) {
-      if (s.id !== 0 || KEPT_CUSTOM_SECTIONS.has(s.name ?? "")) continue;
-      const start = sectionStart(bytes, s);
-      if (start === undefined) return bytes; // not where the facts say: compile as it is
-      spans.push([start, s.offset + s.size]);
-    }
-  } else {
-    const c = new Cursor(bytes, 0, "the module", undefined, {});
-    c.readBytes(8, "module header");
-    while (c.remaining > 0) {
-      const start = c.pos;
-      const id = c.readU8("section id");
-      const size = c.readVarU32("section size");
-      const payloadAt = c.pos;
-      const body = c.readBytes(size, "section");
-      if (id !== 0) continue;
-      const n = new Cursor(body, payloadAt, "custom section", "custom", {});
-      if (!KEPT_CUSTOM_SECTIONS.has(n.readName("custom section name"))) spans.push([start, c.pos]);
-    }
-  }
-  if (spans.length === 0) return bytes;
-  let dropped = 0;
-  for (const [a, b] of spans) dropped += b - a;
-  const out = new Uint8Array(bytes.length - dropped);
+function dropCustomSections(bytes: Uint8Array): Uint8Array {
+  const dropped = [...readSectionSpans(bytes)].filter((s) =>
+    s.id === 0 &&
+    !KEPT_CUSTOM_SECTIONS.has(
+      new Cursor(s.body, s.bodyAt, "custom section", "custom", {}).readName("custom section name"),
+    )
+  );
+  if (dropped.length === 0) return bytes;
+  const out = new Uint8Array(bytes.length - dropped.reduce((n, s) => n + s.end - s.start, 0));
   let from = 0;
   let to = 0;
-  for (const [a, b] of spans) {
-    out.set(bytes.subarray(from, a), to);
-    to += a - from;
-    from = b;
+  for (const s of dropped) {
+    out.set(bytes.subarray(from, s.start), to);
+    to += s.start - from;
+    from = s.end;
   }
   out.set(bytes.subarray(from), to);
   return out;
-}
-
-/** Where a section's header begins, given its payload's offset and size (any LEB length). */
-function sectionStart(bytes: Uint8Array, s: SectionInfo): number | undefined {
-  for (let k = 1; k <= 5; k++) {
-    const start = s.offset - 1 - k;
-    if (start < 8 || bytes[start] !== s.id) continue;
-    let v = 0;
-    let ok = true;
-    for (let i = 0; i < k; i++) {
-      const b = bytes[start + 1 + i];
-      if ((b & 0x80) !== 0 !== (i < k - 1)) {
-        ok = false;
-        break;
-      }
-      v += (b & 0x7f) * 2 ** (7 * i);
-    }
-    if (ok && v === s.size) return start;
-  }
-  return undefined;
 }
 
 /**
@@ -159,15 +145,9 @@ export function stripExports(
  * ```
  */
 export function stripFunctionExports(bytes: Uint8Array): Uint8Array {
-  const c = new Cursor(bytes, 0, "the module", undefined, {});
-  c.readBytes(8, "module header");
-  while (c.remaining > 0) {
-    const start = c.pos;
-    const id = c.readU8("section id");
-    const size = c.readVarU32("section size");
-    const body = c.readBytes(size, "section");
+  for (const { id, start, body, bodyAt, end } of readSectionSpans(bytes)) {
     if (id !== EXPORT_SECTION) continue;
-    const e = new Cursor(body, c.pos - size, 'section "export"', "export", {});
+    const e = new Cursor(body, bodyAt, 'section "export"', "export", {});
     const count = e.readVarU32("export count");
     const kept: Uint8Array[] = [];
     for (let i = 0; i < count; i++) {
@@ -180,7 +160,7 @@ export function stripFunctionExports(bytes: Uint8Array): Uint8Array {
     if (kept.length === count) return bytes;
     const payload = new ByteWriter(body.length).u32(kept.length);
     for (const k of kept) payload.bytes(k);
-    return replaceSection(bytes, start, c.pos, payload.toBytes());
+    return replaceSection(bytes, start, end, payload.toBytes());
   }
   return bytes;
 }
