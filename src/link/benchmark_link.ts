@@ -8,7 +8,7 @@
 import process from "node:process";
 import type { RuntimeFacts } from "../runtime/types.ts";
 import type { CheckLinkInput } from "./check_link.ts";
-import { LinkPool, type LinkPoolOptions } from "./pool.ts";
+import { FirstPhaseWindow, LinkPool, type LinkPoolOptions } from "./pool.ts";
 import type { OutcomeClass } from "./types.ts";
 
 export interface LinkBenchmark {
@@ -63,34 +63,23 @@ export async function benchmarkLink(
     yield* inputs;
   };
   const inFlight = options.inFlight ?? pool.size * 2;
-  // As the runner's `executeOnPool`: an archive leaves the window when its first phase ends;
-  // its real-mode pairs wait for the pool's second phase, grouped by runtime.
+  // The runner's schedule (see FirstPhaseWindow): real-mode pairs wait for the second phase.
   const pass = async (count: boolean) => {
     let archives = 0;
     let modules = 0;
-    let active = 0;
-    let wake: (() => void) | undefined;
+    const window = new FirstPhaseWindow(inFlight);
     const running: Promise<void>[] = [];
     for await (const input of source()) {
       archives++;
       modules += input.modules.length;
-      active++;
-      let left = false;
-      const leave = () => {
-        if (left) return;
-        left = true;
-        active--;
-        wake?.();
-      };
+      await window.enter();
       running.push(
-        pool.checkAll(input, runtimes, { onFirstPhase: leave }).then((os) => {
-          leave();
+        window.checkAll(pool, input, runtimes).then((os) => {
           if (count) {
             for (const o of os) outcomes[o.outcome] = (outcomes[o.outcome] ?? 0) + 1;
           }
         }),
       );
-      while (active >= inFlight) await new Promise<void>((resolve) => wake = resolve);
     }
     await Promise.all(running);
     return { archives, modules };

@@ -669,6 +669,62 @@ function engineFailure(input: CheckLinkInput, runtime: RuntimeFacts, message: st
 }
 
 /**
+ * At most `size` archives in their first phase at once. An archive leaves the window when its
+ * first phase ends, not when its real-mode pairs do: those wait for the pool's second phase,
+ * which needs the first to run out of work. The runner ({@linkcode executeOnPool}) and the
+ * benchmark schedule archives through it, so the bench measures the runner's schedule.
+ *
+ * @example
+ * ```ts ignore
+ * const window = new FirstPhaseWindow(pool.size * 2);
+ * for (const input of inputs) {
+ *   await window.enter();
+ *   running.push(window.checkAll(pool, input, runtimes));
+ * }
+ * ```
+ */
+export class FirstPhaseWindow {
+  readonly size: number;
+  #active = 0;
+  #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.size = Math.max(1, size);
+  }
+
+  /** Resolves once an archive may start; the caller then starts exactly one. */
+  async enter(): Promise<void> {
+    while (this.#active >= this.size) {
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+    this.#active++;
+  }
+
+  /** {@linkcode LinkPool.checkAll}, leaving the window at the end of its first phase. */
+  checkAll(
+    pool: LinkPool,
+    input: CheckLinkInput,
+    runtimes: RuntimeFacts[],
+    options: CheckAllOptions = {},
+  ): Promise<LinkOutcome[]> {
+    let left = false;
+    const leave = () => {
+      if (left) return;
+      left = true;
+      this.#active--;
+      this.#waiting.shift()?.();
+    };
+    return pool.checkAll(input, runtimes, {
+      ...options,
+      onFirstPhase: () => {
+        leave();
+        options.onFirstPhase?.();
+      },
+    }).finally(leave);
+  }
+}
+
+/**
  * Run (archive, runtime) jobs on a pool, grouping jobs of the same archive (same facts object and
  * libraries) into one worker job, with at most `2 × pool.size` archives in their first phase.
  * `onDone` gets the job's index and final outcome as each pair's arrives (once per job). The
@@ -703,39 +759,20 @@ export async function executeOnPool(
     group.runtimes.push(job.runtime);
     group.indices.push(index);
   });
-  const queue = [...groups.values()];
-  const inFlight = Math.max(1, pool.size * 2);
+  const window = new FirstPhaseWindow(pool.size * 2);
   const running: Promise<void>[] = [];
   let failure: { error: unknown } | undefined;
-  // An archive leaves the window when its first phase ends, not when its real-mode pairs do:
-  // those wait for the pool's second phase, which needs the first to run out of work.
-  let active = 0;
-  await new Promise<void>((allStarted) => {
-    const startMore = () => {
-      while (active < inFlight && queue.length > 0 && !failure) {
-        const group = queue.shift()!;
-        active++;
-        let left = false;
-        const leave = () => {
-          if (left) return;
-          left = true;
-          active--;
-          startMore();
-        };
-        running.push(
-          pool.checkAll(group.input, group.runtimes, {
-            onOutcome: (i, outcome) => onDone(group.indices[i], outcome),
-            onFirstPhase: leave,
-          }).then(leave, (error) => {
-            failure ??= { error };
-            leave();
-          }),
-        );
-      }
-      if (queue.length === 0 || failure) allStarted();
-    };
-    startMore();
-  });
+  for (const group of groups.values()) {
+    await window.enter();
+    if (failure) break;
+    running.push(
+      window.checkAll(pool, group.input, group.runtimes, {
+        onOutcome: (i, outcome) => onDone(group.indices[i], outcome),
+      }).then(() => {}, (error) => {
+        failure ??= { error };
+      }),
+    );
+  }
   await Promise.all(running);
   if (failure) throw failure.error;
 }
