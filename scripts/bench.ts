@@ -6,8 +6,9 @@
  *   1. link matrix: module × runtime pairs per second (warm), peak RSS, archives streamed
  *   2. one wheel against one runtime from a cold process, next to `deno eval` start-up
  *   3. oracle seconds per pair next to the link engine's, as a ratio
- *   4. facts for the whole corpus vs `unzip -p` + `wasm-objdump -x` on the same modules
- *   5. inflaters (node:zlib, DecompressionStream, jszip) on the corpus members
+ *   4. peak RSS of `conform link` on a generated wheel of one large debug module and of four
+ *   5. facts for the whole corpus vs `unzip -p` + `wasm-objdump -x` on the same modules
+ *   6. inflaters (node:zlib, DecompressionStream, jszip) on the corpus members
  *
  * The link matrix runs first, so its peak memory is not inflated by what the later sections
  * hold (the inflater comparison keeps every archive in memory).
@@ -28,6 +29,7 @@ import { loadRuntimeCatalogue, obtainRuntime, obtainRuntimeFacts } from "../src/
 import type { RuntimeFacts } from "../src/runtime/types.ts";
 import { HARNESS_VERSION } from "../src/runner/version.ts";
 import { benchmarkInflaters, readWheel, readZipDirectory } from "../src/wheel/mod.ts";
+import { buildModule, OP } from "../src/wasm/build_module.ts";
 
 const repo = fileURLToPath(new URL("../", import.meta.url));
 const { values } = parseArgs({
@@ -209,7 +211,69 @@ if (orjson) {
   }
 }
 
-// 4. Facts, with every archive in memory from here on.
+// 4. Memory of one large wheel: peak RSS of `conform link` (a cold process) on generated debug
+// builds, one module of LARGE_MODULE_MIB and four of them. Memory proportional to one module at a
+// time keeps the ratio near 1; holding the whole wheel makes it near 4.
+const LARGE_MODULE_MIB = 96;
+async function largeWheelPeak(count: number): Promise<number | undefined> {
+  const { default: JSZip } = await import("jszip");
+  const zip = new JSZip();
+  for (let i = 0; i < count; i++) {
+    const payload = new Uint8Array(LARGE_MODULE_MIB * 1024 * 1024).fill(0xdb);
+    // A fresh wheel each run: the outcome cache would otherwise skip the check.
+    crypto.getRandomValues(payload.subarray(0, 64));
+    zip.file(
+      `large/m${i}.cpython-312-wasm32-emscripten.so`,
+      buildModule({
+        dylink: { memorySize: 0 },
+        functions: [{ type: { params: [], results: [] }, body: [OP.nop] }],
+        exports: [{ name: `PyInit_m${i}`, kind: "func", index: 0 }],
+        customSections: [{ name: ".debug_info", payload }],
+      }),
+      { compression: "STORE" },
+    );
+  }
+  zip.file(
+    "large-1.0.dist-info/WHEEL",
+    "Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: cp312-cp312-pyodide_2024_0_wasm32\n",
+  );
+  await Deno.mkdir(join(cacheDir, "tmp"), { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: join(cacheDir, "tmp"), prefix: "bench-large-" });
+  const wheel = join(dir, `large${count}-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl`);
+  try {
+    await Deno.writeFile(wheel, await zip.generateAsync({ type: "uint8array" }));
+    const out = await new Deno.Command(deno, {
+      args: [
+        "run",
+        ...conformFlags,
+        join(repo, "scripts", "_link_peak_rss.ts"),
+        wheel,
+        "--runtime",
+        "0.27.7",
+      ],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const m = /peak-rss-bytes (\d+)/.exec(new TextDecoder().decode(out.stderr));
+    return m ? Number(m[1]) : undefined;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+const oneLarge = await largeWheelPeak(1);
+const fourLarge = await largeWheelPeak(4);
+if (oneLarge !== undefined && fourLarge !== undefined) {
+  line(`peak RSS, conform link of 1 × ${LARGE_MODULE_MIB} MiB debug module`, mib(oneLarge));
+  line(`peak RSS, conform link of 4 × ${LARGE_MODULE_MIB} MiB debug modules`, mib(fourLarge));
+  line(
+    "ratio 4 modules / 1 module (target ≤ 1.5: one module at a time)",
+    `${(fourLarge / oneLarge).toFixed(2)}× (${target(fourLarge / oneLarge <= 1.5)})`,
+  );
+} else {
+  line("peak RSS of conform link on large wheels", "unavailable (the child reported none)");
+}
+
+// 5. Facts, with every archive in memory from here on.
 const files: { file: string; bytes: Uint8Array }[] = [];
 for (const input of inputs) files.push({ file: input.file, bytes: await input.read() });
 let t = performance.now();
@@ -248,7 +312,7 @@ if (!values["skip-tools"] && await has("unzip") && await has("wasm-objdump")) {
   line("unzip + wasm-objdump", "not installed (apt-get install unzip wabt): ratio skipped");
 }
 
-// 5. Inflaters.
+// 6. Inflaters.
 const inflaters = await benchmarkInflaters(files.map((f) => ({ name: f.file, bytes: f.bytes })));
 for (const [name, ms] of Object.entries(inflaters)) {
   // benchmarkInflaters also reports what it measured (member and byte counts).

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { InputFile } from "../corpus/collect_inputs.ts";
+import { type InputFile, openInput } from "../corpus/collect_inputs.ts";
 import { readWheel } from "../wheel/mod.ts";
 import type { WheelFacts } from "../wheel/types.ts";
 
@@ -20,10 +20,15 @@ export const READ_AHEAD = 4;
 
 async function readOne(input: InputFile): Promise<InputResult> {
   try {
-    const bytes = await input.read();
-    // The reader takes the base name for filename parsing and keeps the path for its errors.
-    const facts = await readWheel(bytes, { file: input.file });
-    return { input, facts };
+    // A large archive is read on demand, one member at a time (see openInput).
+    const archive = await openInput(input);
+    try {
+      // The reader takes the base name for filename parsing and keeps the path for its errors.
+      const facts = await readWheel(archive.bytes, { file: input.file });
+      return { input, facts };
+    } finally {
+      archive.close();
+    }
   } catch (error) {
     return { input, error };
   }

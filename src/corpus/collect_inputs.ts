@@ -6,9 +6,14 @@
  */
 import { basename, join, resolve } from "node:path";
 import { loadCatalogue } from "./load_catalogue.ts";
-import { resolveCatalogueFile, type ResolveOptions } from "./resolve_catalogue_file.ts";
+import {
+  openCatalogueFile,
+  resolveCatalogueFile,
+  type ResolveOptions,
+} from "./resolve_catalogue_file.ts";
 import { defaultCacheDir, defaultCataloguePath, defaultMirror } from "./defaults.ts";
 import type { CatalogueEntry, CatalogueKind } from "./types.ts";
+import { openArchiveFile, type OpenedArchive, readFileBytes } from "./archive_file.ts";
 
 /** Upper bound on inputs gathered from directories, checked as they are found. */
 export const MAX_INPUT_FILES = 100_000;
@@ -24,6 +29,46 @@ export interface InputFile {
   entry?: CatalogueEntry;
   /** Reads the bytes (catalogue inputs: resolved and sha256-verified on every call). */
   read(): Promise<Uint8Array>;
+  /**
+   * Opens the archive for the readers, verified as `read` is, but a large file is read on demand
+   * instead of whole ({@linkcode openArchiveFile}). Absent: `read` is used ({@linkcode openInput}).
+   */
+  open?(): Promise<OpenedArchive>;
+}
+
+/**
+ * Open an input for the readers: its `open` when it has one, else its bytes read whole.
+ *
+ * @example
+ * ```ts ignore
+ * const archive = await openInput(input);
+ * try {
+ *   const link = await readLinkInput(archive.bytes, { file: input.file });
+ * } finally {
+ *   archive.close();
+ * }
+ * ```
+ */
+export async function openInput(input: InputFile): Promise<OpenedArchive> {
+  if (input.open) return await input.open();
+  return { bytes: await input.read(), close: () => {} };
+}
+
+/**
+ * The input of an archive given by path: read whole, or opened on demand when large.
+ *
+ * @example
+ * ```ts ignore
+ * const input = pathInputOf("dist/x-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl");
+ * ```
+ */
+export function pathInputOf(file: string): InputFile {
+  return {
+    file,
+    source: "path",
+    read: () => readFileBytes(file),
+    open: () => openArchiveFile(file),
+  };
 }
 
 /** Options of {@linkcode collectInputs}; resolver options default to the environment. */
@@ -74,6 +119,7 @@ function notAFile(file: string, info: Deno.FileInfo): InputFile {
     file,
     source: "path",
     read: () => Promise.reject(new Deno.errors.InvalidData(`${file} is ${what}, not an archive`)),
+    open: () => Promise.reject(new Deno.errors.InvalidData(`${file} is ${what}, not an archive`)),
   };
 }
 
@@ -105,10 +151,6 @@ async function walk(dir: string, depth: number, out: string[]): Promise<void> {
       out.push(path);
     }
   }
-}
-
-function pathInput(file: string): InputFile {
-  return { file, source: "path", read: () => Deno.readFile(file) };
 }
 
 /**
@@ -153,7 +195,7 @@ export async function collectInputs(
   for (const path of paths) {
     const info = await statOrUndefined(path);
     if (info === undefined) {
-      add(`path:${resolve(path)}`, pathInput(path));
+      add(`path:${resolve(path)}`, pathInputOf(path));
       continue;
     }
     const cataloguePath = await cataloguePathOf(path, info);
@@ -168,16 +210,17 @@ export async function collectInputs(
           source: "catalogue",
           entry,
           read: async () => (await resolveCatalogueFile(entry, resolveOptions)).bytes,
+          open: () => openCatalogueFile(entry, resolveOptions),
         });
       }
     } else if (info.isDirectory) {
       const found: string[] = [];
       await walk(path, 0, found);
-      for (const file of found) add(`path:${resolve(file)}`, pathInput(file));
+      for (const file of found) add(`path:${resolve(file)}`, pathInputOf(file));
     } else if (!info.isFile) {
       add(`path:${resolve(path)}`, notAFile(path, info));
     } else {
-      add(`path:${resolve(path)}`, pathInput(path));
+      add(`path:${resolve(path)}`, pathInputOf(path));
     }
   }
   return inputs;

@@ -23,13 +23,18 @@ import type { CheckLinkInput, LinkLibraryInput } from "../link/check_link.ts";
 import { readLinkInput } from "../link/read_link_input.ts";
 import { selectLibraries, unresolvedNeeded } from "../link/select_libraries.ts";
 import { readZipDirectory } from "../wheel/read_zip.ts";
-import type { InputFile } from "./collect_inputs.ts";
+import { type InputFile, openInput, pathInputOf } from "./collect_inputs.ts";
 import { defaultCacheDir, defaultCataloguePath, defaultMirror } from "./defaults.ts";
 import { type LibraryOrigin, LibraryUnreadableError } from "./errors.ts";
 import { loadCatalogue } from "./load_catalogue.ts";
 import { lockDependencies } from "./lock_dependencies.ts";
-import { resolveCatalogueFile, type ResolveOptions } from "./resolve_catalogue_file.ts";
+import {
+  openCatalogueFile,
+  resolveCatalogueFile,
+  type ResolveOptions,
+} from "./resolve_catalogue_file.ts";
 import type { CatalogueEntry } from "./types.ts";
+import { openArchiveFile } from "./archive_file.ts";
 
 /** Upper bound on archives looked at beside one directory's inputs. */
 export const MAX_ARCHIVES_BESIDE = 10_000;
@@ -159,11 +164,16 @@ function readAs(
   if (!p) {
     p = (async () => {
       try {
-        const link = await readLinkInput(await input.read(), {
-          file: input.file,
-          shared: run.options.shared,
-        });
-        return toLibrary(input, link);
+        const archive = await openInput(input);
+        try {
+          const link = await readLinkInput(archive.bytes, {
+            file: input.file,
+            shared: run.options.shared,
+          });
+          return toLibrary(input, link);
+        } finally {
+          archive.close();
+        }
       } catch (error) {
         return new LibraryUnreadableError(input.file, origin, describe(error), { cause: error });
       }
@@ -188,6 +198,7 @@ function catalogueInput(run: LibraryRun, entry: CatalogueEntry): InputFile {
     source: "catalogue",
     entry,
     read: async () => (await resolveCatalogueFile(entry, options)).bytes,
+    open: () => openCatalogueFile(entry, options),
   };
 }
 
@@ -228,7 +239,14 @@ function namesOnDisk(run: LibraryRun, path: string): Promise<Set<string> | Libra
   if (!p) {
     p = (async () => {
       try {
-        const directory = readZipDirectory(await Deno.readFile(path), { file: path });
+        // Only the end record and the central directory are read of a large archive.
+        const archive = await openArchiveFile(path);
+        let directory;
+        try {
+          directory = readZipDirectory(archive.bytes, { file: path });
+        } finally {
+          archive.close();
+        }
         return new Set(
           directory.entries.filter((e) => !e.isDirectory && LIBRARY_NAME.test(e.name))
             .map((e) => basename(e.name)),
@@ -307,7 +325,7 @@ export async function librariesFor(archive: RunArchive, run: LibraryRun): Promis
       );
       slots.push({
         origin: "beside",
-        input: known?.input ?? { file: path, source: "path", read: () => Deno.readFile(path) },
+        input: known?.input ?? pathInputOf(path),
         ...(known?.link ? { library: toLibrary(known.input, known.link), tried: true } : {}),
       });
     }

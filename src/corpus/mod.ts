@@ -27,3 +27,4 @@ export * from "./lock_dependencies.ts";
 export * from "./read_simple_index.ts";
 export * from "./index_catalogue.ts";
 export * from "./discover_index.ts";
+export * from "./archive_file.ts";

@@ -14,6 +14,8 @@ import {
 } from "./errors.ts";
 import type { CatalogueEntry } from "./types.ts";
 import { writeFileAtomically } from "./write_atomically.ts";
+import { openArchiveFile, type OpenedArchive, readFileBytes } from "./archive_file.ts";
+import { sha256HexSync } from "../wheel/sha256_hex.ts";
 
 /** Largest file the resolver downloads, whatever the catalogue claims. */
 export const MAX_DOWNLOAD_BYTES = 512 * 1024 * 1024;
@@ -50,7 +52,7 @@ export function cachePathOf(entry: Pick<CatalogueEntry, "sha256">, cacheDir: str
 
 async function readIfPresent(path: string): Promise<Uint8Array | undefined> {
   try {
-    return await Deno.readFile(path);
+    return await readFileBytes(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw error;
@@ -136,29 +138,100 @@ export async function resolveCatalogueFile(
   entry: CatalogueEntry,
   options: ResolveOptions,
 ): Promise<ResolvedFile> {
+  const { value, origin, location } = await resolveWith(entry, options, {
+    open: readIfPresent,
+    hash: hashBytes,
+    close: () => {},
+  });
+  return { bytes: value, origin, location };
+}
+
+/** A catalogue file opened for the readers ({@linkcode openCatalogueFile}), and its origin. */
+export interface OpenedCatalogueFile extends OpenedArchive {
+  origin: Exclude<FileOrigin, "path">;
+  location: string;
+}
+
+/**
+ * {@linkcode resolveCatalogueFile} for the readers: the same sources, order and verification,
+ * but a large mirror or cache file is hashed range by range and then read on demand
+ * ({@linkcode openArchiveFile}), so it is never held whole. Downloads are held whole, as before.
+ *
+ * @param entry The catalogue entry.
+ * @param options As for {@linkcode resolveCatalogueFile}.
+ * @returns The opened archive (call `close` when done) and its origin.
+ * @throws {HashMismatchError} As {@linkcode resolveCatalogueFile}.
+ * @throws {FileUnavailableError} As {@linkcode resolveCatalogueFile}.
+ * @example
+ * ```ts ignore
+ * const archive = await openCatalogueFile(entry, { cacheDir: ".cache", allowNetwork: false });
+ * try {
+ *   console.log(readZipDirectory(archive.bytes).entries.length);
+ * } finally {
+ *   archive.close();
+ * }
+ * ```
+ */
+export async function openCatalogueFile(
+  entry: CatalogueEntry,
+  options: ResolveOptions & { readWholeBelow?: number },
+): Promise<OpenedCatalogueFile> {
+  const { value, origin, location } = await resolveWith(entry, options, {
+    open: async (path) => {
+      try {
+        return await openArchiveFile(path, { readWholeBelow: options.readWholeBelow });
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) return undefined;
+        throw error;
+      }
+    },
+    hash: (archive) => sha256HexSync(archive.bytes),
+    close: (archive) => archive.close(),
+    fromDownload: (bytes) => ({ bytes, close: () => {} }),
+  });
+  return { ...value, origin, location };
+}
+
+/** How a resolver reads a local file (mirror or cache), hashes and lets go of what it read. */
+interface LocalReader<T> {
+  open(path: string): Promise<T | undefined>;
+  hash(value: T): string;
+  close(value: T): void;
+  /** Verified downloaded bytes in this reader's form (default: the bytes themselves). */
+  fromDownload?: (bytes: Uint8Array) => T;
+}
+
+/** Mirror, then cache, then network, verified against the catalogue's sha256 at each step. */
+async function resolveWith<T>(
+  entry: CatalogueEntry,
+  options: ResolveOptions,
+  reader: LocalReader<T>,
+): Promise<{ value: T; origin: Exclude<FileOrigin, "path">; location: string }> {
   const attempts: ResolveAttempt[] = [];
 
   if (options.mirror) {
     const location = join(options.mirror, entry.path);
-    const bytes = await readIfPresent(location);
-    if (bytes === undefined) {
+    const value = await reader.open(location);
+    if (value === undefined) {
       attempts.push({ origin: "mirror", location, reason: "not found" });
     } else {
-      const actual = hashBytes(bytes);
+      const actual = hashOrClose(reader, value);
       if (actual !== entry.sha256) {
+        reader.close(value);
         throw new HashMismatchError(entry.path, entry.sha256, actual, "mirror", location);
       }
-      return { bytes, origin: "mirror", location };
+      return { value, origin: "mirror", location };
     }
   }
 
   const cachePath = cachePathOf(entry, options.cacheDir);
-  const cached = await readIfPresent(cachePath);
+  const cached = await reader.open(cachePath);
   if (cached === undefined) {
     attempts.push({ origin: "cache", location: cachePath, reason: "not found" });
   } else {
-    const actual = hashBytes(cached);
-    if (actual === entry.sha256) return { bytes: cached, origin: "cache", location: cachePath };
+    const actual = hashOrClose(reader, cached);
+    if (actual === entry.sha256) return { value: cached, origin: "cache", location: cachePath };
+    reader.close(cached);
     await Deno.remove(cachePath).catch(() => {});
     attempts.push({
       origin: "cache",
@@ -177,9 +250,20 @@ export async function resolveCatalogueFile(
         throw new HashMismatchError(entry.path, entry.sha256, actual, "network", entry.url);
       }
       await writeFileAtomically(cachePath, result);
-      return { bytes: result, origin: "network", location: entry.url };
+      const value = reader.fromDownload ? reader.fromDownload(result) : result as T;
+      return { value, origin: "network", location: entry.url };
     }
   }
 
   throw new FileUnavailableError(entry.path, attempts, waysToSupply(entry, options));
+}
+
+/** The hash of what was opened; a read error lets go of it before it is passed on. */
+function hashOrClose<T>(reader: LocalReader<T>, value: T): string {
+  try {
+    return reader.hash(value);
+  } catch (error) {
+    reader.close(value);
+    throw error;
+  }
 }

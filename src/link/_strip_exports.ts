@@ -83,8 +83,22 @@ function* readSectionSpans(bytes: Uint8Array): Generator<SectionSpan> {
   }
 }
 
-/** `bytes` without the custom sections outside {@linkcode KEPT_CUSTOM_SECTIONS}. */
-function dropCustomSections(bytes: Uint8Array): Uint8Array {
+/**
+ * `bytes` without the custom sections outside {@linkcode KEPT_CUSTOM_SECTIONS}; the bytes
+ * themselves when there are none. A module that can be compiled is unchanged in every way a check
+ * can observe, so this is what an archive keeps of a module once its facts are read.
+ *
+ * @example
+ * ```ts
+ * import { buildModule } from "../wasm/build_module.ts";
+ * import { dropCustomSections } from "./_strip_exports.ts";
+ * const bytes = buildModule({
+ *   customSections: [{ name: ".debug_info", payload: new Uint8Array(1000) }],
+ * });
+ * console.assert(dropCustomSections(bytes).length === 8);
+ * ```
+ */
+export function dropCustomSections(bytes: Uint8Array): Uint8Array {
   const dropped = [...readSectionSpans(bytes)].filter((s) =>
     s.id === 0 &&
     !KEPT_CUSTOM_SECTIONS.has(

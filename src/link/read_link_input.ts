@@ -10,9 +10,11 @@ import {
   parseWheelFilename,
   readWheelSync,
   readZipDirectory,
+  sha256HexSync,
 } from "../wheel/mod.ts";
-import type { WheelFacts, WheelFilename } from "../wheel/types.ts";
+import type { ArchiveBytes, WheelFacts, WheelFilename } from "../wheel/types.ts";
 import type { CheckLinkInput, LinkModuleInput } from "./check_link.ts";
+import { dropCustomSections } from "./_strip_exports.ts";
 
 const SO_NAME = /\.(?:so(?:\.[0-9]+)*|wasm)$/;
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -21,19 +23,13 @@ function hasMagic(b: Uint8Array): boolean {
   return b.length >= 4 && WASM_MAGIC.every((x, i) => b[i] === x);
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", bytes as unknown as BufferSource),
-  );
-  let s = "";
-  for (const b of d) s += b.toString(16).padStart(2, "0");
-  return s;
-}
-
 /**
  * Read an archive for the link check. Malformed side modules do not make this throw: when the
  * wheel reader rejects one, the facts are reduced to what the zip directory says and every wasm
  * member is handed over, so the check reports the bad one as `invalid` with the reader's error.
+ *
+ * The archive may be whole in memory or read on demand ({@linkcode ArchiveBytes}): then only one
+ * member is held at a time, plus what the check keeps of each module.
  *
  * @throws {SyntaxError} only when the archive itself (zip structure, filename) is unreadable
  * @example
@@ -44,7 +40,7 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
  * ```
  */
 export async function readLinkInput(
-  bytes: Uint8Array,
+  bytes: ArchiveBytes,
   options: {
     file: string;
     /** Put each module's bytes in a SharedArrayBuffer (free to post to pool workers). */
@@ -63,7 +59,11 @@ export async function readLinkInput(
   try {
     wheel = readWheelSync(bytes, {
       file,
-      onSideModule: (member, data) => inflated.push({ member, bytes: share(data) }),
+      // Facts and sha256 come from the whole member; the check compiles it without the custom
+      // sections no check observes (DWARF is most of a debug build), so only those bytes are
+      // kept: an archive of debug builds then holds its code, not its debug info.
+      onSideModule: (member, data) =>
+        inflated.push({ member, bytes: share(dropCustomSections(data)) }),
       onUnloadableLibrary: (member, data, reason) =>
         inflated.push({ member, bytes: share(data), invalidReason: reason }),
     });
@@ -81,7 +81,7 @@ export async function readLinkInput(
     }
     wheel = {
       file: base,
-      sha256: await sha256Hex(bytes),
+      sha256: sha256HexSync(bytes),
       size: bytes.length,
       kind: filename ? "wheel" : "unknown-zip",
       filename,

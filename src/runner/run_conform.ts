@@ -11,6 +11,8 @@ import {
   createLibraryRun,
   type InputFile,
   librariesFor,
+  type OpenedArchive,
+  openInput,
 } from "../corpus/mod.ts";
 import {
   checkLink,
@@ -251,25 +253,34 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   const reads: ReadInput[] = [];
   for (const [i, input] of inputs.entries()) {
     progress({ stage: "read", done: i, total: inputs.length, message: input.file });
-    let bytes: Uint8Array | undefined;
+    let archive: OpenedArchive | undefined;
     try {
       // Only facts and module bytes are kept: the archive itself is read again if the real
-      // runtime needs it, so a run holds no archive it is not reading.
-      bytes = await input.read();
-      const link = await readLinkInput(bytes, { file: input.file, shared: true });
+      // runtime needs it, so a run holds no archive it is not reading (and of a large one, one
+      // member at a time: see openInput).
+      archive = await openInput(input);
+      const link = await readLinkInput(archive.bytes, { file: input.file, shared: true });
       reads.push({ input, link, shardKey: link.wheel.sha256 });
     } catch (error) {
+      let bytesSha256: string | undefined;
+      try {
+        if (archive) bytesSha256 = sha256HexSync(archive.bytes);
+      } catch {
+        // unreadable now: the file name and catalogue hash still place it in one shard
+      }
       // Every shard reads every input, so each one meets (and lists) the same read errors.
       reads.push({
         input,
         error: describe(error),
         shardKey: shardKeyOf({
           file: input.file,
-          ...(bytes ? { bytesSha256: sha256HexSync(bytes) } : {}),
+          ...(bytesSha256 ? { bytesSha256 } : {}),
           ...(input.entry?.sha256 ? { catalogueSha256: input.entry.sha256 } : {}),
         }),
       });
       errors.push({ input: input.file, message: describe(error) });
+    } finally {
+      archive?.close();
     }
   }
   progress({ stage: "read", done: inputs.length, total: inputs.length });

@@ -23,6 +23,7 @@ import {
   readZipDirectory,
 } from "./read_zip.ts";
 import type {
+  ArchiveBytes,
   ArchiveKind,
   SideModuleFacts,
   WheelFacts,
@@ -30,6 +31,7 @@ import type {
   WheelFinding,
   ZipEntry,
 } from "./types.ts";
+import { sha256HexSync } from "./sha256_hex.ts";
 
 /** Largest metadata file (`WHEEL`, `METADATA`, `RECORD`, `top_level.txt`) inflated. */
 export const MAX_METADATA_BYTES = 16 * 1024 * 1024;
@@ -256,7 +258,7 @@ function classify(
  * console.log(facts.sideModules.map((m) => m.member));
  * ```
  */
-export function readWheel(bytes: Uint8Array, options: ReadWheelOptions): Promise<WheelFacts> {
+export function readWheel(bytes: ArchiveBytes, options: ReadWheelOptions): Promise<WheelFacts> {
   try {
     return Promise.resolve(readWheelSync(bytes, options));
   } catch (error) {
@@ -275,7 +277,7 @@ export function readWheel(bytes: Uint8Array, options: ReadWheelOptions): Promise
  * const facts = readWheelSync(bytes, { file: "x.whl" });
  * ```
  */
-export function readWheelSync(bytes: Uint8Array, options: ReadWheelOptions): WheelFacts {
+export function readWheelSync(bytes: ArchiveBytes, options: ReadWheelOptions): WheelFacts {
   const file = options.file;
   const base = file.split(/[\\/]/).pop()!;
   const isWheelFile = base.toLowerCase().endsWith(".whl");
@@ -320,7 +322,7 @@ export function readWheelSync(bytes: Uint8Array, options: ReadWheelOptions): Whe
   }
   const facts: WheelFacts = {
     file: base,
-    sha256: createHash("sha256").update(bytes).digest("hex"),
+    sha256: sha256HexSync(bytes),
     size: bytes.length,
     kind: "unknown-zip",
     topLevel: [],

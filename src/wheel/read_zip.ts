@@ -11,7 +11,7 @@
  */
 import { constants as zlibConstants, crc32, inflateRawSync } from "node:zlib";
 import { ZipFormatError } from "./errors.ts";
-import type { ZipEntry } from "./types.ts";
+import type { ArchiveBytes, ZipEntry } from "./types.ts";
 
 /** Most central-directory entries read from one archive. */
 export const MAX_ZIP_ENTRIES = 100_000;
@@ -133,6 +133,29 @@ function u64(bytes: Uint8Array, at: number): number {
   return Number.isSafeInteger(value) ? value : -1;
 }
 
+/**
+ * A window of an archive addressed by absolute offsets: the readers keep the offsets their
+ * errors report, whether the archive is whole in memory or read range by range.
+ */
+class ShiftedBytes {
+  constructor(readonly bytes: Uint8Array, readonly base: number) {}
+  at(offset: number): number {
+    return this.bytes[offset - this.base];
+  }
+  u16(offset: number): number {
+    return u16(this.bytes, offset - this.base);
+  }
+  u32(offset: number): number {
+    return u32(this.bytes, offset - this.base);
+  }
+  u64(offset: number): number {
+    return u64(this.bytes, offset - this.base);
+  }
+  subarray(start: number, end: number): Uint8Array {
+    return this.bytes.subarray(start - this.base, end - this.base);
+  }
+}
+
 function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -183,11 +206,11 @@ interface EndRecord {
   zip64: boolean;
 }
 
-function findEndRecord(bytes: Uint8Array, file: string | undefined): EndRecord {
+function findEndRecord(archive: ArchiveBytes, file: string | undefined): EndRecord {
   const fail = (reason: string, offset: number): never => {
     throw new ZipFormatError(reason, file === undefined ? { offset } : { offset, file });
   };
-  const length = bytes.length;
+  const length = archive.length;
   if (length < EOCD_SIZE) {
     fail(
       `Archive is truncated: ${length} bytes, shorter than an end of central directory record`,
@@ -195,19 +218,23 @@ function findEndRecord(bytes: Uint8Array, file: string | undefined): EndRecord {
     );
   }
   const stop = Math.max(0, length - EOCD_SEARCH);
+  // The end record, its comment and a ZIP64 locator lie in the archive's tail: only it is read,
+  // addressed by absolute offsets through a view that starts at `tailAt`.
+  const tailAt = Math.max(0, stop - ZIP64_LOCATOR_SIZE);
+  const bytes = new ShiftedBytes(archive.subarray(tailAt, length), tailAt);
   let at = -1;
   for (let i = length - EOCD_SIZE; i >= stop; i--) {
     // The comment length must fit what follows, which skips signatures inside a comment.
     if (
-      bytes[i] === 0x50 && u32(bytes, i) === EOCD_SIGNATURE &&
-      i + EOCD_SIZE + u16(bytes, i + 20) <= length
+      bytes.at(i) === 0x50 && bytes.u32(i) === EOCD_SIGNATURE &&
+      i + EOCD_SIZE + bytes.u16(i + 20) <= length
     ) {
       at = i;
       break;
     }
   }
   if (at < 0) {
-    const looksLikeZip = length >= 4 && u32(bytes, 0) === LOCAL_SIGNATURE;
+    const looksLikeZip = length >= 4 && u32(archive.subarray(0, 4), 0) === LOCAL_SIGNATURE;
     fail(
       looksLikeZip
         ? "Archive is truncated: end of central directory record not found"
@@ -215,47 +242,52 @@ function findEndRecord(bytes: Uint8Array, file: string | undefined): EndRecord {
       stop,
     );
   }
-  const disk = u16(bytes, at + 4);
-  const centralDisk = u16(bytes, at + 6);
-  const diskCount = u16(bytes, at + 8);
-  let count = u16(bytes, at + 10);
-  let size = u32(bytes, at + 12);
-  let offset = u32(bytes, at + 16);
+  const disk = bytes.u16(at + 4);
+  const centralDisk = bytes.u16(at + 6);
+  const diskCount = bytes.u16(at + 8);
+  let count = bytes.u16(at + 10);
+  let size = bytes.u32(at + 12);
+  let offset = bytes.u32(at + 16);
   let zip64 = false;
   let limit = at;
   let recordOffset = at;
   const locator = at - ZIP64_LOCATOR_SIZE;
-  if (locator >= 0 && u32(bytes, locator) === ZIP64_LOCATOR_SIGNATURE) {
-    const recordAt = u64(bytes, locator + 8);
+  if (locator >= 0 && bytes.u32(locator) === ZIP64_LOCATOR_SIGNATURE) {
+    const recordAt = bytes.u64(locator + 8);
     if (recordAt < 0 || recordAt + ZIP64_EOCD_SIZE > locator) {
       fail(
         `ZIP64 end of central directory locator points outside the archive: ${
-          hex(u32(bytes, locator + 8))
+          hex(bytes.u32(locator + 8))
         }`,
         locator,
       );
     }
-    if (u32(bytes, recordAt) !== ZIP64_EOCD_SIGNATURE) {
+    // The ZIP64 record may lie before the tail.
+    const record = new ShiftedBytes(
+      archive.subarray(recordAt, recordAt + ZIP64_EOCD_SIZE),
+      recordAt,
+    );
+    if (record.u32(recordAt) !== ZIP64_EOCD_SIGNATURE) {
       fail(
-        `Bad ZIP64 end of central directory signature ${hex(u32(bytes, recordAt), 8)}, expected ${
+        `Bad ZIP64 end of central directory signature ${hex(record.u32(recordAt), 8)}, expected ${
           hex(ZIP64_EOCD_SIGNATURE, 8)
         }`,
         recordAt,
       );
     }
     if (
-      u32(bytes, recordAt + 16) !== 0 || u32(bytes, recordAt + 20) !== 0 ||
-      u32(bytes, locator + 16) > 1
+      record.u32(recordAt + 16) !== 0 || record.u32(recordAt + 20) !== 0 ||
+      bytes.u32(locator + 16) > 1
     ) {
       fail("Multi-disk archives are not supported", recordAt);
     }
-    const count64 = u64(bytes, recordAt + 32);
-    if (count64 !== u64(bytes, recordAt + 24)) {
+    const count64 = record.u64(recordAt + 32);
+    if (count64 !== record.u64(recordAt + 24)) {
       fail("Multi-disk archives are not supported", recordAt);
     }
     count = count64;
-    size = u64(bytes, recordAt + 40);
-    offset = u64(bytes, recordAt + 48);
+    size = record.u64(recordAt + 40);
+    offset = record.u64(recordAt + 48);
     if (count < 0 || size < 0 || offset < 0) {
       fail("ZIP64 end of central directory record holds a value over 2^53", recordAt);
     }
@@ -271,7 +303,7 @@ function findEndRecord(bytes: Uint8Array, file: string | undefined): EndRecord {
 /**
  * Reads the central directory of a zip archive.
  *
- * @param bytes The whole archive.
+ * @param archive The whole archive (or one read on demand).
  * @param options File name for messages, entry limit.
  * @returns The entries with absolute offsets, plus where the directory lies.
  * @throws {ZipFormatError} Truncated or non-zip input, a central directory past its end record, an
@@ -288,10 +320,13 @@ function findEndRecord(bytes: Uint8Array, file: string | undefined): EndRecord {
  * assert.ok(readZipDirectory(empty, { file: "empty.zip" }).entries.length === 0);
  * ```
  */
-export function readZipDirectory(bytes: Uint8Array, options: ReadZipOptions = {}): ZipDirectory {
+export function readZipDirectory(
+  archive: ArchiveBytes,
+  options: ReadZipOptions = {},
+): ZipDirectory {
   const file = options.file;
   const maxEntries = options.maxEntries ?? MAX_ZIP_ENTRIES;
-  const end = findEndRecord(bytes, file);
+  const end = findEndRecord(archive, file);
   const fail = (reason: string, offset: number, member?: string): never => {
     const location: { offset: number; file?: string; member?: string } = { offset };
     if (file !== undefined) location.file = file;
@@ -323,6 +358,8 @@ export function readZipDirectory(bytes: Uint8Array, options: ReadZipOptions = {}
   const entries: ZipEntry[] = [];
   const names = new Set<string>();
   const stop = end.offset + end.size;
+  // Only the central directory is read here.
+  const bytes = new ShiftedBytes(archive.subarray(end.offset, stop), end.offset);
   let at = end.offset;
   for (let index = 0; index < end.count; index++) {
     if (at + CENTRAL_SIZE > stop) {
@@ -333,7 +370,7 @@ export function readZipDirectory(bytes: Uint8Array, options: ReadZipOptions = {}
         at,
       );
     }
-    const signature = u32(bytes, at);
+    const signature = bytes.u32(at);
     if (signature !== CENTRAL_SIGNATURE) {
       fail(
         `Bad central directory entry signature ${hex(signature, 8)}, expected ${
@@ -342,16 +379,16 @@ export function readZipDirectory(bytes: Uint8Array, options: ReadZipOptions = {}
         at,
       );
     }
-    const flags = u16(bytes, at + 8);
-    const method = u16(bytes, at + 10);
-    const crc = u32(bytes, at + 16);
-    let compressedSize = u32(bytes, at + 20);
-    let uncompressedSize = u32(bytes, at + 24);
-    const nameLength = u16(bytes, at + 28);
-    const extraLength = u16(bytes, at + 30);
-    const commentLength = u16(bytes, at + 32);
-    const startDisk = u16(bytes, at + 34);
-    let localOffset = u32(bytes, at + 42);
+    const flags = bytes.u16(at + 8);
+    const method = bytes.u16(at + 10);
+    const crc = bytes.u32(at + 16);
+    let compressedSize = bytes.u32(at + 20);
+    let uncompressedSize = bytes.u32(at + 24);
+    const nameLength = bytes.u16(at + 28);
+    const extraLength = bytes.u16(at + 30);
+    const commentLength = bytes.u16(at + 32);
+    const startDisk = bytes.u16(at + 34);
+    let localOffset = bytes.u32(at + 42);
     const recordEnd = at + CENTRAL_SIZE + nameLength + extraLength + commentLength;
     if (recordEnd > stop) {
       fail(`Central directory entry ${index} runs past the end of the central directory`, at);
@@ -372,14 +409,14 @@ export function readZipDirectory(bytes: Uint8Array, options: ReadZipOptions = {}
       const extraEnd = extra + extraLength;
       let found = false;
       while (extra + 4 <= extraEnd) {
-        const id = u16(bytes, extra);
-        const size = u16(bytes, extra + 2);
+        const id = bytes.u16(extra);
+        const size = bytes.u16(extra + 2);
         if (extra + 4 + size > extraEnd) break;
         if (id === 0x0001) {
           let field = extra + 4;
           const take = (): number => {
             if (field + 8 > extra + 4 + size) fail("ZIP64 extra field is too short", extra, member);
-            const value = u64(bytes, field);
+            const value = bytes.u64(field);
             if (value < 0) fail("ZIP64 extra field holds a value over 2^53", field, member);
             field += 8;
             return value;
@@ -423,12 +460,12 @@ export function readZipDirectory(bytes: Uint8Array, options: ReadZipOptions = {}
       isDirectory: member.endsWith("/"),
       // Unix hosts (version made by, high byte 3) keep st_mode in the top half of the external
       // attributes; S_IFLNK marks a symlink whose content is the target path, not the file.
-      isSymlink: bytes[at + 5] === 3 && ((u32(bytes, at + 38) >>> 16) & 0o170000) === 0o120000,
+      isSymlink: bytes.at(at + 5) === 3 && ((bytes.u32(at + 38) >>> 16) & 0o170000) === 0o120000,
     });
     at = recordEnd;
   }
   // Anything left but an optional digital signature record means the entry count was a lie.
-  if (at < stop && !(at + 6 <= stop && u32(bytes, at) === DIGITAL_SIGNATURE_SIGNATURE)) {
+  if (at < stop && !(at + 6 <= stop && bytes.u32(at) === DIGITAL_SIGNATURE_SIGNATURE)) {
     fail(
       `Central directory holds ${stop - at} bytes after the ${
         plural(end.count, "entry", "entries")
@@ -457,7 +494,7 @@ function locationOf(entry: ZipEntry, offset: number, file: string | undefined) {
 /**
  * Validates the local header of an entry and returns the absolute range of its compressed data.
  *
- * @param bytes The whole archive.
+ * @param archive The whole archive (or one read on demand).
  * @param entry A central-directory entry of that archive.
  * @param options File name for messages.
  * @returns `[start, end)` of the member's compressed data.
@@ -469,7 +506,7 @@ function locationOf(entry: ZipEntry, offset: number, file: string | undefined) {
  * ```
  */
 export function locateMemberData(
-  bytes: Uint8Array,
+  archive: ArchiveBytes,
   entry: ZipEntry,
   options: { file?: string } = {},
 ): [number, number] {
@@ -477,23 +514,25 @@ export function locateMemberData(
   const fail = (reason: string, offset: number): never => {
     throw new ZipFormatError(reason, locationOf(entry, offset, options.file));
   };
-  if (at + LOCAL_SIZE > bytes.length) fail("Local header runs past the end of the archive", at);
-  const signature = u32(bytes, at);
+  if (at + LOCAL_SIZE > archive.length) fail("Local header runs past the end of the archive", at);
+  const bytes = new ShiftedBytes(archive.subarray(at, at + LOCAL_SIZE), at);
+  const signature = bytes.u32(at);
   if (signature !== LOCAL_SIGNATURE) {
     fail(
       `Bad local header signature ${hex(signature, 8)}, expected ${hex(LOCAL_SIGNATURE, 8)}`,
       at,
     );
   }
-  const nameLength = u16(bytes, at + 26);
-  const extraLength = u16(bytes, at + 28);
+  const nameLength = bytes.u16(at + 26);
+  const extraLength = bytes.u16(at + 28);
+  const flags = bytes.u16(at + 6);
   const start = at + LOCAL_SIZE + nameLength + extraLength;
-  if (start > bytes.length) {
+  if (start > archive.length) {
     fail("Local header name and extra field run past the end of the archive", at);
   }
   const name = decodeName(
-    bytes.subarray(at + LOCAL_SIZE, at + LOCAL_SIZE + nameLength),
-    (u16(bytes, at + 6) & FLAG_UTF8) !== 0,
+    archive.subarray(at + LOCAL_SIZE, at + LOCAL_SIZE + nameLength),
+    (flags & FLAG_UTF8) !== 0,
   );
   if (name !== entry.name) {
     fail(
@@ -504,7 +543,7 @@ export function locateMemberData(
     );
   }
   const end = start + entry.compressedSize;
-  if (end > bytes.length) {
+  if (end > archive.length) {
     fail(
       `Member data runs past the end of the archive: ${entry.compressedSize} bytes declared`,
       start,
@@ -563,7 +602,7 @@ function asPlainBytes(buffer: Uint8Array): Uint8Array {
  * Uses `node:zlib`'s synchronous raw inflate: on the shared corpus it is the fastest of the
  * inflaters measured by `benchmarkInflaters` (see `bench_inflate.ts`).
  *
- * @param bytes The whole archive.
+ * @param bytes The whole archive (or one read on demand).
  * @param entry A central-directory entry of that archive (from {@link readZipDirectory}).
  * @param options File name for messages, per-member limit, archive budget.
  * @returns The member's bytes (a view; stored members share the archive's buffer).
@@ -577,7 +616,7 @@ function asPlainBytes(buffer: Uint8Array): Uint8Array {
  * ```
  */
 export function inflateMember(
-  bytes: Uint8Array,
+  bytes: ArchiveBytes,
   entry: ZipEntry,
   options: InflateOptions = {},
 ): Uint8Array {
@@ -638,7 +677,7 @@ export function inflateMember(
  * stream), the whole member is inflated under the usual limits. No CRC check is possible on a
  * prefix.
  *
- * @param bytes The whole archive.
+ * @param bytes The whole archive (or one read on demand).
  * @param entry A central-directory entry of that archive.
  * @param length How many leading bytes are wanted.
  * @param options File name for messages, limits for the fallback.
@@ -650,7 +689,7 @@ export function inflateMember(
  * ```
  */
 export function readMemberPrefix(
-  bytes: Uint8Array,
+  bytes: ArchiveBytes,
   entry: ZipEntry,
   length: number,
   options: InflateOptions = {},

@@ -4,6 +4,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import type { ArchiveBytes } from "./types.ts";
 
 /**
  * SHA-256 of `bytes` as lower-case hex.
@@ -29,7 +30,7 @@ export function sha256Hex(bytes: Uint8Array): Promise<string> {
 /**
  * Synchronous form of {@link sha256Hex}.
  *
- * @param bytes The data.
+ * @param bytes The data, whole or read on demand ({@linkcode ArchiveBytes}).
  * @returns 64 hex digits.
  * @example
  * ```ts
@@ -38,6 +39,15 @@ export function sha256Hex(bytes: Uint8Array): Promise<string> {
  * assert.ok(sha256HexSync(new Uint8Array()).startsWith("e3b0c442"));
  * ```
  */
-export function sha256HexSync(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+export function sha256HexSync(bytes: ArchiveBytes): string {
+  const hash = createHash("sha256");
+  if (bytes instanceof Uint8Array) return hash.update(bytes).digest("hex");
+  // Read on demand: one chunk at a time, never the whole archive.
+  for (let at = 0; at < bytes.length; at += HASH_CHUNK_BYTES) {
+    hash.update(bytes.subarray(at, Math.min(bytes.length, at + HASH_CHUNK_BYTES)));
+  }
+  return hash.digest("hex");
 }
+
+/** Bytes hashed per read of an archive read on demand. */
+const HASH_CHUNK_BYTES = 16 * 1024 * 1024;

@@ -25,6 +25,18 @@ export interface WheelFilename {
 }
 
 /** Kind of archive, from the name and contents. */
+/**
+ * An archive's bytes, whole or read range by range: a `Uint8Array` is one, and so is a large file
+ * opened by the corpus stage (`openArchiveFile`), which the readers then read one member at a
+ * time instead of holding the whole archive.
+ */
+export interface ArchiveBytes {
+  /** Size in bytes. */
+  readonly length: number;
+  /** Bytes `[start, end)`: a view or a fresh copy, never written to by a reader. */
+  subarray(start: number, end: number): Uint8Array;
+}
+
 export type ArchiveKind = "wheel" | "shared-library" | "cpython-module" | "unknown-zip";
 
 /** A zip central-directory entry. */
