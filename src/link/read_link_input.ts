@@ -39,14 +39,25 @@ function hasMagic(b: Uint8Array): boolean {
  * console.log(input.modules.map((m) => m.member));
  * ```
  */
-export async function readLinkInput(
+export function readLinkInput(
   bytes: ArchiveBytes,
-  options: {
-    file: string;
-    /** Put each module's bytes in a SharedArrayBuffer (free to post to pool workers). */
-    shared?: boolean;
-  },
+  options: ReadLinkInputOptions,
 ): Promise<CheckLinkInput> {
+  try {
+    return Promise.resolve(readLinkInputSync(bytes, options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Options of {@linkcode readLinkInput}. */
+export interface ReadLinkInputOptions {
+  file: string;
+  /** Put each module's bytes in a SharedArrayBuffer (free to post to pool workers). */
+  shared?: boolean;
+}
+
+function readLinkInputSync(bytes: ArchiveBytes, options: ReadLinkInputOptions): CheckLinkInput {
   const file = options.file;
   let wheel: WheelFacts;
   const inflated: LinkModuleInput[] = [];
