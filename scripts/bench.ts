@@ -242,8 +242,15 @@ async function largeWheelPeak(count: number): Promise<number | undefined> {
   const wheel = join(dir, `large${count}-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl`);
   try {
     await Deno.writeFile(wheel, await zip.generateAsync({ type: "uint8array" }));
-    const out = await new Deno.Command(deno, {
+    // Through sh, not spawned directly: a child spawned by this process inherits its peak RSS
+    // as the child's own maxRSS (Linux keeps the pre-exec high-water mark), about 1 GiB here.
+    // sh's own child starts from sh's few MB. `; exit $?` keeps sh from exec-ing it.
+    const out = await new Deno.Command("sh", {
       args: [
+        "-c",
+        '"$@"; exit $?',
+        "sh",
+        deno,
         "run",
         ...conformFlags,
         join(repo, "scripts", "_link_peak_rss.ts"),
