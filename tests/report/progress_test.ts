@@ -1,26 +1,29 @@
 import assert from "node:assert/strict";
 import { createProgress, formatEta } from "../../src/report/progress.ts";
 
-/** A sink that records every write, and a clock the test moves. */
+type ProgressOptions = Parameters<typeof createProgress>[0];
+
+/** A sink that records every write, a clock the test moves, and a progress display on both. */
 function harness() {
   const writes: string[] = [];
   let t = 1_000_000;
+  const stream = { write: (s: string) => void writes.push(s) };
+  const now = () => t;
   return {
     writes,
-    stream: { write: (s: string) => void writes.push(s) },
-    now: () => t,
+    now,
     advance: (ms: number) => void (t += ms),
+    start: (options: Omit<ProgressOptions, "stream" | "now">) =>
+      createProgress({ ...options, stream, now }),
   };
 }
 
 Deno.test("createProgress() on a terminal redraws one bar in place, throttled", async () => {
   const h = harness();
-  const p = createProgress({
+  const p = h.start({
     total: 200,
     label: "linking",
-    stream: h.stream,
     isTerminal: true,
-    now: h.now,
   });
   assert.equal(h.writes.length, 1, "an initial empty bar");
   assert.match(h.writes[0]!, /^\rlinking ░+ 0\/200 {3}0% · estimating…$/);
@@ -50,12 +53,10 @@ Deno.test("createProgress() on a terminal redraws one bar in place, throttled", 
 
 Deno.test("createProgress() off a terminal prints a line every 10% or every 5 s", async () => {
   const h = harness();
-  const p = createProgress({
+  const p = h.start({
     total: 100,
     label: "pairs",
-    stream: h.stream,
     isTerminal: false,
-    now: h.now,
   });
   for (let i = 0; i < 100; i++) {
     h.advance(100);
@@ -71,13 +72,7 @@ Deno.test("createProgress() off a terminal prints a line every 10% or every 5 s"
   assert.ok(!h.writes.join("").includes("\r"));
 
   const slow = harness();
-  const q = createProgress({
-    total: 1000,
-    label: "slow",
-    stream: slow.stream,
-    isTerminal: false,
-    now: slow.now,
-  });
+  const q = slow.start({ total: 1000, label: "slow", isTerminal: false });
   slow.advance(4000);
   q.tick();
   assert.equal(slow.writes.length, 0);
@@ -88,13 +83,11 @@ Deno.test("createProgress() off a terminal prints a line every 10% or every 5 s"
 
 Deno.test("createProgress() with quiet writes nothing but still counts", async () => {
   const h = harness();
-  const p = createProgress({
+  const p = h.start({
     total: 5,
     label: "x",
-    stream: h.stream,
     isTerminal: true,
     quiet: true,
-    now: h.now,
   });
   p.tick(3);
   await p.done();
@@ -123,12 +116,10 @@ Deno.test("formatEta() is short and human", () => {
 
 Deno.test("createProgress() shows the item at hand after the bar, cut to the width", () => {
   const h = harness();
-  const p = createProgress({
+  const p = h.start({
     total: 4,
     label: "reading",
-    stream: h.stream,
     isTerminal: true,
-    now: h.now,
     columns: 100,
   });
   h.advance(200);
@@ -145,12 +136,10 @@ Deno.test("createProgress() shows the item at hand after the bar, cut to the wid
 
 Deno.test("createProgress() clear() erases the bar; the next tick draws it again", () => {
   const h = harness();
-  const p = createProgress({
+  const p = h.start({
     total: 4,
     label: "reading",
-    stream: h.stream,
     isTerminal: true,
-    now: h.now,
   });
   const barLength = [...h.writes[0]!].length - 1;
   p.clear();
@@ -165,12 +154,10 @@ Deno.test("createProgress() clear() erases the bar; the next tick draws it again
 
 Deno.test("createProgress() off a terminal: clear() writes nothing", () => {
   const h = harness();
-  const p = createProgress({
+  const p = h.start({
     total: 4,
     label: "r",
-    stream: h.stream,
     isTerminal: false,
-    now: h.now,
   });
   p.clear();
   assert.equal(h.writes.length, 0);
