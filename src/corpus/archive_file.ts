@@ -36,7 +36,16 @@ export const READ_WHOLE_BELOW_BYTES = 64 * 1024 * 1024;
  */
 export async function readFileBytes(path: string): Promise<Uint8Array> {
   using file = await Deno.open(path, { read: true });
-  const { size, isFile } = await file.stat();
+  return await readOpenFile(path, file, await file.stat());
+}
+
+/** The bytes of an open file whose `stat` is `info`, into one buffer of its size. */
+async function readOpenFile(
+  path: string,
+  file: Deno.FsFile,
+  info: Deno.FileInfo,
+): Promise<Uint8Array> {
+  const { size, isFile } = info;
   // Pipes, devices and /proc files report no useful size: read them the usual way.
   if (!isFile || size === 0) return await Deno.readFile(path);
   const bytes = new Uint8Array(size);
@@ -138,8 +147,11 @@ export async function openArchiveFile(
     throw e;
   }
   if (!info.isFile || info.size <= (options.readWholeBelow ?? READ_WHOLE_BELOW_BYTES)) {
-    file.close();
-    return { bytes: await readFileBytes(path), close: () => {} };
+    try {
+      return { bytes: await readOpenFile(path, file, info), close: () => {} };
+    } finally {
+      file.close();
+    }
   }
   const ranges = new FileRanges(file, info.size, path);
   return { bytes: ranges, close: () => ranges.close() };

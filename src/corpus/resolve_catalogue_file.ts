@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { join } from "node:path";
 import {
   type FileOrigin,
@@ -38,11 +37,6 @@ export interface ResolvedFile {
   origin: Exclude<FileOrigin, "path">;
   /** File path or URL read. */
   location: string;
-}
-
-/** sha256 of bytes as 64 lower-case hex digits. */
-function hashBytes(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
 }
 
 /** Path of a catalogue file's cache entry. */
@@ -138,9 +132,9 @@ export async function resolveCatalogueFile(
   entry: CatalogueEntry,
   options: ResolveOptions,
 ): Promise<ResolvedFile> {
-  const { value, origin, location } = await resolveWith(entry, options, {
+  const { value, origin, location } = await resolveWith<Uint8Array>(entry, options, {
     open: readIfPresent,
-    hash: hashBytes,
+    hash: sha256HexSync,
     close: () => {},
   });
   return { bytes: value, origin, location };
@@ -245,7 +239,7 @@ async function resolveWith<T>(
     if (typeof result === "string") {
       attempts.push({ origin: "network", location: entry.url, reason: result });
     } else {
-      const actual = hashBytes(result);
+      const actual = sha256HexSync(result);
       if (actual !== entry.sha256) {
         throw new HashMismatchError(entry.path, entry.sha256, actual, "network", entry.url);
       }
