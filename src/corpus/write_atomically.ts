@@ -5,11 +5,16 @@
  * @module
  */
 import { dirname, join } from "node:path";
+import type { ArchiveBytes } from "../wheel/types.ts";
+
+/** Bytes written per call when the data is read range by range. */
+const WRITE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Write `data` to a temporary file beside `path` (the directory is created when missing) and
  * rename it over `path`; the temporary file is removed when anything fails. Two runs writing
- * the same content-addressed file race only to the rename, and either result is whole.
+ * the same content-addressed file race only to the rename, and either result is whole. An
+ * archive read on demand ({@linkcode ArchiveBytes}) is written range by range.
  *
  * @example
  * ```ts ignore
@@ -19,17 +24,26 @@ import { dirname, join } from "node:path";
  */
 export async function writeFileAtomically(
   path: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | ArchiveBytes,
 ): Promise<void> {
   const dir = dirname(path);
   await Deno.mkdir(dir, { recursive: true });
   const temp = join(dir, `.tmp-${crypto.randomUUID()}`);
   try {
     if (typeof data === "string") await Deno.writeTextFile(temp, data);
-    else await Deno.writeFile(temp, data);
+    else if (data instanceof Uint8Array) await Deno.writeFile(temp, data);
+    else await writeRanges(temp, data);
     await Deno.rename(temp, path);
   } catch (error) {
     await Deno.remove(temp).catch(() => {});
     throw error;
+  }
+}
+
+async function writeRanges(path: string, data: ArchiveBytes): Promise<void> {
+  using file = await Deno.open(path, { write: true, createNew: true });
+  for (let at = 0; at < data.length; at += WRITE_CHUNK_BYTES) {
+    const chunk = data.subarray(at, Math.min(data.length, at + WRITE_CHUNK_BYTES));
+    for (let done = 0; done < chunk.length;) done += await file.write(chunk.subarray(done));
   }
 }

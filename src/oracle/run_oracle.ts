@@ -10,8 +10,8 @@
 import { fileURLToPath } from "node:url";
 import { basename, join, resolve } from "node:path";
 import { canonicalizeName, parseWheelFilename } from "../wheel/parse_wheel_filename.ts";
-import { readWheel } from "../wheel/read_wheel.ts";
-import { sha256Hex } from "../wheel/sha256_hex.ts";
+import { readWheelSync } from "../wheel/read_wheel.ts";
+import { sha256Hex, sha256HexSync } from "../wheel/sha256_hex.ts";
 import type { WheelFacts } from "../wheel/types.ts";
 import { PROTOCOL_MARK } from "./_pair_runner.ts";
 import { classifyFailure } from "./_pair_runner.ts";
@@ -25,6 +25,7 @@ import type {
   SmokeCheck,
 } from "./types.ts";
 import { writeFileAtomically } from "../corpus/write_atomically.ts";
+import { openArchiveFile } from "../corpus/archive_file.ts";
 
 /** Version of the oracle harness (runner, classification, decision); part of the cache key. */
 export const ORACLE_HARNESS_VERSION = "oracle-2";
@@ -579,26 +580,40 @@ async function runOrReadPair(
   const wheelAbs = await real(wheelPath);
   const runtimeAbs = await real(runtimeDir);
   const deps = await Promise.all((options.deps ?? []).map(real));
-  const bytes = await Deno.readFile(wheelAbs);
-  const wheelSha256 = await sha256Hex(bytes);
   const runtime = await runtimeVersionOf(runtimeAbs);
   const file = basename(wheelAbs);
   let topLevel: string[] | undefined;
   const sideModules: WheelFacts["sideModules"] = [];
   const addNeeded = (facts: WheelFacts) => sideModules.push(...facts.sideModules);
+  // Large archives are read range by range: this process never holds a whole wheel (the real
+  // runtime in the child reads it, as it would anyway).
+  const wheel = await openArchiveFile(wheelAbs);
+  let wheelSha256: string;
   try {
-    const facts = await readWheel(bytes, { file, verifyRecord: false });
-    if (facts.topLevel.length > 0) topLevel = facts.topLevel;
-    addNeeded(facts);
-  } catch {
-    // Unreadable by the wheel reader: the runner derives the modules from the archive itself.
-  }
-  for (const dep of deps.filter((d) => d.endsWith(".zip"))) {
+    wheelSha256 = sha256HexSync(wheel.bytes);
     try {
-      const depBytes = await Deno.readFile(dep);
-      addNeeded(await readWheel(depBytes, { file: basename(dep), verifyRecord: false }));
+      const facts = readWheelSync(wheel.bytes, { file, verifyRecord: false });
+      if (facts.topLevel.length > 0) topLevel = facts.topLevel;
+      addNeeded(facts);
     } catch {
-      // Load order then falls back to names and retries.
+      // Unreadable by the wheel reader: the runner derives the modules from the archive itself.
+    }
+  } finally {
+    wheel.close();
+  }
+  const depShas: string[] = [];
+  for (const dep of deps) {
+    const archive = await openArchiveFile(dep);
+    try {
+      depShas.push(sha256HexSync(archive.bytes));
+      if (!dep.endsWith(".zip")) continue;
+      try {
+        addNeeded(readWheelSync(archive.bytes, { file: basename(dep), verifyRecord: false }));
+      } catch {
+        // Load order then falls back to names and retries.
+      }
+    } finally {
+      archive.close();
     }
   }
   const needed = loadOrderEdges(sideModules);
@@ -609,7 +624,6 @@ async function runOrReadPair(
     smoke = name ? checks[name] : undefined;
   } else if (options.smoke !== null) smoke = options.smoke;
 
-  const depShas = await Promise.all(deps.map(async (d) => await sha256Hex(await Deno.readFile(d))));
   const digest = (await sha256Hex(new TextEncoder().encode(JSON.stringify({
     // The runtime by content, not by the version it calls itself: another build of "0.22.1"
     // must not get this one's results.

@@ -13,6 +13,7 @@ import type { ReportAgreement } from "../report/types.ts";
 import { obtainRuntime } from "../runtime/mod.ts";
 import type { RuntimeEntry, RuntimeFacts } from "../runtime/types.ts";
 import { writeFileAtomically } from "../corpus/write_atomically.ts";
+import type { OpenedArchive } from "../corpus/archive_file.ts";
 
 /** One link-checked pair the oracle may run, with what it needs to run it. */
 export interface OraclePairSource {
@@ -27,9 +28,10 @@ export interface OraclePairSource {
   /** The catalogue's Python and Emscripten versions of the wheel, when it has them. */
   pythonVersion?: string;
   emscriptenVersion?: string;
-  bytes: () => Promise<Uint8Array>;
+  /** Opens the archive again, verified to be what the link check judged. */
+  open: () => Promise<OpenedArchive>;
   /** Libraries the link check used, loaded first by the oracle. */
-  libraries: { file: string; sha256: string; bytes: () => Promise<Uint8Array> }[];
+  libraries: { file: string; sha256: string; open: () => Promise<OpenedArchive> }[];
 }
 
 /** Emscripten or Python version as numbers, for distances. */
@@ -140,12 +142,13 @@ export function selectModePairs(
 /**
  * Write an archive under a stable name the real runtime accepts (its loader parses it).
  * Libraries are written the same way, so the oracle loads the very files the link check did.
+ * A large archive is copied range by range, never held whole.
  */
 async function materialize(
   cacheDir: string,
   file: string,
   sha256: string,
-  bytes: () => Promise<Uint8Array>,
+  open: () => Promise<OpenedArchive>,
 ): Promise<string> {
   const name = file.split(/[\\/]/).pop()!;
   const dir = join(cacheDir, "oracle-inputs", sha256.slice(0, 16));
@@ -153,7 +156,12 @@ async function materialize(
   try {
     await Deno.stat(path);
   } catch {
-    await writeFileAtomically(path, await bytes());
+    const archive = await open();
+    try {
+      await writeFileAtomically(path, archive.bytes);
+    } finally {
+      archive.close();
+    }
   }
   return path;
 }
@@ -232,9 +240,9 @@ export async function runOracleStage(
     let wheelPath: string;
     try {
       for (const lib of src.libraries) {
-        deps.push(await materialize(options.cacheDir, lib.file, lib.sha256, lib.bytes));
+        deps.push(await materialize(options.cacheDir, lib.file, lib.sha256, lib.open));
       }
-      wheelPath = await materialize(options.cacheDir, src.wheel, src.wheelSha256, src.bytes);
+      wheelPath = await materialize(options.cacheDir, src.wheel, src.wheelSha256, src.open);
     } catch {
       // An archive that cannot be read again (gone, or changed since it was checked) is not
       // run: the real runtime must load what the link check judged.

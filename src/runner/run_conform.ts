@@ -70,7 +70,7 @@ import {
   scoreRun,
 } from "./score_run.ts";
 import { checkShard, shardKeyOf, shardOfKey, type ShardSpec } from "./shard.ts";
-import { sha256Hex, sha256HexSync } from "../wheel/sha256_hex.ts";
+import { sha256HexSync } from "../wheel/sha256_hex.ts";
 
 /** How the link matrix is executed: in this process, or by the worker pool. */
 export type LinkExecutor = (
@@ -737,14 +737,16 @@ async function runEvidenceLadder(
   disagreeing: Map<number, string>;
 }> {
   const progress = options.onProgress ?? (() => {});
-  // Read again for the real runtime: the same content the link check judged, or an error.
-  const readSame = (input: InputFile, sha256: string) => async () => {
-    const bytes = await input.read();
-    const now = await sha256Hex(bytes);
+  // Opened again for the real runtime: the same content the link check judged, or an error.
+  // Large archives are read range by range (openInput), so staging them holds no whole copy.
+  const openSame = (input: InputFile, sha256: string) => async () => {
+    const archive = await openInput(input);
+    const now = sha256HexSync(archive.bytes);
     if (now !== sha256) {
+      archive.close();
       throw new Error(`${input.file} changed since it was link-checked (sha256 ${now})`);
     }
-    return bytes;
+    return archive;
   };
   const sources: OraclePairSource[] = ctx.allPairs.map((p, i) => {
     const o = ctx.allOutcomes[i];
@@ -758,16 +760,18 @@ async function runEvidenceLadder(
       builtFor: entry?.builtForRuntime ?? null,
       ...(entry?.pythonVersion ? { pythonVersion: entry.pythonVersion } : {}),
       ...(entry?.emscriptenVersion ? { emscriptenVersion: entry.emscriptenVersion } : {}),
-      bytes: readSame(p.read.input, p.read.link!.wheel.sha256),
+      open: openSame(p.read.input, p.read.link!.wheel.sha256),
       libraries: [
         ...(ctx.libsFor.get(p.read) ?? []).map((lib) => ({
           file: lib.input.file,
           sha256: lib.library.facts.sha256,
-          bytes: readSame(lib.input, lib.library.facts.sha256),
+          open: openSame(lib.input, lib.library.facts.sha256),
         })),
         // Catalogue packages only: their sha256 names the staged file.
         ...(ctx.packagesFor.get(p.read) ?? []).flatMap((pkg) =>
-          pkg.entry ? [{ file: pkg.file, sha256: pkg.entry.sha256, bytes: pkg.read }] : []
+          pkg.entry
+            ? [{ file: pkg.file, sha256: pkg.entry.sha256, open: openSame(pkg, pkg.entry.sha256) }]
+            : []
         ),
       ],
     };

@@ -50,4 +50,4 @@ export function sha256HexSync(bytes: ArchiveBytes): string {
 }
 
 /** Bytes hashed per read of an archive read on demand. */
-const HASH_CHUNK_BYTES = 16 * 1024 * 1024;
+const HASH_CHUNK_BYTES = 1024 * 1024;

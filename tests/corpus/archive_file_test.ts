@@ -12,6 +12,7 @@ import {
   openArchiveFile,
   openCatalogueFile,
   readFileBytes,
+  writeFileAtomically,
 } from "../../src/corpus/mod.ts";
 import type { CatalogueEntry } from "../../src/corpus/types.ts";
 import { readLinkInput } from "../../src/link/read_link_input.ts";
@@ -90,6 +91,30 @@ Deno.test("readFileBytes gives the file's bytes, empty files included", async ()
   });
   await withFile(new Uint8Array(), "empty.whl", async (path) => {
     assert.equal((await readFileBytes(path)).length, 0);
+  });
+});
+
+Deno.test("writeFileAtomically copies an archive read on demand byte for byte, range by range", async () => {
+  // Over two write chunks (16 MiB), not a multiple of one: what the oracle stage stages.
+  const bytes = new Uint8Array(33 * 1024 * 1024 + 12_345);
+  for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i / 4096) & 0xff;
+  bytes[bytes.length - 1] = 0x5a;
+  await withFile(bytes, "big.whl", async (path) => {
+    const archive = await openArchiveFile(path, { readWholeBelow: 0 });
+    const out = join(path, "..", "staged", "big.whl");
+    try {
+      assert.ok(!(archive.bytes instanceof Uint8Array), "read on demand");
+      await writeFileAtomically(out, archive.bytes);
+    } finally {
+      archive.close();
+    }
+    const written = await Deno.readFile(out);
+    assert.equal(written.length, bytes.length);
+    assert.equal(sha256HexSync(written), sha256HexSync(bytes));
+    // Nothing else is left beside it (the temporary file was renamed).
+    const names = [];
+    for await (const e of Deno.readDir(join(path, "..", "staged"))) names.push(e.name);
+    assert.deepEqual(names, ["big.whl"]);
   });
 });
 
