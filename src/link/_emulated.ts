@@ -7,15 +7,10 @@
  * @module
  */
 
-/**
- * What an emulation may use: the stub's memory, a scratch allocator (zeroed blocks), and `stop`
- * for a case it does not emulate: the call is then recorded as the stub's own functions record
- * theirs, and the check goes on as for any main function the stub cannot run (real mode).
- */
+/** What an emulation may use: the stub's memory and a scratch allocator (zeroed blocks). */
 export interface EmulationHost {
   memory(): WebAssembly.Memory;
   alloc(size: number, align: number): number;
-  stop(name: string): never;
 }
 
 type Impl = (host: EmulationHost) => (...args: number[]) => number | void;
@@ -37,35 +32,12 @@ const strlen = (h: EmulationHost, p: number) => {
 
 const alloc = (h: EmulationHost, size: number) => h.alloc(Math.max(1, size >>> 0), 16);
 
-/**
- * libc++'s `std::__next_prime(n)` on wasm32: 0 for 0, else the smallest prime ≥ n (libc++'s own
- * test, `next_prime.pass.cpp`, states this contract). Above the largest 32-bit prime it throws
- * `overflow_error`; that case is left to the real main.
- */
-const LARGEST_PRIME_U32 = 4294967291;
-const nextPrime: Impl = (h) => (n) => {
-  let x = n >>> 0;
-  if (x === 0) return 0;
-  if (x > LARGEST_PRIME_U32) return h.stop("_ZNSt3__212__next_primeEm");
-  if (x <= 2) return 2;
-  if (x % 2 === 0) x++;
-  for (;; x += 2) {
-    let prime = true;
-    for (let d = 3; d * d <= x; d += 2) {
-      if (x % d === 0) {
-        prime = false;
-        break;
-      }
-    }
-    if (prime) return x;
-  }
-};
-
 const returnZero: Impl = () => () => 0;
 const returnNothing: Impl = () => () => undefined;
 const newOp: Impl = (h) => (size) => alloc(h, size);
 
-const FUNCTIONS: Record<string, Emulation> = {
+/** The emulated functions, by main export name. */
+export const EMULATED_FUNCTIONS: Readonly<Record<string, Emulation>> = {
   malloc: { type: "(i32) -> i32", impl: newOp },
   _Znwm: { type: "(i32) -> i32", impl: newOp },
   _Znam: { type: "(i32) -> i32", impl: newOp },
@@ -178,15 +150,4 @@ const FUNCTIONS: Record<string, Emulation> = {
   },
   __cxa_guard_release: { type: "(i32) -> ()", impl: (h) => (g) => void (u8(h)[g >>> 0] = 1) },
   __cxa_guard_abort: { type: "(i32) -> ()", impl: returnNothing },
-  _ZNSt3__212__next_primeEm: { type: "(i32) -> i32", impl: nextPrime },
 };
-
-// Emscripten's allocator and memory entry points under their `emscripten_builtin_` names (what
-// sanitizer and Pyodide builds call directly): the same functions as the plain names.
-for (const name of ["malloc", "free", "calloc", "realloc", "memcpy", "memset"]) {
-  FUNCTIONS[`emscripten_builtin_${name}`] = FUNCTIONS[name];
-}
-FUNCTIONS.emscripten_builtin_memalign = FUNCTIONS.aligned_alloc;
-
-/** The emulated functions, by main export name. */
-export const EMULATED_FUNCTIONS: Readonly<Record<string, Emulation>> = FUNCTIONS;

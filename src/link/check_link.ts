@@ -62,7 +62,7 @@ export { precompileLinkInput, pruneLinkInput } from "./_instantiate.ts";
 export type { CheckLinkInput, CompileKey, LinkLibraryInput, LinkModuleInput } from "./types.ts";
 
 /** Harness version of the link engine: part of every outcome cache key. */
-export const LINK_ENGINE_VERSION = 6;
+export const LINK_ENGINE_VERSION = 5;
 
 /** Upper bound on side modules in one check (archive plus libraries). */
 export const MAX_MODULES_PER_CHECK = 10_000;

@@ -23,7 +23,7 @@ import { formatFuncType } from "../wasm/func_type.ts";
 import { stripFunctionExports } from "./_strip_exports.ts";
 
 /** Bumped whenever the stub's shape changes: part of every stub cache key. */
-export const STUB_FORMAT_VERSION = 4;
+export const STUB_FORMAT_VERSION = 3;
 
 /** Upper bound on main exports the stub reproduces (the real mains have under 10 000). */
 export const MAX_STUB_FUNCTIONS = 200_000;

@@ -89,40 +89,6 @@ for (const version of ["0.21.3", "0.27.7", "0.28.3", "314.0.7"]) {
       assert.ok(a >= session.heapBase && b >= a + 10 && a % 16 === 0, `${a} ${b}`);
       assert.deepEqual(state.calls, [pick.name]);
     });
-
-    await t.step(
-      "__next_prime and emscripten_builtin_* are emulated where the main has them",
-      async () => {
-        const session = await LinkSession.create(
-          r,
-          await WebAssembly.compile(sessionStubBytes(bytes) as BufferSource),
-        );
-        const state = session.beginCheck();
-        const nextPrime = session.symbol("_ZNSt3__212__next_primeEm") as (n: number) => number;
-        // libc++'s contract: 0 for 0, else the smallest prime >= n, over the whole u32 range.
-        const isPrime = (n: number) => {
-          if (n < 2) return false;
-          for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
-          return true;
-        };
-        assert.equal(nextPrime(0), 0);
-        for (let n = 1; n <= 2000; n++) {
-          const p = nextPrime(n);
-          assert.ok(p >= n && isPrime(p), `${n} -> ${p}`);
-          for (let k = n; k < p; k++) assert.ok(!isPrime(k), `${n} -> ${p} skips ${k}`);
-        }
-        assert.equal(nextPrime(4294967291 | 0), 4294967291 | 0);
-        assert.equal(nextPrime(2147483648 | 0) >>> 0, 2147483659);
-        assert.deepEqual(state.calls, []);
-        // Past the largest 32-bit prime libc++ throws: left to the real main, recorded as a stop.
-        assert.throws(() => nextPrime(4294967292 | 0), WebAssembly.RuntimeError);
-        assert.deepEqual(state.calls, ["_ZNSt3__212__next_primeEm"]);
-        const builtin = session.symbol("emscripten_builtin_malloc") as (n: number) => number;
-        const a = builtin(24);
-        assert.ok(a >= session.heapBase && a % 16 === 0, `${a}`);
-        assert.deepEqual(state.calls, ["_ZNSt3__212__next_primeEm"]);
-      },
-    );
   });
 }
 
