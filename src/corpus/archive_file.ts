@@ -90,6 +90,19 @@ class FileRanges implements ArchiveBytes {
     // the process exposes `gc` (the conform task does), free them before reading another.
     if (to - from >= COLLECT_BEFORE_BYTES) (globalThis as { gc?: () => void }).gc?.();
     const out = new Uint8Array(to - from);
+    this.#fill(from, out);
+    return out;
+  }
+
+  readInto(start: number, target: Uint8Array): number {
+    const from = Math.max(0, Math.min(start, this.length));
+    const count = Math.min(target.length, this.length - from);
+    this.#fill(from, target.subarray(0, count));
+    return count;
+  }
+
+  /** Read `out.length` bytes at `from` into `out`, or fail if the file got shorter. */
+  #fill(from: number, out: Uint8Array): void {
     const file = this.#file;
     if (!file) throw new ArchiveChangedError(this.path, from, "the archive was closed");
     file.seekSync(from, Deno.SeekMode.Start);
@@ -105,7 +118,6 @@ class FileRanges implements ArchiveBytes {
       }
       at += n;
     }
-    return out;
   }
 
   close(): void {

@@ -42,12 +42,15 @@ export function sha256Hex(bytes: Uint8Array): Promise<string> {
 export function sha256HexSync(bytes: ArchiveBytes): string {
   const hash = createHash("sha256");
   if (bytes instanceof Uint8Array) return hash.update(bytes).digest("hex");
-  // Read on demand: one chunk at a time, never the whole archive.
+  // Read on demand: one chunk at a time, never the whole archive, into one reused buffer where
+  // the source can fill it (a fresh buffer per chunk leaves the collector tens of MB to find).
+  const buffer = bytes.readInto ? new Uint8Array(HASH_CHUNK_BYTES) : undefined;
   for (let at = 0; at < bytes.length; at += HASH_CHUNK_BYTES) {
-    hash.update(bytes.subarray(at, Math.min(bytes.length, at + HASH_CHUNK_BYTES)));
+    const end = Math.min(bytes.length, at + HASH_CHUNK_BYTES);
+    hash.update(buffer ? buffer.subarray(0, bytes.readInto!(at, buffer)) : bytes.subarray(at, end));
   }
   return hash.digest("hex");
 }
 
 /** Bytes hashed per read of an archive read on demand. */
-const HASH_CHUNK_BYTES = 1024 * 1024;
+const HASH_CHUNK_BYTES = 4 * 1024 * 1024;

@@ -35,6 +35,12 @@ export interface ArchiveBytes {
   readonly length: number;
   /** Bytes `[start, end)`: a view or a fresh copy, never written to by a reader. */
   subarray(start: number, end: number): Uint8Array;
+  /**
+   * Optional: copy the bytes from `start` into `target` (all of it, or up to the end). Streaming
+   * readers (hashing, copying) reuse one buffer through it instead of leaving a dead copy per
+   * range for the garbage collector.
+   */
+  readInto?(start: number, target: Uint8Array): number;
 }
 
 export type ArchiveKind = "wheel" | "shared-library" | "cpython-module" | "unknown-zip";
