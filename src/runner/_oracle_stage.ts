@@ -158,7 +158,8 @@ async function materialize(
   } catch {
     const archive = await open();
     try {
-      await writeFileAtomically(path, archive.bytes);
+      // Hashed as written: a file swapped after it was opened is never staged.
+      await writeFileAtomically(path, archive.bytes, { expectSha256: sha256 });
     } finally {
       archive.close();
     }

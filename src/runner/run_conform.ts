@@ -741,12 +741,16 @@ async function runEvidenceLadder(
   // Large archives are read range by range (openInput), so staging them holds no whole copy.
   const openSame = (input: InputFile, sha256: string) => async () => {
     const archive = await openInput(input);
-    const now = sha256HexSync(archive.bytes);
-    if (now !== sha256) {
+    try {
+      const now = sha256HexSync(archive.bytes);
+      if (now !== sha256) {
+        throw new Error(`${input.file} changed since it was link-checked (sha256 ${now})`);
+      }
+      return archive;
+    } catch (error) {
       archive.close();
-      throw new Error(`${input.file} changed since it was link-checked (sha256 ${now})`);
+      throw error;
     }
-    return archive;
   };
   const sources: OraclePairSource[] = ctx.allPairs.map((p, i) => {
     const o = ctx.allOutcomes[i];

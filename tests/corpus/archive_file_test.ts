@@ -122,6 +122,32 @@ Deno.test("writeFileAtomically copies an archive read on demand byte for byte, r
   });
 });
 
+Deno.test("writeFileAtomically with expectSha256 never renames other bytes into place", async () => {
+  const bytes = await debugWheel();
+  await withFile(bytes, WHEEL, async (path) => {
+    const staged = join(path, "..", "staged", WHEEL);
+    const archive = await openArchiveFile(path, { readWholeBelow: 0 });
+    try {
+      // The file changes after it was opened (and hashed): the copy must not be staged.
+      const changed = bytes.slice();
+      changed[changed.length - 1] ^= 0xff;
+      await Deno.writeFile(path, changed);
+      await assert.rejects(
+        () => writeFileAtomically(staged, archive.bytes, { expectSha256: sha256HexSync(bytes) }),
+        /sha256/,
+      );
+    } finally {
+      archive.close();
+    }
+    const left = [];
+    for await (const e of Deno.readDir(join(path, "..", "staged"))) left.push(e.name);
+    assert.deepEqual(left, [], "neither the file nor its temporary copy");
+    // The right bytes are staged, whole or read on demand.
+    await writeFileAtomically(staged, bytes, { expectSha256: sha256HexSync(bytes) });
+    assert.deepEqual(await Deno.readFile(staged), bytes);
+  });
+});
+
 Deno.test("a generated wheel read on demand gives the facts and modules the whole bytes give", async () => {
   // Plain, and ZIP64 with comments up to the longest (its locator then lies just before the
   // window in which the end record is searched).
