@@ -6,12 +6,17 @@
  * @module
  */
 import { join } from "node:path";
-import { DEFAULT_PAIR_TIME_LIMIT_MS, LinkPool } from "../link/pool.ts";
+import { DEFAULT_PAIR_TIME_LIMIT_MS, FirstPhaseWindow, LinkPool } from "../link/pool.ts";
 import type { CheckLinkInput } from "../link/mod.ts";
 import type { ByteStore } from "../link/stub.ts";
 import type { RuntimeFacts } from "../runtime/types.ts";
 import { writeFileAtomically } from "../corpus/write_atomically.ts";
-import { type ConformOptions, type LinkExecutor, runConform } from "./run_conform.ts";
+import {
+  type ConformOptions,
+  type LinkExecutor,
+  runConform,
+  unreadableOutcome,
+} from "./run_conform.ts";
 import type { ConformReport } from "../report/types.ts";
 
 /** An executor plus a way to release its workers. */
@@ -58,7 +63,9 @@ function storeStubsIn(cacheDir: string): ByteStore {
 /**
  * Create the pool-backed executor. Jobs of the same archive go to the pool together, so each
  * worker reuses its stub session per runtime and its compiled modules per archive; `onDone`
- * gets each pair's final outcome once, as soon as it is known.
+ * gets each pair's final outcome once, as soon as it is known. At most `2 × workers` archives
+ * are in their first phase at a time, and each one's modules are read (`load`) only when it
+ * enters: a run holds the side modules of those archives, not of every input.
  *
  * @example
  * ```ts ignore
@@ -69,7 +76,7 @@ function storeStubsIn(cacheDir: string): ByteStore {
  */
 export function createLinkPoolExecutor(options: LinkPoolOptions): LinkPoolExecutor {
   let pool: LinkPool | undefined;
-  const execute: LinkExecutor = async (jobs, onDone) => {
+  const execute: LinkExecutor = async (jobs, onDone, run = {}) => {
     pool ??= new LinkPool({
       workers: options.workers,
       timeLimitMs: options.timeLimitMs,
@@ -83,17 +90,36 @@ export function createLinkPoolExecutor(options: LinkPoolOptions): LinkPoolExecut
       byInput.set(job.input, group);
     }
     const p = pool;
-    // Every archive is queued at once: the pool's second phase (real mode, grouped by runtime)
-    // then starts once, after the whole first phase. Each pair is reported as soon as it is
-    // final, so a killed run keeps it (the runner caches it) even when other pairs of its
-    // archive wait for real mode.
-    await Promise.all(
-      [...byInput].map(([input, group]) =>
-        p.checkAll(input, group.runtimes, {
+    // The window counts archives in their first phase, not until their final outcomes: the
+    // pool's second phase (real mode, grouped by runtime) starts once no first-phase work is
+    // left, so it sees the real-mode pairs of many archives at once. Each pair is reported as
+    // soon as it is final, so a killed run keeps it (the runner caches it).
+    const window = new FirstPhaseWindow(p.size * 2);
+    const running: Promise<void>[] = [];
+    let failure: { error: unknown } | undefined;
+    for (const [input, group] of byInput) {
+      await window.enter();
+      if (failure) break;
+      let full: CheckLinkInput;
+      try {
+        full = run.load ? await run.load(input) : input;
+      } catch (error) {
+        group.indices.forEach((index, k) =>
+          onDone(index, unreadableOutcome(input, group.runtimes[k], error))
+        );
+        window.leave();
+        continue;
+      }
+      running.push(
+        window.checkAll(p, full, group.runtimes, {
           onOutcome: (k, outcome) => onDone(group.indices[k], outcome),
-        })
-      ),
-    );
+        }).then(() => {}, (error) => {
+          failure ??= { error };
+        }),
+      );
+    }
+    await Promise.all(running);
+    if (failure) throw failure.error;
   };
   return {
     execute,

@@ -72,11 +72,49 @@ import {
 import { checkShard, shardKeyOf, shardOfKey, type ShardSpec } from "./shard.ts";
 import { sha256HexSync } from "../wheel/sha256_hex.ts";
 
-/** How the link matrix is executed: in this process, or by the worker pool. */
+/**
+ * How the link matrix is executed: in this process, or by the worker pool. Jobs of one archive
+ * share one input object. The runner does not keep side-module bytes for the whole run: an input
+ * may come without them, and `load` gives the input to check, its modules read again (once per
+ * archive, just before its checks; an executor that never looks at modules may skip it).
+ */
 export type LinkExecutor = (
   jobs: { input: CheckLinkInput; runtime: RuntimeFacts }[],
   onDone: (index: number, outcome: LinkOutcome) => void,
+  options?: LinkExecutorOptions,
 ) => Promise<void>;
+
+/** What the runner gives an executor besides the jobs. */
+export interface LinkExecutorOptions {
+  /** The input with its side modules, read again; rejects when the archive cannot be. */
+  load?: (input: CheckLinkInput) => Promise<CheckLinkInput>;
+}
+
+/**
+ * The outcome of each pair of an archive whose modules could not be read again for its checks
+ * (the file went away or changed during the run): an engine failure, not a verdict.
+ */
+export function unreadableOutcome(
+  input: CheckLinkInput,
+  runtime: RuntimeFacts,
+  error: unknown,
+): LinkOutcome {
+  return {
+    wheel: input.wheel.file,
+    wheelSha256: input.wheel.sha256,
+    runtime: runtime.version,
+    outcome: "trap",
+    linkOutcome: "trap",
+    modules: [],
+    evidence: [{
+      kind: "trap",
+      message: `link engine failure: the archive could not be read again for its checks: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+    }],
+    ms: 0,
+  };
+}
 
 /** Progress of a run, for a progress bar. */
 export interface ConformProgress {
@@ -163,8 +201,19 @@ const DEFAULT_SAMPLE_SIZE = 24;
 const DEFAULT_SEED = 783;
 
 /** In-process executor: one check at a time (sessions are reused per runtime). */
-export const executeLinksInProcess: LinkExecutor = async (jobs, onDone) => {
-  for (const [i, job] of jobs.entries()) onDone(i, await checkLink(job.input, job.runtime));
+export const executeLinksInProcess: LinkExecutor = async (jobs, onDone, options = {}) => {
+  const groups = new Map<CheckLinkInput, number[]>();
+  jobs.forEach((job, i) => groups.set(job.input, [...(groups.get(job.input) ?? []), i]));
+  for (const [input, indices] of groups) {
+    let full: CheckLinkInput;
+    try {
+      full = options.load ? await options.load(input) : input;
+    } catch (error) {
+      for (const i of indices) onDone(i, unreadableOutcome(input, jobs[i].runtime, error));
+      continue;
+    }
+    for (const i of indices) onDone(i, await checkLink(full, jobs[i].runtime));
+  }
 };
 
 function describe(error: unknown): string {
@@ -457,6 +506,10 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     libsFor.set(r, choice.libraries);
     packagesFor.set(r, choice.packages);
   }
+  // From here on each read keeps its facts only: the libraries chosen above hold their own
+  // modules, and each archive's modules are read again just before its checks (loadLinkInput).
+  // A run then holds the side modules of a few archives at a time, not of every input.
+  for (const r of reads) if (r.link) r.link = { ...r.link, modules: [] };
 
   // 4. Link matrix, with the content-addressed outcome cache (resumes an interrupted run).
   const allowDigest = digestJson(DEFAULT_ALLOW_LIST);
@@ -496,14 +549,43 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   const writes: Promise<void>[] = [];
   // One input object per archive: the executor groups an archive's runtimes by identity.
   const inputOf = new Map<ReadInput, CheckLinkInput>();
+  const readOf = new Map<CheckLinkInput, ReadInput>();
   for (const r of good) {
-    inputOf.set(r, { ...r.link!, libraries: libsFor.get(r)!.map((l) => l.library) });
+    const input = { ...r.link!, libraries: libsFor.get(r)!.map((l) => l.library) };
+    inputOf.set(r, input);
+    readOf.set(input, r);
   }
+  const unreadable = new Set<ReadInput>();
+  const loadLinkInput = async (input: CheckLinkInput): Promise<CheckLinkInput> => {
+    const r = readOf.get(input);
+    if (!r) return input;
+    let archive: OpenedArchive | undefined;
+    try {
+      archive = await openInput(r.input);
+      const again = await readLinkInput(archive.bytes, { file: r.input.file, shared: true });
+      if (again.wheel.sha256 !== input.wheel.sha256) {
+        throw new Error(
+          `${r.input.file} changed since it was read (sha256 ${again.wheel.sha256}, was ${input.wheel.sha256})`,
+        );
+      }
+      // The facts object read first: executors and caches key an archive's checks by it.
+      return { ...input, modules: again.modules };
+    } catch (error) {
+      unreadable.add(r);
+      errors.push({ input: r.input.file, message: describe(error) });
+      throw error;
+    } finally {
+      archive?.close();
+    }
+  };
   await execute(
     todo.map((i) => ({ input: inputOf.get(allPairs[i].read)!, runtime: allPairs[i].runtime })),
     (j, outcome) => {
       const i = todo[j];
       allOutcomes[i] = outcome;
+      progress({ stage: "link", done: ++linked, total: allPairs.length, message: outcome.wheel });
+      // An archive that could not be read again has no verdict to keep.
+      if (unreadable.has(allPairs[i].read)) return;
       // Each finished pair is persisted at once: a killed run keeps it. A time-out is kept with
       // its limit: a later run that allows more time checks the pair again.
       const limit = hitTimeLimit(outcome) ? { timeLimitMs } : {};
@@ -512,8 +594,8 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
           errors.push({ input: allPairs[i].read.input.file, message: `cache: ${describe(error)}` });
         }),
       );
-      progress({ stage: "link", done: ++linked, total: allPairs.length, message: outcome.wheel });
     },
+    { load: loadLinkInput },
   );
   await Promise.all(writes);
   const outcomes = allOutcomes.slice(0, pairs.length);
