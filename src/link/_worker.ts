@@ -222,7 +222,6 @@ async function runRealJob(job: Extract<ToWorker, { type: "real-job" }>): Promise
   }
   await drop();
   realMain = { unavailable: "released" };
-  countModuleBytes(job.inputs);
   scope.postMessage({ type: "done", id: job.id });
   // A real session's memories are external allocations a minor GC never frees: collect now,
   // or the next runtime's session adds its pages to the peak.
