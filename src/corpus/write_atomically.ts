@@ -7,9 +7,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { dirname, join } from "node:path";
 import type { ArchiveBytes } from "../wheel/types.ts";
-
-/** Bytes written per call when the data is read range by range. */
-const WRITE_CHUNK_BYTES = 4 * 1024 * 1024;
+import { chunksOf } from "../wheel/sha256_hex.ts";
 
 /**
  * Write `data` to a temporary file beside `path` (the directory is created when missing) and
@@ -59,12 +57,7 @@ export async function writeFileAtomically(
 
 async function writeRanges(path: string, data: ArchiveBytes, hash?: Hash): Promise<void> {
   using file = await Deno.open(path, { write: true, createNew: true });
-  // One reused buffer where the source can fill it (see ArchiveBytes.readInto).
-  const buffer = data.readInto ? new Uint8Array(WRITE_CHUNK_BYTES) : undefined;
-  for (let at = 0; at < data.length; at += WRITE_CHUNK_BYTES) {
-    const chunk = buffer
-      ? buffer.subarray(0, data.readInto!(at, buffer))
-      : data.subarray(at, Math.min(data.length, at + WRITE_CHUNK_BYTES));
+  for (const chunk of chunksOf(data)) {
     hash?.update(chunk);
     for (let done = 0; done < chunk.length;) done += await file.write(chunk.subarray(done));
   }

@@ -111,6 +111,33 @@ export function obtainSession(
   return p;
 }
 
+/**
+ * The outcome of a pair the engine could not judge (no stub session, a worker that failed, an
+ * archive that could not be read again): `trap`, with the reason as its only evidence.
+ *
+ * @example
+ * ```ts ignore
+ * const outcome = engineFailureOutcome(input, runtime, "no stub session: …");
+ * console.log(outcome.evidence[0].message); // "link engine failure: no stub session: …"
+ * ```
+ */
+export function engineFailureOutcome(
+  input: CheckLinkInput,
+  runtime: RuntimeFacts,
+  reason: string,
+): LinkOutcome {
+  return {
+    wheel: input.wheel.file,
+    wheelSha256: input.wheel.sha256,
+    runtime: runtime.version,
+    outcome: "trap",
+    linkOutcome: "trap",
+    modules: [],
+    evidence: [{ kind: "trap", message: `link engine failure: ${reason}` }],
+    ms: 0,
+  };
+}
+
 function sessionKey(runtime: RuntimeFacts): string {
   return `${runtime.mainSha256}:${runtime.glueSha256 ?? ""}:${runtime.version}`;
 }
@@ -161,19 +188,7 @@ export async function checkLink(
     session = options.session ?? await obtainSession(runtime, options);
   } catch (e) {
     // The runtime's stub could not be built or instantiated: no pair of it can be judged.
-    return {
-      wheel: input.wheel.file,
-      wheelSha256: input.wheel.sha256,
-      runtime: runtime.version,
-      outcome: "trap",
-      linkOutcome: "trap",
-      modules: [],
-      evidence: [{
-        kind: "trap",
-        message: `link engine failure: no stub session: ${(e as Error)?.stack ?? e}`,
-      }],
-      ms: 0,
-    };
+    return engineFailureOutcome(input, runtime, `no stub session: ${(e as Error)?.stack ?? e}`);
   }
   // One check at a time per session: the stub's memory, table and GOT are shared state.
   const previous = sessionLocks.get(session) ?? Promise.resolve();

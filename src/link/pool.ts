@@ -23,6 +23,7 @@ import type { RuntimeFacts } from "../runtime/types.ts";
 import type { AllowList } from "./allow_list.ts";
 import {
   type CheckLinkInput,
+  engineFailureOutcome,
   type LinkModuleInput,
   precompileLinkInput,
   pruneLinkInput,
@@ -490,7 +491,7 @@ export class LinkPool {
         break;
       }
       case "failed":
-        pair.settle(engineFailure(pair.input, pair.runtime, msg.message));
+        pair.settle(engineFailureOutcome(pair.input, pair.runtime, msg.message));
         lane.pairIndex = undefined;
         lane.answered++;
         break;
@@ -549,7 +550,7 @@ export class LinkPool {
     this.#dispatch(lane, job).catch((e) => {
       // The runtimes could not even be prepared: every remaining pair fails with the reason.
       for (const pair of job.pairs.slice(job.offset)) {
-        pair.settle(engineFailure(pair.input, pair.runtime, String(e?.stack ?? e)));
+        pair.settle(engineFailureOutcome(pair.input, pair.runtime, String(e?.stack ?? e)));
       }
       if (lane.job === job) lane.job = undefined;
       this.#finish(job);
@@ -680,15 +681,6 @@ function timeoutOutcome(
         member ? ` while loading ${member}` : ""
       }; worker terminated, the run goes on`,
     }],
-  };
-}
-
-function engineFailure(input: CheckLinkInput, runtime: RuntimeFacts, message: string): LinkOutcome {
-  return {
-    ...baseOutcome(input, runtime),
-    outcome: "trap",
-    linkOutcome: "trap",
-    evidence: [{ kind: "trap", message: `link engine failure: ${message}` }],
   };
 }
 

@@ -181,6 +181,32 @@ async function defaultSmokeChecks(): Promise<SmokeChecks> {
 const contentMemo = new Map<string, { stamp: string; sha256: string }>();
 
 /**
+ * An archive's sha256 and, when asked and readable, its facts. Large archives are read range by
+ * range: this process never holds a whole wheel (the real runtime in the child reads it, as it
+ * would anyway).
+ */
+async function readArchiveFacts(
+  path: string,
+  withFacts = true,
+): Promise<{ sha256: string; facts?: WheelFacts }> {
+  const archive = await openArchiveFile(path);
+  try {
+    const sha256 = sha256HexSync(archive.bytes);
+    if (!withFacts) return { sha256 };
+    try {
+      return {
+        sha256,
+        facts: readWheelSync(archive.bytes, { file: basename(path), verifyRecord: false }),
+      };
+    } catch {
+      return { sha256 };
+    }
+  } finally {
+    archive.close();
+  }
+}
+
+/**
  * sha256 of a runtime's main module and glue, hashed again only when their size or time
  * changes (so a run over many pairs hashes each runtime once).
  */
@@ -585,36 +611,19 @@ async function runOrReadPair(
   let topLevel: string[] | undefined;
   const sideModules: WheelFacts["sideModules"] = [];
   const addNeeded = (facts: WheelFacts) => sideModules.push(...facts.sideModules);
-  // Large archives are read range by range: this process never holds a whole wheel (the real
-  // runtime in the child reads it, as it would anyway).
-  const wheel = await openArchiveFile(wheelAbs);
-  let wheelSha256: string;
-  try {
-    wheelSha256 = sha256HexSync(wheel.bytes);
-    try {
-      const facts = readWheelSync(wheel.bytes, { file, verifyRecord: false });
-      if (facts.topLevel.length > 0) topLevel = facts.topLevel;
-      addNeeded(facts);
-    } catch {
-      // Unreadable by the wheel reader: the runner derives the modules from the archive itself.
-    }
-  } finally {
-    wheel.close();
+  const wheel = await readArchiveFacts(wheelAbs);
+  const wheelSha256 = wheel.sha256;
+  // Unreadable by the wheel reader: the runner derives the modules from the archive itself.
+  if (wheel.facts) {
+    if (wheel.facts.topLevel.length > 0) topLevel = wheel.facts.topLevel;
+    addNeeded(wheel.facts);
   }
   const depShas: string[] = [];
   for (const dep of deps) {
-    const archive = await openArchiveFile(dep);
-    try {
-      depShas.push(sha256HexSync(archive.bytes));
-      if (!dep.endsWith(".zip")) continue;
-      try {
-        addNeeded(readWheelSync(archive.bytes, { file: basename(dep), verifyRecord: false }));
-      } catch {
-        // Load order then falls back to names and retries.
-      }
-    } finally {
-      archive.close();
-    }
+    const { sha256, facts } = await readArchiveFacts(dep, dep.endsWith(".zip"));
+    depShas.push(sha256);
+    // A library the reader rejects: load order then falls back to names and retries.
+    if (facts) addNeeded(facts);
   }
   const needed = loadOrderEdges(sideModules);
   let smoke: SmokeCheck | undefined;

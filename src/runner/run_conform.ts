@@ -19,6 +19,7 @@ import {
   DEFAULT_ALLOW_LIST,
   DEFAULT_PAIR_TIME_LIMIT_MS,
   describeOutcome,
+  engineFailureOutcome,
   LINK_ENGINE_VERSION,
   readLinkInput,
   registerRealMainFile,
@@ -99,21 +100,13 @@ export function unreadableOutcome(
   runtime: RuntimeFacts,
   error: unknown,
 ): LinkOutcome {
-  return {
-    wheel: input.wheel.file,
-    wheelSha256: input.wheel.sha256,
-    runtime: runtime.version,
-    outcome: "trap",
-    linkOutcome: "trap",
-    modules: [],
-    evidence: [{
-      kind: "trap",
-      message: `link engine failure: the archive could not be read again for its checks: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-    }],
-    ms: 0,
-  };
+  return engineFailureOutcome(
+    input,
+    runtime,
+    `the archive could not be read again for its checks: ${
+      error instanceof Error ? error.message : String(error)
+    }`,
+  );
 }
 
 /** Progress of a run, for a progress bar. */

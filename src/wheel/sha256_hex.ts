@@ -42,15 +42,33 @@ export function sha256Hex(bytes: Uint8Array): Promise<string> {
 export function sha256HexSync(bytes: ArchiveBytes): string {
   const hash = createHash("sha256");
   if (bytes instanceof Uint8Array) return hash.update(bytes).digest("hex");
-  // Read on demand: one chunk at a time, never the whole archive, into one reused buffer where
-  // the source can fill it (a fresh buffer per chunk leaves the collector tens of MB to find).
-  const buffer = bytes.readInto ? new Uint8Array(HASH_CHUNK_BYTES) : undefined;
-  for (let at = 0; at < bytes.length; at += HASH_CHUNK_BYTES) {
-    const end = Math.min(bytes.length, at + HASH_CHUNK_BYTES);
-    hash.update(buffer ? buffer.subarray(0, bytes.readInto!(at, buffer)) : bytes.subarray(at, end));
-  }
+  // Read on demand: one chunk at a time, never the whole archive.
+  for (const chunk of chunksOf(bytes)) hash.update(chunk);
   return hash.digest("hex");
 }
 
-/** Bytes hashed per read of an archive read on demand. */
-const HASH_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Bytes per chunk of {@linkcode chunksOf}. */
+export const ARCHIVE_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * An archive's bytes in order, `size` at a time. Where the source can fill a buffer
+ * (`ArchiveBytes.readInto`), every chunk is the same reused buffer, valid until the next one is
+ * asked for: a fresh buffer per chunk leaves the collector tens of MB to find. Consume each
+ * chunk before asking for the next.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chunksOf } from "./sha256_hex.ts";
+ * const sizes = [...chunksOf(new Uint8Array(10), 4)].map((c) => c.length);
+ * assert.deepEqual(sizes, [4, 4, 2]);
+ * ```
+ */
+export function* chunksOf(bytes: ArchiveBytes, size = ARCHIVE_CHUNK_BYTES): Iterable<Uint8Array> {
+  const buffer = bytes.readInto ? new Uint8Array(size) : undefined;
+  for (let at = 0; at < bytes.length; at += size) {
+    yield buffer
+      ? buffer.subarray(0, bytes.readInto!(at, buffer))
+      : bytes.subarray(at, Math.min(bytes.length, at + size));
+  }
+}

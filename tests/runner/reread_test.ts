@@ -31,16 +31,19 @@ Deno.test("an archive that changes between reading and linking is never judged o
       await executeLinksInProcess(jobs, onDone, options);
     };
     const catalogue = await runtimeCatalogue();
-    const first = await runConform({
-      paths: [path],
-      catalogue,
-      runtimes: ["0.27.7"],
-      policies: await shippedPolicies(),
-      oracle: "none",
-      cacheDir,
-      allowNetwork: false,
-      executeLinks: changing,
-    });
+    const policies = await shippedPolicies();
+    const run = (executeLinks: LinkExecutor) =>
+      runConform({
+        paths: [path],
+        catalogue,
+        runtimes: ["0.27.7"],
+        policies,
+        oracle: "none",
+        cacheDir,
+        allowNetwork: false,
+        executeLinks,
+      });
+    const first = await run(changing);
     assert.equal(sawModules, 0, "the runner holds no module bytes while it links");
     assert.equal(first.outcomes.length, 1);
     assert.equal(first.outcomes[0].outcome, "trap");
@@ -54,16 +57,7 @@ Deno.test("an archive that changes between reading and linking is never judged o
 
     // Restored: the next run checks it (nothing of the failed run was cached) and it links.
     await Deno.writeFile(path, original);
-    const second = await runConform({
-      paths: [path],
-      catalogue,
-      runtimes: ["0.27.7"],
-      policies: await shippedPolicies(),
-      oracle: "none",
-      cacheDir,
-      allowNetwork: false,
-      executeLinks: executeLinksInProcess,
-    });
+    const second = await run(executeLinksInProcess);
     assert.equal(second.outcomes[0].outcome, "links");
     assert.deepEqual(second.errors, []);
   } finally {
