@@ -307,49 +307,54 @@ const SIG_LETTER: Record<string, ValType> = { i: "i32", j: "i64", f: "f32", d: "
  */
 export function deriveI64Interface(input: I64InterfaceInput): I64InterfaceResult {
   // Function imports and exports; `js` marks those JS can call or supply (env imports, exports):
-  // GOT globals and other import modules never carry i64 through JS.
-  const funcs = [
-    ...(input.imports ?? []).map((i) => ({
-      where: `import ${i.module}.${i.name}`,
-      name: i.name,
-      kind: i.kind,
-      js: i.module === "env",
-      func: i.func,
-    })),
-    ...(input.exports ?? []).map((e) => ({
-      where: `export ${e.name}`,
-      name: e.name,
-      kind: e.kind,
-      js: true,
-      func: e.func,
-    })),
-  ].filter((c): c is typeof c & { func: FuncType } => c.kind === "func" && c.func !== undefined);
-
+  // GOT globals and other import modules never carry i64 through JS. One pass, and the text of
+  // an entry is made only for the entries the evidence names: a module has thousands.
+  const imports = input.imports ?? [];
+  const exports = input.exports ?? [];
+  const count = imports.length + exports.length;
+  const where = (k: number) =>
+    k < imports.length
+      ? `import ${imports[k].module}.${imports[k].name}`
+      : `export ${exports[k - imports.length].name}`;
   let legalized: string | undefined;
-  for (const c of funcs) {
-    if (LEGALIZER_NAME.test(c.name)) {
-      legalized = `${c.where} ${formatFuncType(c.func)}: an i64 legalization name`;
-      break;
+  let firstWide = -1;
+  let wideCount = 0;
+  let tempRet: number[] | undefined;
+  for (let k = 0; k < count; k++) {
+    const isImport = k < imports.length;
+    const c = isImport ? imports[k] : exports[k - imports.length];
+    const func = c.func;
+    if (c.kind !== "func" || func === undefined) continue;
+    const js = !isImport || imports[k].module === "env";
+    if (legalized === undefined) {
+      if (LEGALIZER_NAME.test(c.name)) {
+        legalized = `${where(k)} ${formatFuncType(func)}: an i64 legalization name`;
+      } else if (js) {
+        const sig = SIG_CALL.exec(c.name);
+        const real = sig !== null
+          ? (sig[2].includes("j") ? typeOfSig(sig[2]) : undefined)
+          : isImport && Object.hasOwn(KNOWN_I64, c.name)
+          ? typeOfKnown(KNOWN_I64[c.name])
+          : undefined;
+        if (real !== undefined && sameType(func, legalize(real))) {
+          legalized = `${where(k)} ${formatFuncType(func)} is ${
+            formatFuncType(real)
+          } split into i32 pairs`;
+        }
+      }
     }
-    if (!c.js) continue;
-    const sig = SIG_CALL.exec(c.name);
-    const real = sig !== null
-      ? (sig[2].includes("j") ? typeOfSig(sig[2]) : undefined)
-      : Object.hasOwn(KNOWN_I64, c.name) && c.where.startsWith("import")
-      ? typeOfKnown(KNOWN_I64[c.name])
-      : undefined;
-    if (real !== undefined && sameType(c.func, legalize(real))) {
-      legalized = `${c.where} ${formatFuncType(c.func)} is ${
-        formatFuncType(real)
-      } split into i32 pairs`;
-      break;
+    if (!js) continue;
+    if (hasI64(func)) {
+      if (firstWide < 0) firstWide = k;
+      wideCount++;
+    } else if (c.name === "getTempRet0" || c.name === "setTempRet0") {
+      (tempRet ??= []).push(k);
     }
   }
 
-  const wide = funcs.filter((c) => c.js && hasI64(c.func));
-  const first = wide.length > 0
-    ? `${wide[0].where} ${formatFuncType(wide[0].func)}${
-      wide.length > 1 ? ` (+${wide.length - 1} more with i64)` : ""
+  const first = firstWide >= 0
+    ? `${where(firstWide)} ${formatFuncType(funcAt(imports, exports, firstWide))}${
+      wideCount > 1 ? ` (+${wideCount - 1} more with i64)` : ""
     }`
     : "";
   if (legalized !== undefined) {
@@ -359,16 +364,23 @@ export function deriveI64Interface(input: I64InterfaceInput): I64InterfaceResult
     };
   }
   if (first) return { i64Interface: "bigint", evidence: first };
-  const tempRet = funcs.filter((c) => c.js && /^[gs]etTempRet0$/.test(c.name));
   return {
     i64Interface: "none",
     evidence: "no i64 in env function imports or function exports" +
-      (tempRet.length > 0
+      (tempRet !== undefined
         ? `; ${
-          tempRet.map((c) => c.where).join(", ")
+          tempRet.map(where).join(", ")
         } only: JS exceptions and setjmp import it with BigInt too`
         : ""),
   };
+}
+
+function funcAt(
+  imports: I64InterfaceInput["imports"] & object,
+  exports: I64InterfaceInput["exports"] & object,
+  k: number,
+): FuncType {
+  return (k < imports.length ? imports[k].func : exports[k - imports.length].func)!;
 }
 
 /** Unlegalized type of an `invoke_`/`dynCall_` signature: leading i32 callee, then the letters. */

@@ -496,16 +496,16 @@ class ModuleReader {
     for (let i = 0; i < n; i++) {
       const nameOffset = s.offset;
       const name = s.readName("export name");
-      if (seen.has(name)) {
+      // One hash lookup per name: a duplicate leaves the set's size behind the count.
+      seen.add(name);
+      if (seen.size !== i + 1) {
         s.fail(`Cannot read export name: duplicate export ${JSON.stringify(name)}`, nameOffset);
       }
-      seen.add(name);
       const kindOffset = s.offset;
       const kind = s.readU8("export kind");
       if (kind > 4) s.fail(`Cannot read export kind: unknown kind ${hex(kind)}`, kindOffset);
       const indexOffset = s.offset;
       const index = s.readVarU32("export index");
-      const ex: WasmExport = { name, kind: EXTERN_KINDS[kind], index };
       const space: readonly unknown[] = kind === 0
         ? this.funcTypes
         : kind === 1
@@ -526,27 +526,29 @@ class ModuleReader {
           indexOffset,
         );
       }
+      // One literal per kind, every field at once: adding `func` to a made object changed its
+      // shape for each of a module's thousands of exports.
+      let ex: WasmExport;
       switch (kind) {
         case 0:
-          ex.func = this.funcTypes[index];
+          ex = { name, kind: "func", index, func: this.funcTypes[index] };
           break;
         case 1:
-          ex.table = this.tableTypes[index];
+          ex = { name, kind: "table", index, table: this.tableTypes[index] };
           break;
         case 2:
-          ex.memory = this.memoryTypes[index];
+          ex = { name, kind: "memory", index, memory: this.memoryTypes[index] };
           break;
         case 3: {
-          ex.global = this.globalTypes[index];
+          ex = { name, kind: "global", index, global: this.globalTypes[index] };
           if (index >= this.importedGlobals) {
             const value = this.facts.globals[index - this.importedGlobals].value;
             if (value !== undefined) ex.value = value;
           }
           break;
         }
-        case 4:
-          ex.tag = this.tagTypes[index];
-          break;
+        default:
+          ex = { name, kind: "tag", index, tag: this.tagTypes[index] };
       }
       exports[i] = ex;
     }
