@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type InputFile, openInput } from "../corpus/collect_inputs.ts";
+import { type InputFile, openInput, verifiedSha256 } from "../corpus/collect_inputs.ts";
 import { readWheel } from "../wheel/mod.ts";
 import type { WheelFacts } from "../wheel/types.ts";
 
@@ -24,7 +24,10 @@ async function readOne(input: InputFile): Promise<InputResult> {
     const archive = await openInput(input);
     try {
       // The reader takes the base name for filename parsing and keeps the path for its errors.
-      const facts = await readWheel(archive.bytes, { file: input.file });
+      const facts = await readWheel(archive.bytes, {
+        file: input.file,
+        sha256: verifiedSha256(input),
+      });
       return { input, facts };
     } finally {
       archive.close();

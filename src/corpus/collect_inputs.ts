@@ -55,6 +55,20 @@ export async function openInput(input: InputFile): Promise<OpenedArchive> {
 }
 
 /**
+ * The sha256 that reading `input` verifies its bytes against: a catalogue entry's, checked on
+ * every `read` and `open`. Readers given it do not hash the same bytes again. Undefined for an
+ * archive given by path, whose bytes nothing has hashed yet.
+ *
+ * @example
+ * ```ts ignore
+ * const facts = await readWheel(await input.read(), { file: input.file, sha256: verifiedSha256(input) });
+ * ```
+ */
+export function verifiedSha256(input: InputFile): string | undefined {
+  return input.source === "catalogue" ? input.entry?.sha256 : undefined;
+}
+
+/**
  * The input of an archive given by path: read whole, or opened on demand when large.
  *
  * @example

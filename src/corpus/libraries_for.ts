@@ -23,7 +23,7 @@ import type { CheckLinkInput, LinkLibraryInput } from "../link/check_link.ts";
 import { readLinkInput } from "../link/read_link_input.ts";
 import { selectLibraries, unresolvedNeeded } from "../link/select_libraries.ts";
 import { readZipDirectory } from "../wheel/read_zip.ts";
-import { type InputFile, openInput, pathInputOf } from "./collect_inputs.ts";
+import { type InputFile, openInput, pathInputOf, verifiedSha256 } from "./collect_inputs.ts";
 import { defaultCacheDir, defaultCataloguePath, defaultMirror } from "./defaults.ts";
 import { type LibraryOrigin, LibraryUnreadableError } from "./errors.ts";
 import { loadCatalogue } from "./load_catalogue.ts";
@@ -169,6 +169,7 @@ function readAs(
           const link = await readLinkInput(archive.bytes, {
             file: input.file,
             shared: run.options.shared,
+            sha256: verifiedSha256(input),
           });
           return toLibrary(input, link);
         } finally {

@@ -55,6 +55,8 @@ export interface ReadLinkInputOptions {
   file: string;
   /** Put each module's bytes in a SharedArrayBuffer (free to post to pool workers). */
   shared?: boolean;
+  /** The archive's sha256 as already verified by the caller (see `ReadWheelOptions.sha256`). */
+  sha256?: string;
 }
 
 function readLinkInputSync(bytes: ArchiveBytes, options: ReadLinkInputOptions): CheckLinkInput {
@@ -70,6 +72,7 @@ function readLinkInputSync(bytes: ArchiveBytes, options: ReadLinkInputOptions): 
   try {
     wheel = readWheelSync(bytes, {
       file,
+      sha256: options.sha256,
       // Facts and sha256 come from the whole member; the check compiles it without the custom
       // sections no check observes (DWARF is most of a debug build), so only those bytes are
       // kept: an archive of debug builds then holds its code, not its debug info.

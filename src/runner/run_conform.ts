@@ -13,6 +13,7 @@ import {
   librariesFor,
   type OpenedArchive,
   openInput,
+  verifiedSha256,
 } from "../corpus/mod.ts";
 import {
   checkLink,
@@ -301,7 +302,11 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       // runtime needs it, so a run holds no archive it is not reading (and of a large one, one
       // member at a time: see openInput).
       archive = await openInput(input);
-      const link = await readLinkInput(archive.bytes, { file: input.file, shared: true });
+      const link = await readLinkInput(archive.bytes, {
+        file: input.file,
+        shared: true,
+        sha256: verifiedSha256(input),
+      });
       reads.push({ input, link, shardKey: link.wheel.sha256 });
     } catch (error) {
       let bytesSha256: string | undefined;
@@ -555,7 +560,11 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
     let archive: OpenedArchive | undefined;
     try {
       archive = await openInput(r.input);
-      const again = await readLinkInput(archive.bytes, { file: r.input.file, shared: true });
+      const again = await readLinkInput(archive.bytes, {
+        file: r.input.file,
+        shared: true,
+        sha256: verifiedSha256(r.input),
+      });
       if (again.wheel.sha256 !== input.wheel.sha256) {
         throw new Error(
           `${r.input.file} changed since it was read (sha256 ${again.wheel.sha256}, was ${input.wheel.sha256})`,

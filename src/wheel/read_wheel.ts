@@ -55,9 +55,16 @@ export interface ReadWheelOptions {
    * a symlink entry, …): the loader would try to load it and fail, so a link check judges it.
    */
   onUnloadableLibrary?: (member: string, bytes: Uint8Array, reason: string) => void;
+  /**
+   * The sha256 (hex) of `bytes`, when the caller has just verified these exact bytes against it
+   * (a catalogue read does): taken as is for an archive whole in memory instead of hashing it a
+   * second time. An archive read on demand is always hashed here.
+   */
+  sha256?: string;
 }
 
 /** A name the Emscripten loader treats as a shared library: `x.so`, `x.so.1.2`, or `x.wasm`. */
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 const SO_NAME = /\.(?:so(?:\.[0-9]+)*|wasm)$/;
 const CPYTHON_SUFFIX = /\.cpython-([0-9])([0-9]+)[a-z]*(?:-[^./]*)?\.so$/;
 const DIST_INFO_FILE = /^([^/]+)\.dist-info\/(WHEEL|METADATA|RECORD|top_level\.txt)$/;
@@ -322,7 +329,10 @@ export function readWheelSync(bytes: ArchiveBytes, options: ReadWheelOptions): W
   }
   const facts: WheelFacts = {
     file: base,
-    sha256: sha256HexSync(bytes),
+    sha256: bytes instanceof Uint8Array && options.sha256 !== undefined &&
+        SHA256_HEX.test(options.sha256)
+      ? options.sha256
+      : sha256HexSync(bytes),
     size: bytes.length,
     kind: "unknown-zip",
     topLevel: [],

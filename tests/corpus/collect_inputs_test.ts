@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { collectInputs } from "../../src/corpus/mod.ts";
+import { collectInputs, verifiedSha256 } from "../../src/corpus/mod.ts";
+import { readWheel } from "../../src/wheel/mod.ts";
 import { CATALOGUE_PATH, MIRROR, readCatalogue, REPO_ROOT, sha256Of } from "./_mirror.ts";
 
 const catalogue = await readCatalogue();
@@ -28,6 +29,8 @@ Deno.test("collectInputs()", async (t) => {
     ]);
     assert.ok(inputs.every((i) => i.source === "path" && i.entry === undefined));
     assert.equal(sha256Of(await inputs[1].read()), picks[0].sha256);
+    // Nothing hashed a file given by path: the reader must.
+    assert.ok(inputs.every((i) => verifiedSha256(i) === undefined));
     await Deno.remove(dir, { recursive: true });
   });
 
@@ -45,6 +48,13 @@ Deno.test("collectInputs()", async (t) => {
         assert.ok(inputs.every((i) => i.source === "catalogue" && i.entry?.path === i.file));
         const sample = inputs.find((i) => i.file.includes("orjson"))!;
         assert.equal(sha256Of(await sample.read()), sample.entry!.sha256);
+        // A catalogue read verifies the entry's hash, so the reader can take it as is.
+        assert.equal(verifiedSha256(sample), sample.entry!.sha256);
+        const facts = await readWheel(await sample.read(), {
+          file: sample.file,
+          sha256: verifiedSha256(sample),
+        });
+        assert.equal(facts.sha256, sha256Of(await sample.read()));
         await Deno.remove(cacheDir, { recursive: true });
       },
     );
@@ -64,4 +74,25 @@ Deno.test("collectInputs()", async (t) => {
     assert.equal(inputs.length, 1);
     await assert.rejects(() => inputs[0].read(), Deno.errors.NotFound);
   });
+});
+
+Deno.test("a catalogue read refuses bytes that do not match the hash readers then trust", async () => {
+  // verifiedSha256 is only sound because read() checks every call: a swapped mirror file fails.
+  const pick = archives.find((e) => e.path.endsWith(".whl"))!;
+  const mirror = await Deno.makeTempDir();
+  const cacheDir = await Deno.makeTempDir();
+  try {
+    const [dist, name] = pick.path.split("/");
+    await Deno.mkdir(`${mirror}/${dist}`);
+    const bytes = await Deno.readFile(`${MIRROR}/${pick.path}`);
+    bytes[bytes.length >> 1] ^= 0xff;
+    await Deno.writeFile(`${mirror}/${dist}/${name}`, bytes);
+    const inputs = await collectInputs([CATALOGUE_PATH], { mirror, cacheDir, allowNetwork: false });
+    const input = inputs.find((i) => i.file === pick.path)!;
+    assert.equal(verifiedSha256(input), pick.sha256);
+    await assert.rejects(() => input.read(), (e) => /sha256/i.test(String((e as Error).message)));
+  } finally {
+    await Deno.remove(mirror, { recursive: true });
+    await Deno.remove(cacheDir, { recursive: true });
+  }
 });

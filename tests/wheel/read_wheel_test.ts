@@ -373,3 +373,24 @@ Deno.test("readWheelSync() hands each side module's inflated bytes to onSideModu
     assert.equal(side.sha256, await subtleHex(seen[i].bytes));
   }
 });
+
+Deno.test("readWheel() takes a caller's verified sha256 only for bytes whole in memory", async () => {
+  const { bytes } = await makeZip([
+    { name: "demo/_core.cpython-312-wasm32-emscripten.so", data: makeWasm({ exports: ["f"] }) },
+  ]);
+  const file = "demo-1.0-cp312-cp312-pyodide_2024_0_wasm32.whl";
+  const real = await subtleHex(bytes);
+  // A stand-in the reader cannot tell from a real hash: taken as is, not computed again.
+  const given = "ab".repeat(32);
+  assert.equal((await readWheel(bytes, { file })).sha256, real);
+  assert.equal((await readWheel(bytes, { file, sha256: given })).sha256, given);
+  // Not a sha256 in hex: ignored, the bytes are hashed.
+  assert.equal((await readWheel(bytes, { file, sha256: "AB".repeat(32) })).sha256, real);
+  assert.equal((await readWheel(bytes, { file, sha256: "abc" })).sha256, real);
+  // Read on demand: the ranges read may not be the bytes the caller hashed, so always hashed.
+  const ranges = {
+    length: bytes.length,
+    subarray: (start: number, end: number) => bytes.slice(start, end),
+  };
+  assert.equal((await readWheel(ranges, { file, sha256: given })).sha256, real);
+});
