@@ -63,8 +63,9 @@ export interface ReadWheelOptions {
   sha256?: string;
 }
 
-/** A name the Emscripten loader treats as a shared library: `x.so`, `x.so.1.2`, or `x.wasm`. */
+/** What a caller's `sha256` option must look like to be taken as is. */
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** A name the Emscripten loader treats as a shared library: `x.so`, `x.so.1.2`, or `x.wasm`. */
 const SO_NAME = /\.(?:so(?:\.[0-9]+)*|wasm)$/;
 const CPYTHON_SUFFIX = /\.cpython-([0-9])([0-9]+)[a-z]*(?:-[^./]*)?\.so$/;
 const DIST_INFO_FILE = /^([^/]+)\.dist-info\/(WHEEL|METADATA|RECORD|top_level\.txt)$/;
