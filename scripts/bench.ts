@@ -23,9 +23,9 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { collectInputs, verifiedSha256 } from "../src/corpus/mod.ts";
+import { collectInputs, readInputLink } from "../src/corpus/mod.ts";
 import { benchmarkLink } from "../src/link/benchmark_link.ts";
-import { type CheckLinkInput, readLinkInput, registerRealMainFile } from "../src/link/mod.ts";
+import { type CheckLinkInput, registerRealMainFile } from "../src/link/mod.ts";
 import { denoCommand, runOraclePair } from "../src/oracle/run_oracle.ts";
 import { loadRuntimeCatalogue, obtainRuntime, obtainRuntimeFacts } from "../src/runtime/mod.ts";
 import type { RuntimeFacts } from "../src/runtime/types.ts";
@@ -123,11 +123,7 @@ console.log(
 async function* streamInputs(): AsyncIterable<CheckLinkInput> {
   for (const input of inputs) {
     try {
-      yield await readLinkInput(await input.read(), {
-        file: input.file,
-        shared: true,
-        sha256: verifiedSha256(input),
-      });
+      yield await readInputLink(input, { shared: true });
     } catch {
       // unreadable archives are not part of the matrix
     }

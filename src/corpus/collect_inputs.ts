@@ -14,6 +14,8 @@ import {
 import { defaultCacheDir, defaultCataloguePath, defaultMirror } from "./defaults.ts";
 import type { CatalogueEntry, CatalogueKind } from "./types.ts";
 import { openArchiveFile, type OpenedArchive, readFileBytes } from "./archive_file.ts";
+import { readLinkInput } from "../link/read_link_input.ts";
+import type { CheckLinkInput } from "../link/types.ts";
 
 /** Upper bound on inputs gathered from directories, checked as they are found. */
 export const MAX_INPUT_FILES = 100_000;
@@ -66,6 +68,32 @@ export async function openInput(input: InputFile): Promise<OpenedArchive> {
  */
 export function verifiedSha256(input: InputFile): string | undefined {
   return input.source === "catalogue" ? input.entry?.sha256 : undefined;
+}
+
+/**
+ * An input read into a link input (facts and side modules): opened as {@linkcode openInput}
+ * does, read with its {@linkcode verifiedSha256}, closed. Throws what the readers throw.
+ *
+ * @example
+ * ```ts ignore
+ * const link = await readInputLink(input, { shared: true });
+ * console.log(link.wheel.sha256, link.modules.length);
+ * ```
+ */
+export async function readInputLink(
+  input: InputFile,
+  options: { shared?: boolean } = {},
+): Promise<CheckLinkInput> {
+  const archive = await openInput(input);
+  try {
+    return await readLinkInput(archive.bytes, {
+      file: input.file,
+      shared: options.shared,
+      sha256: verifiedSha256(input),
+    });
+  } finally {
+    archive.close();
+  }
 }
 
 /**

@@ -20,10 +20,9 @@
  */
 import { basename, dirname, join, resolve } from "node:path";
 import type { CheckLinkInput, LinkLibraryInput } from "../link/check_link.ts";
-import { readLinkInput } from "../link/read_link_input.ts";
 import { selectLibraries, unresolvedNeeded } from "../link/select_libraries.ts";
 import { readZipDirectory } from "../wheel/read_zip.ts";
-import { type InputFile, openInput, pathInputOf, verifiedSha256 } from "./collect_inputs.ts";
+import { type InputFile, pathInputOf, readInputLink } from "./collect_inputs.ts";
 import { defaultCacheDir, defaultCataloguePath, defaultMirror } from "./defaults.ts";
 import { type LibraryOrigin, LibraryUnreadableError } from "./errors.ts";
 import { loadCatalogue } from "./load_catalogue.ts";
@@ -164,17 +163,7 @@ function readAs(
   if (!p) {
     p = (async () => {
       try {
-        const archive = await openInput(input);
-        try {
-          const link = await readLinkInput(archive.bytes, {
-            file: input.file,
-            shared: run.options.shared,
-            sha256: verifiedSha256(input),
-          });
-          return toLibrary(input, link);
-        } finally {
-          archive.close();
-        }
+        return toLibrary(input, await readInputLink(input, { shared: run.options.shared }));
       } catch (error) {
         return new LibraryUnreadableError(input.file, origin, describe(error), { cause: error });
       }

@@ -13,6 +13,7 @@ import {
   librariesFor,
   type OpenedArchive,
   openInput,
+  readInputLink,
   verifiedSha256,
 } from "../corpus/mod.ts";
 import {
@@ -557,14 +558,8 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
   const loadLinkInput = async (input: CheckLinkInput): Promise<CheckLinkInput> => {
     const r = readOf.get(input);
     if (!r) return input;
-    let archive: OpenedArchive | undefined;
     try {
-      archive = await openInput(r.input);
-      const again = await readLinkInput(archive.bytes, {
-        file: r.input.file,
-        shared: true,
-        sha256: verifiedSha256(r.input),
-      });
+      const again = await readInputLink(r.input, { shared: true });
       if (again.wheel.sha256 !== input.wheel.sha256) {
         throw new Error(
           `${r.input.file} changed since it was read (sha256 ${again.wheel.sha256}, was ${input.wheel.sha256})`,
@@ -576,8 +571,6 @@ export async function runConform(options: ConformOptions): Promise<ConformReport
       unreadable.add(r);
       errors.push({ input: r.input.file, message: describe(error) });
       throw error;
-    } finally {
-      archive?.close();
     }
   };
   await execute(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { collectInputs, verifiedSha256 } from "../../src/corpus/mod.ts";
+import { collectInputs, readInputLink, verifiedSha256 } from "../../src/corpus/mod.ts";
 import { readWheel } from "../../src/wheel/mod.ts";
 import { CATALOGUE_PATH, MIRROR, readCatalogue, REPO_ROOT, sha256Of } from "./_mirror.ts";
 
@@ -31,6 +31,7 @@ Deno.test("collectInputs()", async (t) => {
     assert.equal(sha256Of(await inputs[1].read()), picks[0].sha256);
     // Nothing hashed a file given by path: the reader must.
     assert.ok(inputs.every((i) => verifiedSha256(i) === undefined));
+    assert.equal((await readInputLink(inputs[1])).wheel.sha256, picks[0].sha256);
     await Deno.remove(dir, { recursive: true });
   });
 
@@ -55,6 +56,10 @@ Deno.test("collectInputs()", async (t) => {
           sha256: verifiedSha256(sample),
         });
         assert.equal(facts.sha256, sha256Of(await sample.read()));
+        const link = await readInputLink(sample, { shared: true });
+        assert.equal(link.wheel.sha256, sample.entry!.sha256);
+        assert.ok(link.modules.length > 0);
+        assert.ok(link.modules.every((m) => m.bytes.buffer instanceof SharedArrayBuffer));
         await Deno.remove(cacheDir, { recursive: true });
       },
     );
